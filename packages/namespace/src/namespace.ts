@@ -1,0 +1,21 @@
+import type { NamespaceInfo, SlotKey } from './manager.js';
+
+/** One namespace: its hosts and the per-subsystem state slots. */
+export class Namespace implements NamespaceInfo {
+  readonly hosts: Set<string>;
+  readonly #slots = new Map<SlotKey<unknown>, unknown>();
+
+  constructor(
+    readonly name: string,
+    hosts: Iterable<string>,
+  ) {
+    this.hosts = new Set(hosts);
+  }
+
+  slot<T>(key: SlotKey<T>): T {
+    if (!this.#slots.has(key as SlotKey<unknown>)) {
+      this.#slots.set(key as SlotKey<unknown>, key.init(this));
+    }
+    return this.#slots.get(key as SlotKey<unknown>) as T;
+  }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Builds every package and app (tsup, ESM + .d.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pnpm exec turbo run build --output-logs=errors-only

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian 12 + Node 20 machine.
+# Idempotent: each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# Debian packages the tests and the daemon use (real QEMU, OVS, namespaces, guest image).
+DEB_PKGS=(qemu-system-x86 qemu-utils openvswitch-switch cpio busybox-static iproute2 procps tmux)
+missing=()
+for p in "${DEB_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# The Debian OVS package starts a system OVS service; we run private instances instead.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl stop openvswitch-switch 2>/dev/null || true; fi
+
+if ! command -v pnpm >/dev/null 2>&1 || ! pnpm --version 2>/dev/null | grep -q '^10\.'; then
+  echo "install-deps: npm install -g pnpm@10"
+  npm install -g pnpm@10 >/dev/null
+fi
+pnpm install --frozen-lockfile

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the minimega command tests whose features exist (tools/minitest/tests.txt)
+# against a fresh daemon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED="${MM_SHARED:-$(cd .. && pwd)/shared}"
+exec node tools/minitest/dist/cli.js --dir "$SHARED/minitest" --list tools/minitest/tests.txt "$@"

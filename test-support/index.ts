@@ -1,0 +1,2 @@
+export { realComponent, type RealComponent } from './real.js';
+export { tempDir } from './temp.js';

@@ -1,0 +1,11 @@
+// Shared vitest settings: tests run against sources, so every @mm package is
+// aliased to its src/index.ts (no build needed before `vitest run`).
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const pkgs = ['cli-grammar', 'meshage', 'iomeshage', 'ovs', 'qemu', 'scheduler', 'namespace'];
+
+export const alias: Record<string, string> = {
+  '#test-support': `${root}test-support/index.ts`,
+  ...Object.fromEntries(pkgs.map((p) => [`@mm/${p}`, `${root}packages/${p}/src/index.ts`])),
+};
