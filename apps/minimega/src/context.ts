@@ -37,7 +37,42 @@ export interface DaemonFlags {
   [extra: string]: unknown;
 }
 
+/**
+ * The seam between VM commands (they own `vm config net` and launch) and the
+ * networking module (it owns OVS, VLAN aliases and taps). The networking
+ * module sets `daemon.services.networking`; the VM module calls it.
+ */
+export interface VmNetworking {
+  /** resolve a netspec VLAN word (`100`, `A`, `other//A`) in namespace `ns`, allocating aliases */
+  resolveVlan(ns: string, word: string): number;
+  /** how a VLAN prints in namespace `ns` (its alias when it has one, e.g. `A`, `other//A`, else the number) */
+  printVlan(ns: string, vlan: number): string;
+  /** create a tap for a VM NIC (creating the bridge when missing); returns the tap name */
+  createTap(opts: {
+    namespace: string;
+    vm: string;
+    bridge: string;
+    vlan: number;
+    mac: string;
+    signal?: AbortSignal;
+  }): Promise<string>;
+  /** remove a VM tap */
+  deleteTap(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+  /** move a tap to another VLAN/bridge (vm net connect) */
+  connectTap?(opts: { bridge: string; tap: string; vlan: number; signal?: AbortSignal }): Promise<void>;
+  /** detach a tap from its VLAN (vm net disconnect) */
+  disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+}
+
+/** Services one module provides to others; set during registration. */
+export interface DaemonServices {
+  networking?: VmNetworking;
+  /** the mesh, when the meshage module runs (typed by that module) */
+  mesh?: unknown;
+}
+
 export interface Daemon {
+  readonly services: DaemonServices;
   readonly hostname: string;
   readonly flags: DaemonFlags;
   readonly cli: Cli;
