@@ -59,9 +59,40 @@ export interface VmNetworking {
   /** remove a VM tap */
   deleteTap(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
   /** move a tap to another VLAN/bridge (vm net connect) */
-  connectTap?(opts: { bridge: string; tap: string; vlan: number; signal?: AbortSignal }): Promise<void>;
+  connectTap?(opts: {
+    bridge: string;
+    tap: string;
+    vlan: number;
+    signal?: AbortSignal;
+  }): Promise<void>;
   /** detach a tap from its VLAN (vm net disconnect) */
   disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+}
+
+/** VM figures for `host` (daemon.md §6); the VM module provides them. */
+export interface VmStats {
+  /** VMs on this host (all namespaces) */
+  vms: number;
+  /** scheduler VM limit for this host (0 = none) */
+  vmlimit?: number;
+  /** total vCPUs committed */
+  cpucommit: number;
+  /** total memory committed, MB */
+  memcommit: number;
+  /** total NICs committed */
+  netcommit: number;
+  /** android VMs (none here; kept for the column) */
+  androidvms?: number;
+}
+
+/**
+ * Fetches files for the `file:` and `http(s):` argument prefixes
+ * (iomeshage.md §9). Set by the iomeshage module; without it only files
+ * already under -filepath are found.
+ */
+export interface FileFetcher {
+  /** make `<filepath>/<rel>` present locally (from the mesh); returns its absolute path */
+  get(rel: string, env: { signal?: AbortSignal; status?: (msg: string) => void }): Promise<string>;
 }
 
 /** Services one module provides to others; set during registration. */
@@ -69,6 +100,12 @@ export interface DaemonServices {
   networking?: VmNetworking;
   /** the mesh, when the meshage module runs (typed by that module) */
   mesh?: unknown;
+  /** VM counts and commitments for `host` */
+  vmStats?: () => VmStats;
+  /** tap bandwidth in MB/s for `host` (networking module) */
+  bandwidth?: () => { rx: number; tx: number };
+  /** file fetching for argument prefixes (iomeshage module) */
+  files?: FileFetcher;
 }
 
 export interface Daemon {

@@ -1,0 +1,43 @@
+// Figures for `host`, read from /proc like the original (MB, Go formats).
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+
+export async function loadAverage(): Promise<string> {
+  const f = (await readFile('/proc/loadavg', 'utf8')).trim().split(/\s+/);
+  if (f.length !== 5) throw new Error('could not read loadavg');
+  return f.slice(0, 3).join(' ');
+}
+
+/** total and used memory in MB (used = total - free - buffers - cached) */
+export async function memoryMB(): Promise<{ total: number; used: number }> {
+  const text = await readFile('/proc/meminfo', 'utf8');
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  const total = Math.floor(kb('MemTotal') / 1024);
+  const free = Math.floor((kb('MemFree') + kb('Buffers') + kb('Cached')) / 1024);
+  return { total, used: total - free };
+}
+
+/** Go time.Duration.String() of whole seconds */
+export function goDuration(seconds: number): string {
+  let s = Math.floor(seconds);
+  if (s === 0) return '0s';
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+export async function uptime(): Promise<string> {
+  const f = (await readFile('/proc/uptime', 'utf8')).trim().split(/\s+/);
+  return goDuration(Number(f[0]));
+}
+
+export function cpus(): number {
+  return availableParallelism();
+}

@@ -1,0 +1,94 @@
+// `host [field]`: this host's figures, one table row (the mesh merges rows of
+// every host of the namespace). VM figures come from services.vmStats and
+// bandwidth from services.bandwidth when those modules are loaded.
+import { cpus, loadAverage, memoryMB, uptime } from './host-stats.js';
+import type { LocalModule } from './types.js';
+
+const COLUMNS = [
+  'name',
+  'cpus',
+  'load',
+  'memused',
+  'memtotal',
+  'bandwidth',
+  'uptime',
+  'vms',
+  'vmlimit',
+  'cpucommit',
+  'memcommit',
+  'netcommit',
+] as const;
+const FIELDS = [
+  'cpucommit',
+  'cpus',
+  'load',
+  'memcommit',
+  'memtotal',
+  'memused',
+  'name',
+  'netcommit',
+  'rx',
+  'tx',
+  'uptime',
+  'vms',
+  'vmlimit',
+  'androidvms',
+];
+
+export const hostCommand: LocalModule = (d) => {
+  async function values(): Promise<Record<string, string>> {
+    const [load, mem, up] = await Promise.all([loadAverage(), memoryMB(), uptime()]);
+    const bw = d.services.bandwidth?.() ?? { rx: 0, tx: 0 };
+    const vm = d.services.vmStats?.() ?? { vms: 0, cpucommit: 0, memcommit: 0, netcommit: 0 };
+    return {
+      name: d.hostname,
+      cpus: String(cpus()),
+      load,
+      memused: String(mem.used),
+      memtotal: String(mem.total),
+      bandwidth: `${bw.rx.toFixed(1)}/${bw.tx.toFixed(1)} (rx/tx MB/s)`,
+      rx: bw.rx.toFixed(1),
+      tx: bw.tx.toFixed(1),
+      uptime: up,
+      vms: String(vm.vms),
+      vmlimit: String(vm.vmlimit ?? 0),
+      cpucommit: String(vm.cpucommit),
+      memcommit: String(vm.memcommit),
+      netcommit: String(vm.netcommit),
+      androidvms: String(vm.androidvms ?? 0),
+    };
+  }
+
+  d.cli.register({
+    helpShort: 'report information about hosts',
+    helpLong: `Report information about the host:
+
+- bandwidth  : RX/TX bandwidth stats
+- cpucommit  : total cpu commit
+- cpus       : number of cpus
+- load       : system load average
+- memcommit  : total memory commit in MB
+- memtotal   : total memory in MB
+- memused    : memory used in MB
+- name       : host name
+- netcommit  : total network interface commit
+- rx         : RX bandwidth in MB/s
+- tx         : TX bandwidth in MB/s
+- uptime     : host uptime
+- vms        : number of VMs
+- vmlimit    : VM limit for the scheduler
+- androidvms : number of android VMs (always 0 here)
+
+All fields are displayed by default.`,
+    patterns: ['host', ...FIELDS.map((f) => `host <${f},>`)],
+    async call(cmd, out) {
+      const v = await values();
+      const field = FIELDS.find((f) => cmd.boolArgs[f]);
+      if (field) {
+        out.respond({ response: v[field] ?? '' });
+        return;
+      }
+      out.respond({ header: [...COLUMNS], tabular: [COLUMNS.map((c) => v[c] ?? '')] });
+    },
+  });
+};

@@ -1,0 +1,61 @@
+// `read <file> [check,]`: run a script of commands, streaming each command's
+// batches to the client. Lines are not alias-expanded; nested `read` and
+// `read` over the mesh are refused; an invalid line stops the script, a
+// command answering with an error does not.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Command } from '@mm/cli-grammar';
+import { markNoRecordIfRead } from '../../daemon/core.js';
+import type { LocalModule } from './types.js';
+
+function setSource(cmd: Command, source: string): void {
+  for (let c: Command | undefined = cmd; c; c = c.subcommand) c.source = source;
+}
+
+export const readCommand: LocalModule = (d) => {
+  d.cli.register({
+    helpShort: 'read and execute a command file',
+    helpLong: `Read a command file and execute it. This has the same behavior as if you typed the file in manually.
+
+read stops if it reads an invalid command. read does not stop if a command returns an error.
+Nested reads are not allowed.
+
+If the optional argument check is specified then read doesn't execute any of the commands in the file.
+Instead, it checks that all the commands are syntactically valid. This can identify mistakes in scripts
+before they are executed.`,
+    patterns: ['read <file> [check,]'],
+    async call(cmd, out, env) {
+      if (cmd.source === 'meshage') throw new Error('cannot run `read` over meshage');
+      if (cmd.source !== '') throw new Error('cannot run nested `read` commands');
+      const file = cmd.stringArgs.file!;
+      const check = cmd.boolArgs.check === true;
+      const input = createReadStream(file, { encoding: 'utf8' });
+      const opened = new Promise<void>((resolve, reject) => {
+        input.once('open', () => resolve());
+        input.once('error', reject);
+      });
+      await opened;
+      const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      try {
+        let lineNo = 0;
+        for await (const line of rl) {
+          lineNo++;
+          if (env.signal?.aborted) return;
+          let c: Command | null;
+          try {
+            c = d.cli.compile(line);
+          } catch (e) {
+            throw new Error(`${file}:${lineNo}: ${(e as Error).message}`);
+          }
+          if (!c || c.nop || check) continue;
+          setSource(c, file);
+          markNoRecordIfRead(c);
+          for await (const batch of d.cli.process(c, env)) out.emit(batch);
+        }
+      } finally {
+        rl.close();
+        input.destroy();
+      }
+    },
+  });
+};

@@ -1,0 +1,172 @@
+// The networking module's records: the bridges minimega manages (and whether
+// they pre-existed), every tap on them, trunks, tunnels, mirrors, qos, the
+// VLAN alias table, and the tap-name generator. All OVS work goes through
+// `withSwitch`, serialised by one lock.
+import { join } from 'node:path';
+import { slotKey } from '@mm/namespace';
+import {
+  DEFAULT_VLAN_NAMESPACE,
+  type QosSpec,
+  type Switch,
+  VlanTable,
+} from '@mm/ovs';
+import type { SwitchProvider } from './connection.js';
+import { alignTable, removeStateFile, writeStateFile } from './files.js';
+import { Mutex } from './lock.js';
+
+export const DEFAULT_BRIDGE = 'mega_bridge';
+export const TAP_PREFIX = 'mega_tap';
+
+export interface TapRecord {
+  name: string;
+  bridge: string;
+  /** -1 = disconnected */
+  vlan: number;
+  /** a host tap (`tap create`) rather than a VM NIC */
+  host: boolean;
+  namespace: string;
+  vm?: string;
+  mac?: string;
+  qos?: QosSpec;
+}
+
+export interface ManagedBridge {
+  name: string;
+  preexisting: boolean;
+  taps: Map<string, TapRecord>;
+  trunks: Set<string>;
+  tunnels: Set<string>;
+  /** `bridge config` keys that were set */
+  config: Map<string, string>;
+}
+
+/** Host taps created in a namespace (namespace.md §1 `Taps`). */
+export const HOST_TAPS = slotKey('net.hostTaps', () => new Set<string>());
+/** Mirror destination taps created in a namespace (`Mirrors`). */
+export const MIRRORS = slotKey('net.mirrors', () => new Map<string, string>());
+
+export class NetState {
+  readonly bridges = new Map<string, ManagedBridge>();
+  /** VM taps currently on no bridge (vm net disconnect), by name */
+  readonly detached = new Map<string, TapRecord>();
+  readonly vlans: VlanTable;
+  readonly lock = new Mutex();
+  #tapCounter = 0;
+
+  constructor(
+    readonly provider: SwitchProvider,
+    readonly base: string,
+    defaultRange: { min: number; max: number },
+  ) {
+    this.vlans = new VlanTable({ defaultRange });
+  }
+
+  /** Runs fn under the bridge lock with the switch. */
+  withSwitch<T>(fn: (sw: Switch) => Promise<T>): Promise<T> {
+    return this.lock.run(async () => fn(await this.provider.get()));
+  }
+
+  /** Lazily creates (or adopts) a bridge; call under the lock. An empty name is mega_bridge. */
+  async bridgeLocked(sw: Switch, name: string): Promise<ManagedBridge> {
+    const n = name === '' ? DEFAULT_BRIDGE : name;
+    let br = this.bridges.get(n);
+    if (!br) {
+      const { created } = await sw.ensureBridge(n);
+      br = {
+        name: n,
+        preexisting: !created,
+        taps: new Map(),
+        trunks: new Set(),
+        tunnels: new Set(),
+        config: new Map(),
+      };
+      this.bridges.set(n, br);
+      await this.writeBridges();
+    }
+    return br;
+  }
+
+  /** The bridge and record of a tap, wherever it is. */
+  findTap(name: string): { bridge: ManagedBridge; tap: TapRecord } | undefined {
+    for (const bridge of this.bridges.values()) {
+      const tap = bridge.taps.get(name);
+      if (tap) return { bridge, tap };
+    }
+    return undefined;
+  }
+
+  /** Next `mega_tapN` not present on the host (names are never reused in one process). */
+  nextTapName(existing: Set<string>): string {
+    for (;;) {
+      const name = `${TAP_PREFIX}${this.#tapCounter++}`;
+      if (!existing.has(name) && !this.findTap(name) && !this.detached.has(name)) {
+        existing.add(name);
+        return name;
+      }
+    }
+  }
+
+  /** Removes every tap, trunk and tunnel of a bridge, then the bridge unless it pre-existed. */
+  async destroyBridgeLocked(sw: Switch, br: ManagedBridge): Promise<string[]> {
+    const removedHostTaps: string[] = [];
+    await sw.deleteTaps([...br.taps.values()].map((t) => ({ bridge: br.name, name: t.name })));
+    for (const t of br.taps.values()) if (t.host) removedHostTaps.push(t.name);
+    br.taps.clear();
+    for (const p of [...br.trunks, ...br.tunnels]) {
+      await sw.removePort(br.name, p).catch(() => undefined);
+    }
+    br.trunks.clear();
+    br.tunnels.clear();
+    if (!br.preexisting) await sw.deleteBridge(br.name).catch(() => undefined);
+    this.bridges.delete(br.name);
+    await this.writeBridges();
+    await this.writeTaps();
+    return removedHostTaps;
+  }
+
+  // --- state files ---------------------------------------------------------
+
+  async writeBridges(): Promise<void> {
+    const rows = [...this.bridges.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((b) => [b.name, String(b.preexisting), `[${this.activeVlans(b).join(' ')}]`]);
+    await writeStateFile(
+      join(this.base, 'bridges'),
+      alignTable(['Bridge', 'Existed before minimega', 'Active VLANS'], rows),
+    );
+  }
+
+  async writeTaps(): Promise<void> {
+    const rows: string[][] = [];
+    for (const b of this.bridges.values()) {
+      for (const t of b.taps.values()) {
+        if (!t.host) continue;
+        rows.push([b.name, t.name, this.vlans.printAlias('', t.vlan)]);
+      }
+    }
+    await writeStateFile(join(this.base, 'taps'), alignTable(['Bridge', 'Tap', 'VLAN'], rows));
+  }
+
+  async writeVlans(): Promise<void> {
+    const all = this.vlans.allAliases();
+    await writeStateFile(
+      join(this.base, 'vlans'),
+      all.length === 0
+        ? ''
+        : alignTable(
+            ['Alias', 'VLAN'],
+            all.map((a) => [a.alias, String(a.vlan)]),
+          ),
+    );
+  }
+
+  async removeFiles(): Promise<void> {
+    await removeStateFile(join(this.base, 'bridges'));
+  }
+
+  activeVlans(b: ManagedBridge): number[] {
+    return [...new Set([...b.taps.values()].filter((t) => t.vlan >= 0).map((t) => t.vlan))];
+  }
+}
+
+export { DEFAULT_VLAN_NAMESPACE };

@@ -1,0 +1,127 @@
+// Argument preprocessing (iomeshage.md §9), run on every command at every
+// nesting level unless `.preprocess false`: `$VAR` expansion, then the
+// `file:`, `http(s):` and `tar:` prefixes.
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, normalize } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CallEnv, Command, Preprocessor } from '@mm/cli-grammar';
+import type { Daemon } from '../context.js';
+
+export class PreprocessError extends Error {
+  readonly code = 'ERR_PREPROCESS' as const;
+}
+
+/** Go os.ExpandEnv: `$NAME`, `${NAME}`; unknown names become "". */
+export function expandEnv(s: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!s.includes('$')) return s;
+  return s.replace(
+    /\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|([*#$@!?-]))/g,
+    (_m, braced, plain, special) => {
+      const name = (braced ?? plain ?? special) as string;
+      return env[name] ?? '';
+    },
+  );
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** clean a relative path so it cannot leave the file server's directory */
+function cleanRel(rel: string): string {
+  const n = normalize(`/${rel}`);
+  return n.replace(/^\/+/, '');
+}
+
+async function download(url: string, dest: string, signal?: AbortSignal): Promise<void> {
+  const res = await fetch(url, signal ? { signal } : {});
+  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
+  await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
+  const tmp = `${dest}.part-${process.pid}-${Date.now()}`;
+  try {
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      createWriteStream(tmp),
+    );
+    await rename(tmp, dest);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function createPreprocessor(d: Daemon): Preprocessor {
+  const filepath = () => d.flags.filepath;
+
+  async function fileArg(rel: string, env: CallEnv): Promise<string> {
+    if (rel === '' || rel.startsWith('/')) {
+      throw new PreprocessError(
+        `file: needs a path relative to ${filepath()} (got ${JSON.stringify(rel)})`,
+      );
+    }
+    const clean = cleanRel(rel);
+    const local = join(filepath(), clean);
+    if (await isFile(local)) return local;
+    if (d.services.files) return d.services.files.get(clean, env);
+    throw new PreprocessError(`get ${clean}: file not found`);
+  }
+
+  async function httpArg(value: string, url: URL, env: CallEnv): Promise<string> {
+    const path = decodeURIComponent(url.pathname);
+    const clean = cleanRel(path);
+    const local = join(filepath(), clean);
+    if (clean !== '' && (await isFile(local))) return local;
+    if (clean !== '' && d.services.files) {
+      try {
+        return await d.services.files.get(clean, env);
+      } catch {
+        // not on the mesh either: download it
+      }
+    }
+    if (clean === '')
+      throw new PreprocessError(`get ${path}: file not found (a URL must name a file)`);
+    try {
+      await download(value, local, env.signal);
+    } catch (e) {
+      throw new PreprocessError(
+        `get ${path}: file not found (download failed: ${(e as Error).message})`,
+      );
+    }
+    return local;
+  }
+
+  async function one(value: string, env: CallEnv): Promise<string> {
+    const v = expandEnv(value);
+    const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(v);
+    if (!m) return v;
+    const scheme = m[1]!.toLowerCase();
+    const rest = m[2]!;
+    if (scheme === 'file') return fileArg(rest, env);
+    if (scheme === 'http' || scheme === 'https') {
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        return v;
+      }
+      return httpArg(v, url, env);
+    }
+    if (scheme === 'tar') throw new PreprocessError('tar: arguments are not supported yet');
+    return v;
+  }
+
+  return async (cmd: Command, env: CallEnv) => {
+    for (const [k, v] of Object.entries(cmd.stringArgs)) cmd.stringArgs[k] = await one(v, env);
+    for (const [k, list] of Object.entries(cmd.listArgs)) {
+      // disk specs are preprocessed by the disk parser (path part only)
+      if (k === 'diskspec') continue;
+      for (let i = 0; i < list.length; i++) list[i] = await one(list[i]!, env);
+    }
+  };
+}

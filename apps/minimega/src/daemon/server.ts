@@ -1,0 +1,242 @@
+// The control socket (daemon.md §3). Each connection handles one request at a
+// time and owns one writer, so replies and status messages never interleave
+// inside a frame and never reach another client (fixes sharp edge 3).
+// Malformed frames get an error reply and the stream resynchronises at the
+// next JSON value; nothing a client sends can stop the daemon.
+import { chmod, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Batch, CallEnv } from '@mm/cli-grammar';
+import { toWire } from '@mm/cli-grammar';
+import { FrameTooLargeError, JsonStreamSplitter } from '../protocol/json-stream.js';
+import { parseRequest } from '../protocol/schema.js';
+import { encodeGo, reply, type WireReply } from '../protocol/wire.js';
+import type { DaemonCore } from './core.js';
+
+/** most frames queued on one connection before it stops reading (back-pressure) */
+const MAX_QUEUED = 256;
+
+export interface SocketServer {
+  readonly path: string;
+  readonly connections: number;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+let nextClientId = 1;
+
+export interface SocketClientInfo {
+  kind: 'socket';
+  id: number;
+}
+
+class Connection {
+  private readonly splitter = new JsonStreamSplitter();
+  private readonly queue: string[] = [];
+  private busy = false;
+  private closed = false;
+  private readonly abort = new AbortController();
+  private readonly id = nextClientId++;
+
+  constructor(
+    private readonly core: DaemonCore,
+    private readonly socket: Socket,
+  ) {
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', (e) => {
+      core.log.debug(`client ${this.id}: ${e.message}`);
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.abort.abort(new Error('client disconnected'));
+    });
+    socket.on('end', () => {
+      // the client finished sending: complete any partial bare value, then stop when idle
+      const rest = this.splitter.end();
+      if (rest !== undefined && rest.trim() !== '') this.enqueue(rest);
+      this.endWhenIdle = true;
+      this.maybeEnd();
+    });
+  }
+
+  private endWhenIdle = false;
+
+  private maybeEnd(): void {
+    if (this.endWhenIdle && !this.busy && this.queue.length === 0 && !this.closed)
+      this.socket.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    let texts: string[];
+    try {
+      texts = this.splitter.push(chunk);
+    } catch (e) {
+      if (e instanceof FrameTooLargeError) {
+        this.write(this.errorReply(`malformed request: ${e.message}`));
+        this.socket.end();
+        return;
+      }
+      throw e;
+    }
+    for (const t of texts) this.enqueue(t);
+  }
+
+  private enqueue(text: string): void {
+    this.queue.push(text);
+    if (this.queue.length >= MAX_QUEUED) this.socket.pause();
+    if (!this.busy) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const text = this.queue.shift()!;
+        if (this.queue.length < MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume();
+        try {
+          await this.handle(text);
+        } catch (e) {
+          this.core.log.error(`client ${this.id}: ${(e as Error).message}`);
+          this.write(this.errorReply((e as Error).message));
+        }
+      }
+    } finally {
+      this.busy = false;
+      this.maybeEnd();
+    }
+  }
+
+  private errorReply(error: string): WireReply {
+    return reply({
+      Resp: [
+        {
+          Host: this.core.hostname,
+          Response: '',
+          Header: null,
+          Tabular: null,
+          Error: error,
+          Data: null,
+        },
+      ],
+      More: false,
+    });
+  }
+
+  /** Write one frame; resolves when the socket can take more. */
+  private write(r: WireReply): Promise<void> | undefined {
+    if (this.closed || this.socket.destroyed || !this.socket.writable) return undefined;
+    const ok = this.socket.write(encodeGo(r));
+    if (ok) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private async handle(text: string): Promise<void> {
+    const parsed = parseRequest(text);
+    if (!parsed.ok) {
+      this.core.log.debug(`client ${this.id}: ${parsed.error}`);
+      await this.write(this.errorReply(parsed.error));
+      return;
+    }
+    const { Command: command, Suggest: suggest, PlumbPipe: pipe } = parsed.request;
+    if (pipe !== '') {
+      await this.write(this.errorReply('named pipes (PlumbPipe) are not implemented yet'));
+      return;
+    }
+    if ((command === '') === (suggest === '')) {
+      await this.write(this.errorReply('must specify either command or suggest'));
+      return;
+    }
+    if (suggest !== '') {
+      const cands = await this.core.complete(suggest);
+      await this.write(reply({ Suggest: cands }));
+      return;
+    }
+    await this.runCommand(command);
+  }
+
+  private async runCommand(command: string): Promise<void> {
+    const client: SocketClientInfo = { kind: 'socket', id: this.id };
+    const env: CallEnv = {
+      signal: this.abort.signal,
+      status: (msg) => {
+        void this.write(reply({ Rendered: msg, Status: true, More: false }));
+      },
+      client,
+    };
+    // hold one batch back so the last one can carry More=false
+    let held: Batch | undefined;
+    let writeFailed = false;
+    for await (const batch of this.core.execute(command, env, { aliases: true })) {
+      if (held && !writeFailed) writeFailed = !(await this.sendBatch(held, true));
+      held = batch;
+    }
+    if (writeFailed) return; // the rest was drained and dropped
+    if (held) await this.sendBatch(held, false);
+    else await this.write(reply({ Resp: null, Rendered: '', More: false }));
+  }
+
+  private async sendBatch(batch: Batch, more: boolean): Promise<boolean> {
+    if (this.closed) return false;
+    let rendered: string;
+    try {
+      rendered = this.core.cli.render(batch);
+    } catch (e) {
+      rendered = `render error: ${(e as Error).message}`;
+    }
+    await this.write(reply({ Resp: batch.map(toWire), Rendered: rendered, More: more }));
+    return !this.closed;
+  }
+
+  /** Close: let the reply being written go out, then drop the connection. */
+  shutdown(): void {
+    this.abort.abort(new Error('daemon shutting down'));
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 500).unref();
+  }
+}
+
+/** Listen on `path` (the caller has checked nobody else is). */
+export async function startSocketServer(core: DaemonCore, path: string): Promise<SocketServer> {
+  const conns = new Set<Connection>();
+  // allowHalfOpen: a client may send its requests and shut its side; it still gets the replies
+  const server: Server = createServer({ allowHalfOpen: true }, (sock) => {
+    const c = new Connection(core, sock);
+    conns.add(c);
+    sock.on('close', () => conns.delete(c));
+  });
+  server.maxConnections = 4096;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => core.log.error(`control socket: ${e.message}`));
+  await chmod(path, 0o770).catch(() => {});
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const done = new Promise<void>((r) => server.close(() => r()));
+      for (const c of conns) c.shutdown();
+      await done;
+      await rm(path, { force: true });
+    })();
+    return closing;
+  };
+  return {
+    path,
+    get connections() {
+      return conns.size;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

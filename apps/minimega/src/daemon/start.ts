@@ -1,0 +1,125 @@
+// Daemon mode (daemon.md §2 step 7): base dir, pid file, socket, modules,
+// console, signals, and the orderly teardown.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import type { CommandModule, DaemonFlags } from '../context.js';
+import type { ParsedFlags } from '../flags/parse.js';
+import { createLogger, type DaemonLogger } from '../log/logger.js';
+import { BANNER } from '../version.js';
+import { startConsole } from './console.js';
+import { createDaemonCore, type DaemonCore } from './core.js';
+import { BadFlagError, toDaemonFlags } from './flags.js';
+import { type SocketServer, startSocketServer } from './server.js';
+import { AlreadyRunningError, claimSocketPath } from './socket-check.js';
+
+export interface RunningDaemon {
+  core: DaemonCore;
+  server: SocketServer;
+  socketPath: string;
+  pidFile: string;
+  /** shut down (as `quit`) and wait until the socket and pid file are gone */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  /** resolves after teardown finished */
+  readonly done: Promise<string>;
+}
+
+export interface StartOptions {
+  flags: DaemonFlags;
+  log?: DaemonLogger;
+  hostname?: string;
+  modules?: CommandModule[];
+}
+
+/** Start a daemon in this process (the CLI and the tests use it). */
+export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
+  const flags = opts.flags;
+  const log =
+    opts.log ??
+    createLogger({ level: flags.level, stderr: flags.verbose, file: flags.logfile || undefined });
+  const base = flags.base;
+  const socketPath = join(base, 'minimega');
+  const pidFile = join(base, 'minimega.pid');
+  await mkdir(base, { recursive: true, mode: 0o770 });
+  await claimSocketPath(socketPath, { force: flags.force, warn: (m) => log.warn(m) });
+  await writeFile(pidFile, `${process.pid}\n`);
+  let core: DaemonCore;
+  let server: SocketServer;
+  try {
+    core = await createDaemonCore({
+      flags,
+      log,
+      ...(opts.hostname ? { hostname: opts.hostname } : {}),
+      ...(opts.modules ? { modules: opts.modules } : {}),
+    });
+    server = await startSocketServer(core, socketPath);
+  } catch (e) {
+    await rm(pidFile, { force: true });
+    throw e;
+  }
+  const done = core.stopped.then(async (reason) => {
+    await server.close();
+    await rm(pidFile, { force: true });
+    return reason;
+  });
+  const close = async () => {
+    await core.shutdown('closed');
+    await done;
+  };
+  return { core, server, socketPath, pidFile, close, [Symbol.asyncDispose]: close, done };
+}
+
+/** `minimega` with no client flag: run the daemon until it is told to stop. */
+export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
+  let flags: DaemonFlags;
+  try {
+    flags = toDaemonFlags(parsed);
+  } catch (e) {
+    if (e instanceof BadFlagError) {
+      process.stderr.write(`minimega: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const log = createLogger({ level: flags.level, stderr: flags.verbose });
+  try {
+    if (flags.logfile) log.setFile(flags.logfile);
+  } catch (e) {
+    process.stderr.write(
+      `minimega: cannot open -logfile ${flags.logfile}: ${(e as Error).message}\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(BANNER);
+  if (process.getuid && process.getuid() !== 0) log.warn('not running as root');
+  const host = osHostname();
+  if (host === 'all') log.warn('hostname `all` will cause confusion with the `all` target');
+
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon({ flags, log, hostname: host });
+  } catch (e) {
+    if (e instanceof AlreadyRunningError) {
+      log.error(e.message);
+      process.stderr.write(`minimega: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`minimega: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const onSignal = (sig: string) => {
+    log.warn(`caught ${sig}, shutting down`);
+    void daemon.core.shutdown(`caught ${sig}`);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // a client vanishing mid-write must not kill the daemon
+  process.on('SIGPIPE', () => {});
+
+  if (!flags.nostdin) startConsole(daemon.core);
+  const reason = await daemon.done;
+  log.info(`stopped: ${reason}`);
+  log.close();
+  return 0;
+}

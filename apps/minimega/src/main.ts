@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Entry point. Client modes (-version, -e, -attach) load only light modules;
+// the daemon (and everything it imports) is loaded with import() only when
+// this process is going to be the daemon, so `minimega -e echo hi` starts fast.
+import {
+  FlagError,
+  FlagHelpRequested,
+  missingFeatureErrors,
+  parseFlags,
+  usageText,
+} from './flags/parse.js';
+import { BANNER, COPYRIGHT, versionLine } from './version.js';
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (e) {
+    if (e instanceof FlagHelpRequested) {
+      process.stdout.write(`${BANNER}${usageText()}\n`);
+      return 0;
+    }
+    if (e instanceof FlagError) {
+      process.stderr.write(`${e.message}\n${usageText()}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const v = parsed.values;
+  const missing = missingFeatureErrors(parsed);
+  if (missing.length > 0) {
+    for (const m of missing) process.stderr.write(`minimega: ${m}\n`);
+    return 2;
+  }
+  if (v.cli === true) {
+    const { printCliDocument } = await import('./daemon/cli-doc.js');
+    return printCliDocument();
+  }
+  if (v.version === true) {
+    process.stdout.write(`${versionLine()}\n${COPYRIGHT}\n`);
+    return 0;
+  }
+  const socketPath = `${String(v.base).replace(/\/+$/, '') || '/'}/minimega`;
+  if (v.e === true || v.attach === true) {
+    if (v.e === true) {
+      const { runOneShot } = await import('./client/oneshot.js');
+      return runOneShot({ socketPath, namespace: String(v.namespace), words: parsed.positional });
+    }
+    const { runAttach } = await import('./client/attach.js');
+    return runAttach({ socketPath, namespace: String(v.namespace) });
+  }
+  const { runDaemonMain } = await import('./daemon/start.js');
+  const code = await runDaemonMain(parsed);
+  // the daemon may leave handles behind (children it orphaned, timers): leave now
+  process.exit(code);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`minimega: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
