@@ -1,1 +1,84 @@
-export {};
+// @mm/qemu: the VM config model, netspecs/diskspecs, the QEMU command line,
+// a QMP client, process supervision and the KVM VM lifecycle.
+export { type AccelSetting, accelResolver, type ProbeAccelOptions, probeAccel } from './accel.js';
+export {
+  type Accel,
+  type ArgvOptions,
+  applyOverrides,
+  buildArgs,
+  flattenArgs,
+  printOverrides,
+  splitArgs,
+  virtioPortNames,
+} from './argv.js';
+export {
+  checkPath,
+  cloneVmConfig,
+  DEFAULT_QEMU,
+  defaultVmConfig,
+  type QemuOverride,
+  type VmConfig,
+  vmConfigSchema,
+} from './config.js';
+export {
+  DISK_CACHES,
+  DISK_INTERFACES,
+  type DiskConfig,
+  parseDiskspec,
+  printDiskspec,
+} from './diskspec.js';
+export type { StartVmOptions, VmDriver, VmExit, VmMonitor, VmProcess } from './driver.js';
+export { alignBlock, dumpVmConfig } from './dump.js';
+export {
+  ConfigValueError,
+  MalformedDiskspecError,
+  MalformedNetspecError,
+  QemuError,
+  QemuStartError,
+  QmpClosedError,
+  QmpCommandError,
+  QmpProtocolError,
+  QmpTimeoutError,
+  VmCommandError,
+  VmStateError,
+} from './errors.js';
+export { createFakeDriver, type FakeDriver, type FakeVmProcess } from './fake-driver.js';
+export {
+  CONFIG_FIELDS,
+  type ConfigField,
+  type FieldContext,
+  type FieldKind,
+  findField,
+  printDisks,
+  setDisks,
+} from './fields.js';
+export { goList, goQuote, parseBool, parseInt64, parseUint } from './gostrconv.js';
+export { generateUuid, randomMac } from './ids.js';
+export {
+  DEFAULT_BRIDGE,
+  DEFAULT_NIC_DRIVER,
+  isMac,
+  type NetConfig,
+  type ParseNetspecOptions,
+  parseNetspec,
+  printNetspec,
+} from './netspec.js';
+export {
+  encodePng,
+  ImageFormatError,
+  parsePpm,
+  ppmToPng,
+  type RgbImage,
+  thumbnail,
+} from './png.js';
+export {
+  probeCpus,
+  probeMachines,
+  probeNicDrivers,
+  resolveQemuBinary,
+  validateCpu,
+  validateMachine,
+} from './probe.js';
+export { createQemuDriver, type QemuDriverOptions } from './qemu-driver.js';
+export { QmpClient, type QmpConnectOptions, type QmpEvent, type QmpReply } from './qmp.js';
+export { isKillable, KvmVm, type KvmVmOptions, type VmState } from './vm.js';

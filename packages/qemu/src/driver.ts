@@ -1,0 +1,49 @@
+// The seam between a VM's lifecycle and what runs it: the real driver starts
+// QEMU (qemu-driver.ts), the fake one simulates it for fast tests.
+import type { Accel } from './argv.js';
+import type { VmConfig } from './config.js';
+import type { QmpReply } from './qmp.js';
+
+/** How a QEMU process ended. */
+export interface VmExit {
+  /** true when we asked for it (kill) or QEMU quit cleanly; false = crash */
+  expected: boolean;
+  /** human-readable reason (`qemu killed by SIGKILL`, exit code, stderr tail) */
+  reason: string;
+}
+
+/** The QMP operations the lifecycle uses. */
+export interface VmMonitor {
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown>;
+  raw(msg: Record<string, unknown>): Promise<QmpReply>;
+  hmp(commandLine: string): Promise<string>;
+}
+
+/** One running QEMU. */
+export interface VmProcess {
+  readonly pid: number;
+  readonly monitor: VmMonitor;
+  /** resolves once the process is gone */
+  readonly exited: Promise<VmExit>;
+  /** SIGKILL and wait for exit */
+  kill(): Promise<void>;
+  /** the argv it was started with (binary first) */
+  readonly argv: readonly string[];
+}
+
+export interface StartVmOptions {
+  id: number;
+  config: VmConfig;
+  /** `<base>/<id>`, already created */
+  instanceDir: string;
+  signal?: AbortSignal;
+}
+
+export interface VmDriver {
+  /** starts QEMU paused (-S) and connects QMP; rejects with QemuStartError */
+  start(opts: StartVmOptions): Promise<VmProcess>;
+  /** creates the qcow2 overlay for a disk (snapshot mode) */
+  createOverlay(opts: { backing: string; overlay: string; signal?: AbortSignal }): Promise<void>;
+  /** the accelerator it uses (resolved from auto) */
+  accel(): Promise<Accel>;
+}

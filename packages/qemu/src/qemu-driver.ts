@@ -1,0 +1,119 @@
+// The real driver: runs qemu-system-x86_64 with execa, supervises it and
+// speaks QMP on `<instance>/qmp`.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { type AccelSetting, accelResolver, type ProbeAccelOptions } from './accel.js';
+import { applyOverrides, buildArgs } from './argv.js';
+import type { StartVmOptions, VmDriver, VmExit, VmProcess } from './driver.js';
+import { QemuStartError } from './errors.js';
+import { resolveQemuBinary } from './probe.js';
+import { QmpClient } from './qmp.js';
+
+export interface QemuDriverOptions {
+  accel: AccelSetting;
+  probe?: ProbeAccelOptions;
+  /** QMP dial attempts (100 ms apart) before giving up; default 50 */
+  qmpAttempts?: number;
+  log?: (msg: string) => void;
+}
+
+const STDERR_KEEP = 8192;
+
+export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
+  const accel = accelResolver(opts.accel, { ...opts.probe, log: opts.probe?.log ?? opts.log });
+
+  async function start(s: StartVmOptions): Promise<VmProcess> {
+    const bin = await resolveQemuBinary(s.config.qemu);
+    const args = applyOverrides(
+      buildArgs(s.config, { id: s.id, instanceDir: s.instanceDir, accel: await accel() }),
+      s.config.qemuOverride,
+    );
+    let stderr = '';
+    let killing = false;
+    const child = execa(bin, args, {
+      reject: false,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'pipe',
+      buffer: false,
+      cwd: s.instanceDir,
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-STDERR_KEEP);
+    });
+    let gone = false;
+    const exited: Promise<VmExit> = child.then((r) => {
+      gone = true;
+      const tail = stderr.trim();
+      if (killing) return { expected: true, reason: 'killed' };
+      if (r.exitCode === 0) return { expected: true, reason: 'qemu exited' };
+      const how = r.signal
+        ? `qemu killed by ${r.signal}`
+        : r.exitCode !== undefined
+          ? `qemu exited with status ${r.exitCode}`
+          : (r.shortMessage ?? 'qemu failed');
+      return { expected: false, reason: tail ? `${how}: ${tail}` : how };
+    });
+    const kill = async () => {
+      killing = true;
+      child.kill('SIGKILL');
+      await exited;
+    };
+
+    let qmp: QmpClient | undefined;
+    const attempts = opts.qmpAttempts ?? 50;
+    for (let i = 0; i < attempts && !gone; i++) {
+      try {
+        qmp = await QmpClient.connect({
+          path: `${s.instanceDir}/qmp`,
+          timeoutMs: 5000,
+          signal: s.signal,
+        });
+        break;
+      } catch {
+        if (s.signal?.aborted) break;
+        await sleep(100);
+      }
+    }
+    if (!qmp) {
+      const early = gone ? await exited : undefined;
+      if (!gone) await kill();
+      if (child.pid === undefined || (early && /ENOENT|not found/.test(early.reason))) {
+        throw new QemuStartError(
+          `unable to start qemu: ${early?.reason ?? 'spawn failed'} ${stderr.trim()}`.trim(),
+        );
+      }
+      throw new QemuStartError(
+        `unable to connect to qmp socket: qmp timeout. qemu output: ${early ? early.reason : stderr.trim()}`,
+      );
+    }
+    const monitor = qmp;
+    void exited.then(() => monitor.close());
+    return {
+      pid: child.pid ?? 0,
+      argv: [bin, ...args],
+      monitor,
+      exited,
+      kill: async () => {
+        monitor.close();
+        await kill();
+      },
+    };
+  }
+
+  async function createOverlay(o: {
+    backing: string;
+    overlay: string;
+    signal?: AbortSignal;
+  }): Promise<void> {
+    const info = await execa('qemu-img', ['info', '--output=json', o.backing], {
+      cancelSignal: o.signal,
+    });
+    const fmt = (JSON.parse(info.stdout) as { format?: string }).format ?? 'raw';
+    await execa('qemu-img', ['create', '-f', 'qcow2', '-b', o.backing, '-F', fmt, o.overlay], {
+      cancelSignal: o.signal,
+    });
+  }
+
+  return { start, createOverlay, accel };
+}

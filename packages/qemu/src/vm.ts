@@ -1,0 +1,390 @@
+// One KVM VM and its lifecycle (vm-qemu.md §6): BUILDING (paused at -S) ->
+// RUNNING <-> PAUSED, kill -> QUIT, crash/failure -> ERROR (with the reason
+// in the `error` tag), flush removes it. Operations on one VM are serialized.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import type { VmConfig } from './config.js';
+import type { VmDriver, VmProcess } from './driver.js';
+import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
+import { ppmToPng } from './png.js';
+
+export type VmState = 'BUILDING' | 'RUNNING' | 'PAUSED' | 'QUIT' | 'ERROR';
+
+export function isKillable(s: VmState): boolean {
+  return s === 'BUILDING' || s === 'RUNNING' || s === 'PAUSED';
+}
+
+export interface KvmVmOptions {
+  id: number;
+  name: string;
+  namespace: string;
+  host: string;
+  /** the VM's own copy of the config (uuid, MACs and taps filled in) */
+  config: VmConfig;
+  /** `-base`: the instance dir is `<base>/<id>` */
+  baseDir: string;
+  /** `-filepath`: overlays of disks outside it only log a warning */
+  filesDir: string;
+  driver: VmDriver;
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(fn, fn);
+    this.#tail = next.catch(() => {});
+    return next;
+  }
+}
+
+export class KvmVm {
+  readonly id: number;
+  readonly name: string;
+  readonly namespace: string;
+  readonly host: string;
+  readonly config: VmConfig;
+  readonly instanceDir: string;
+  readonly launchTime = Date.now();
+  readonly type = 'kvm' as const;
+  state: VmState = 'BUILDING';
+  pid = 0;
+  ccActive = false;
+  /** hotplugged USB disks: id -> file, version */
+  readonly hotplug = new Map<number, { file: string; version: string }>();
+  #proc: VmProcess | undefined;
+  #lock = new Mutex();
+  #opts: KvmVmOptions;
+  #launched = false;
+  #changed: Array<() => void> = [];
+
+  constructor(opts: KvmVmOptions) {
+    this.#opts = opts;
+    this.id = opts.id;
+    this.name = opts.name;
+    this.namespace = opts.namespace;
+    this.host = opts.host;
+    this.config = opts.config;
+    this.instanceDir = join(opts.baseDir, String(opts.id));
+  }
+
+  get tags(): Record<string, string> {
+    return this.config.tags;
+  }
+
+  /** the process argv once launched */
+  get argv(): readonly string[] {
+    return this.#proc?.argv ?? [];
+  }
+
+  #log(level: 'info' | 'warn' | 'error', msg: string): void {
+    this.#opts.log?.(level, `vm ${this.id} (${this.name}): ${msg}`);
+  }
+
+  /** resolves at the next state change (tests, waiting for a crash to be noticed) */
+  nextChange(): Promise<void> {
+    return new Promise((r) => this.#changed.push(r));
+  }
+
+  async #setState(s: VmState): Promise<void> {
+    this.state = s;
+    await writeFile(join(this.instanceDir, 'state'), s).catch(() => {});
+    const w = this.#changed;
+    this.#changed = [];
+    for (const fn of w) fn();
+  }
+
+  async #setError(msg: string): Promise<string> {
+    this.config.tags.error = msg;
+    this.#log('error', msg);
+    await this.#setState('ERROR');
+    return msg;
+  }
+
+  #aliasPath(): string {
+    return join(this.#opts.baseDir, 'namespaces', this.namespace, this.config.uuid);
+  }
+
+  /** Launches QEMU paused. Resolves with '' or the error message (the VM is then in ERROR). */
+  launch(signal?: AbortSignal): Promise<string> {
+    return this.#lock.run(() => this.#launch(signal));
+  }
+
+  async #launch(signal?: AbortSignal): Promise<string> {
+    if (!this.#launched) {
+      this.#launched = true;
+      try {
+        await mkdir(this.instanceDir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        return this.#setError(`unable to create VM dir: ${(err as Error).message}`);
+      }
+      if (this.config.snapshot) {
+        for (const [i, d] of this.config.disks.entries()) {
+          const overlay = join(this.instanceDir, `disk-${i}.qcow2`);
+          if (relative(this.#opts.filesDir, d.path).startsWith('..')) {
+            this.#log('warn', `snapshot of a disk outside the files dir: ${d.path}`);
+          }
+          try {
+            await this.#opts.driver.createOverlay({
+              backing: relative(this.instanceDir, d.path),
+              overlay,
+              signal,
+            });
+            d.snapshotPath = overlay;
+          } catch (err) {
+            return this.#setError(`unable to snapshot ${d.path}: ${(err as Error).message}`);
+          }
+        }
+      }
+      try {
+        const alias = this.#aliasPath();
+        await mkdir(dirname(alias), { recursive: true, mode: 0o700 });
+        await symlink(this.instanceDir, alias);
+      } catch (err) {
+        return this.#setError(`createInstancePathAlias: ${(err as Error).message}`);
+      }
+    }
+    await writeFile(join(this.instanceDir, 'name'), this.name);
+    await writeFile(
+      join(this.instanceDir, 'taps'),
+      this.config.networks.map((n) => n.tap).join('\n'),
+    );
+    let proc: VmProcess;
+    try {
+      proc = await this.#opts.driver.start({
+        id: this.id,
+        config: this.config,
+        instanceDir: this.instanceDir,
+        signal,
+      });
+    } catch (err) {
+      return this.#setError((err as Error).message);
+    }
+    this.#proc = proc;
+    this.pid = proc.pid;
+    void proc.exited.then((exit) =>
+      this.#lock.run(async () => {
+        if (this.#proc !== proc) return;
+        this.#proc = undefined;
+        if (!isKillable(this.state)) return;
+        if (exit.expected) await this.#setState('QUIT');
+        else await this.#setError(exit.reason);
+      }),
+    );
+    return '';
+  }
+
+  /**
+   * Starts (QMP cont). QUIT/ERROR VMs are relaunched unless `wild`; a running
+   * VM is skipped when `wild`, else an error. Returns false when skipped.
+   */
+  start(opts: { wild: boolean; signal?: AbortSignal }): Promise<boolean> {
+    return this.#lock.run(async () => {
+      if (this.state === 'RUNNING') {
+        if (opts.wild) return false;
+        throw new VmStateError('vm is already running');
+      }
+      if (this.state === 'QUIT' || this.state === 'ERROR') {
+        if (opts.wild) return false;
+        delete this.config.tags.error;
+        const err = await this.#launch(opts.signal);
+        if (err) throw new VmStateError(`unable to start: ${err}`);
+      }
+      try {
+        await this.#monitor().execute('cont');
+      } catch (err) {
+        const msg = await this.#setError(`unable to start: ${(err as Error).message}`);
+        throw new VmStateError(msg);
+      }
+      await this.#setState('RUNNING');
+      return true;
+    });
+  }
+
+  /** Pauses a RUNNING VM (QMP stop). Returns false when not applicable. */
+  stop(): Promise<boolean> {
+    return this.#lock.run(async () => {
+      if (this.state !== 'RUNNING') return false;
+      try {
+        await this.#monitor().execute('stop');
+      } catch {
+        throw new VmStateError(await this.#setError(`unstoppable: ${this.id}`));
+      }
+      await this.#setState('PAUSED');
+      return true;
+    });
+  }
+
+  /** Kills QEMU; resolves once the VM is QUIT. Returns false when not killable. */
+  kill(): Promise<boolean> {
+    return this.#lock.run(async () => {
+      if (!isKillable(this.state)) return false;
+      const proc = this.#proc;
+      this.#proc = undefined;
+      if (proc) await proc.kill();
+      await this.#setState('QUIT');
+      return true;
+    });
+  }
+
+  /** Removes the instance dir and namespace alias (QUIT/ERROR only; taps are the caller's). */
+  flush(): Promise<void> {
+    return this.#lock.run(async () => {
+      if (isKillable(this.state)) throw new VmStateError(`cannot flush a ${this.state} vm`);
+      const alias = this.#aliasPath();
+      await unlink(alias).catch(() => {});
+      await rmdir(dirname(alias)).catch(() => {});
+      await rmdir(dirname(dirname(alias))).catch(() => {});
+      await rm(this.instanceDir, { recursive: true, force: true });
+    });
+  }
+
+  #monitor() {
+    if (!this.#proc) throw new VmStateError(`vm not running: ${this.id}`);
+    return this.#proc.monitor;
+  }
+
+  /** `vm qmp`: sends raw JSON, returns the reply re-encoded; errors as minimega (`received nil status`). */
+  async qmp(json: string): Promise<string> {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(json);
+    } catch (err) {
+      throw new VmCommandError(`invalid JSON: ${(err as Error).message}`);
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      throw new VmCommandError('invalid JSON: expected an object');
+    }
+    const r = await this.#monitor().raw(msg as Record<string, unknown>);
+    if (!('return' in r)) throw new VmCommandError('received nil status');
+    return JSON.stringify({ return: r.return });
+  }
+
+  /** `vm screenshot`: PNG bytes scaled to fit max x max (0 = full size). */
+  async screenshot(max: number): Promise<Buffer> {
+    if (this.state !== 'RUNNING') throw new VmStateError(`vm not running: ${this.id}`);
+    const tmp = join(tmpdir(), `minimega_screenshot_${randomBytes(6).toString('hex')}`);
+    try {
+      await this.#monitor().execute('screendump', { filename: tmp });
+      const ppm = await readFile(tmp);
+      const png = ppmToPng(ppm, max);
+      await writeFile(join(this.instanceDir, 'screenshot.png'), png);
+      return png;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** `vm cdrom eject`: errors are discarded as minimega does (sharp edge 4). */
+  async cdromEject(force: boolean): Promise<void> {
+    try {
+      await this.#monitor().execute('eject', { device: 'ide0-cd0', force });
+    } catch {
+      // minimega discards eject errors
+    }
+    this.config.cdrom = '';
+  }
+
+  /** `vm cdrom change`: the file must exist as given. */
+  async cdromChange(path: string, force: boolean): Promise<void> {
+    await stat(path);
+    if (this.config.cdrom !== '') {
+      try {
+        await this.#monitor().execute('eject', { device: 'ide0-cd0', force });
+      } catch (err) {
+        throw new VmCommandError(`eject failed: ${(err as Error).message}`);
+      }
+    }
+    try {
+      await this.#monitor().execute('blockdev-change-medium', {
+        device: 'ide0-cd0',
+        filename: path,
+      });
+    } catch (err) {
+      throw new VmCommandError(`change failed: ${(err as Error).message}`);
+    }
+    this.config.cdrom = path;
+  }
+
+  /** `vm hotplug add`: a USB storage device from `file`; returns its id. Monitor replies are checked. */
+  async hotplugAdd(file: string, version: string, serial: string): Promise<number> {
+    await stat(file);
+    let bus: string;
+    if (version === '' || version === '1.1') bus = 'usb-bus.0';
+    else if (version === '2.0') bus = this.config.usbUseXhci ? 'xhci.0' : 'ehci.0';
+    else if (version === '3.0') {
+      if (!this.config.usbUseXhci)
+        throw new VmCommandError('invalid version: `3.0`. VM configured for EHCI instead of XHCI');
+      bus = 'xhci.0';
+    } else throw new VmCommandError(`invalid version: \`${version}\``);
+    const id = this.hotplug.size === 0 ? 0 : Math.max(...this.hotplug.keys()) + 1;
+    const m = this.#monitor();
+    const r1 = await m.hmp(`drive_add 0 id=hotplug${id},if=none,file=${file}`);
+    if (/error|could not|failed/i.test(r1)) throw new VmCommandError(`drive_add: ${r1.trim()}`);
+    const r2 = await m.hmp(
+      `device_add usb-storage,id=hotplug${id},drive=hotplug${id},bus=${bus}${serial ? `,serial=${serial}` : ''}`,
+    );
+    if (r2.trim() !== '') {
+      await m.hmp(`drive_del hotplug${id}`).catch(() => '');
+      throw new VmCommandError(`device_add: ${r2.trim()}`);
+    }
+    this.hotplug.set(id, { file, version: version || '1.1' });
+    return id;
+  }
+
+  async hotplugRemove(id: number): Promise<void> {
+    if (!this.hotplug.has(id)) throw new VmCommandError('no such hotplug device');
+    const m = this.#monitor();
+    await m.hmp(`device_del hotplug${id}`);
+    await m.hmp(`drive_del hotplug${id}`);
+    this.hotplug.delete(id);
+  }
+
+  /** `vm save`: backs up the snapshot overlays then migrates the state to `<file>.state` (asynchronous). */
+  async save(file: string): Promise<void> {
+    const m = this.#monitor();
+    await mkdir(dirname(file), { recursive: true });
+    const blocks = (await m.execute('query-block')) as Array<{
+      device: string;
+      inserted?: { file?: string };
+    }>;
+    let target = `${file}.hdd`;
+    let n = 0;
+    for (const b of blocks ?? []) {
+      if (!b.inserted?.file?.includes(this.instanceDir)) continue;
+      if (n > 0) target = `${file}.hdd.${n}`;
+      n++;
+      await m.execute('drive-backup', { device: b.device, sync: 'top', target });
+      for (;;) {
+        const jobs = (await m.execute('query-block-jobs')) as unknown[];
+        if (!jobs || jobs.length === 0) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await this.#lock.run(() => this.#setState('PAUSED'));
+    await m.execute('migrate', { uri: `exec:cat > ${JSON.stringify(`${file}.state`)}` });
+  }
+
+  /** `vm save` status: `query-migrate`. */
+  async migrateStatus(): Promise<{ status: string; complete: string } | undefined> {
+    const r = (await this.#monitor().execute('query-migrate')) as {
+      status?: string;
+      ram?: { transferred: number; total: number };
+    };
+    if (!r?.status) return undefined;
+    if (r.status === 'completed') return { status: r.status, complete: '100.00' };
+    if (r.status === 'failed') return { status: r.status, complete: '' };
+    const pct = r.ram && r.ram.total > 0 ? (r.ram.transferred / r.ram.total) * 100 : 0;
+    return { status: r.status, complete: pct.toFixed(2) };
+  }
+
+  /** raw QMP command (typed errors) for callers that need more */
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    return this.#monitor().execute(command, args);
+  }
+}
+
+export { QmpCommandError };
