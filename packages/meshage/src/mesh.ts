@@ -1,0 +1,1117 @@
+// A mesh node: handshake and authentication on every link, discovery,
+// link-state topology, shortest-path routing with multi-hop forwarding,
+// request/response messaging with one result per host, and failure
+// detection by heartbeats. Written against the Transport contract only.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { datagramMac, handshakeMac, macEqual } from './auth.js';
+import { decode, encode } from './codec.js';
+import {
+  AlreadyConnectedError,
+  AuthError,
+  BadBodyError,
+  DialSelfError,
+  HandshakeError,
+  HostDownError,
+  type HostError,
+  hostErrorFromWire,
+  InvalidOptionError,
+  MeshAbortedError,
+  MeshClosedError,
+  type MeshError,
+  MeshTimeoutError,
+  NoSuchPeerError,
+  RouteLostError,
+  SelfSendError,
+  UnknownHostError,
+} from './errors.js';
+import type { MessageKind } from './kinds.js';
+import { computeRoutes, LinkStateDb, type Routes } from './topology.js';
+import type { Link, Transport } from './transport.js';
+import {
+  DEFAULT_TTL,
+  type HelloFrame,
+  helloFrame,
+  type LsaEntry,
+  meshFrame,
+  PROTOCOL_VERSION,
+  type ReqFrame,
+  type ResFrame,
+  readyFrame,
+  solicitation,
+} from './wire.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface MeshOptions {
+  /** this node's name (minimega: the hostname); unique on the mesh */
+  name: string;
+  transport: Transport;
+  /** discovery namespace (`-context`, default `minimega`) */
+  context?: string;
+  /** target number of direct peers; solicit while below (`-degree`, default 0) */
+  degree?: number;
+  /** mesh key: only nodes holding the same key can link (see auth.ts) */
+  key?: Uint8Array;
+  /** software version exchanged in the handshake (mismatch only logs) */
+  version?: string;
+  /** ping interval on idle links, ms (default 500) */
+  heartbeatMs?: number;
+  /** a link silent this long is declared dead, ms (default 2500) */
+  deadAfterMs?: number;
+  /** first solicitation back-off window, ms (default 500); doubles up to solicitMaxMs */
+  solicitMinMs?: number;
+  /** largest solicitation back-off window, ms (default 30 s) */
+  solicitMaxMs?: number;
+  /** handshake must finish within, ms (default 5 s) */
+  handshakeTimeoutMs?: number;
+  /** dial timeout, ms (default 10 s) */
+  dialTimeoutMs?: number;
+  /** delay before announcing a peer change (coalesces bursts), ms (default 10) */
+  lsaDelayMs?: number;
+  /** minimum gap between two announcements of this node, ms (default 50) */
+  lsaMinIntervalMs?: number;
+  /** batching window for forwarded announcements, ms (default 5) */
+  floodDelayMs?: number;
+  /** forget unreachable nodes after, ms (default 60 s) */
+  gcGraceMs?: number;
+  /** solicited dials allowed in flight at once (default 4) */
+  maxSolicitedDials?: number;
+  log?: (level: LogLevel, message: string) => void;
+  random?: () => number;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** total time to wait for all hosts, ms (default: unlimited) */
+  timeout?: number;
+}
+
+export type SendResult<T> =
+  | { host: string; ok: true; value: T }
+  | { host: string; ok: false; error: HostError };
+
+export interface HandlerContext {
+  /** the node that sent the request */
+  from: string;
+  /** aborted when this node closes */
+  signal: AbortSignal;
+}
+
+export type Handler<Req, Res> = (body: Req, ctx: HandlerContext) => Res | Promise<Res>;
+
+export interface MeshEvents {
+  'peer-up': [name: string];
+  'peer-down': [name: string, reason: string];
+  /** the reachable node set or an edge changed; carries the sorted node list */
+  topology: [nodes: string[]];
+}
+
+export interface MeshStats {
+  /** frames this node sent, by frame type */
+  sent: Record<'hello' | 'ready' | 'ping' | 'lsa' | 'req' | 'res', number>;
+  /** discovery datagrams sent */
+  datagrams: number;
+}
+
+export interface PeerInfo {
+  name: string;
+  address: string;
+  incarnation: number;
+}
+
+export interface Mesh extends AsyncDisposable {
+  readonly name: string;
+  readonly incarnation: number;
+  readonly context: string;
+  /** where other nodes dial this one (the transport's local address) */
+  readonly address: string;
+  degree: number;
+  /** manual (unsolicited) dial by address; resolves with the peer's name */
+  dial(address: string, opts?: { signal?: AbortSignal }): Promise<string>;
+  /** close the link to a direct peer (NoSuchPeerError when not one) */
+  hangup(name: string): void;
+  /** direct peers, sorted */
+  peers(): string[];
+  peerInfo(): PeerInfo[];
+  /** every reachable node including self, sorted */
+  nodes(): string[];
+  /** effective adjacency of the reachable mesh, sorted */
+  adjacency(): Map<string, string[]>;
+  /** first hop towards `name` (undefined when unreachable or self) */
+  route(name: string): string | undefined;
+  handle<Req, Res>(kind: MessageKind<Req, Res>, handler: Handler<Req, Res>): () => void;
+  /** one result per distinct host, in the order given */
+  send<Req, Res>(
+    hosts: readonly string[],
+    kind: MessageKind<Req, Res>,
+    body: Req,
+    opts?: SendOptions,
+  ): Promise<SendResult<Res>[]>;
+  /** send to every reachable node except self */
+  broadcast<Req, Res>(
+    kind: MessageKind<Req, Res>,
+    body: Req,
+    opts?: SendOptions,
+  ): Promise<SendResult<Res>[]>;
+  stats(): MeshStats;
+  on<E extends keyof MeshEvents>(event: E, listener: (...args: MeshEvents[E]) => void): this;
+  off<E extends keyof MeshEvents>(event: E, listener: (...args: MeshEvents[E]) => void): this;
+  once<E extends keyof MeshEvents>(event: E, listener: (...args: MeshEvents[E]) => void): this;
+  close(): Promise<void>;
+}
+
+interface Peer {
+  name: string;
+  inc: number;
+  link: Link;
+  address: string;
+  /** [dialer is the smaller name ? 0 : 1, dialer nonce]: the smaller key wins a duplicate */
+  key: string;
+  /** which side dialed this link */
+  dialer: string;
+  lastRecv: number;
+  lastSent: number;
+}
+
+interface Row {
+  host: string;
+  via: string;
+  settle(r: SendResult<unknown>): void;
+}
+
+interface Pending {
+  rows: Map<string, Row>;
+  kind: MessageKind<unknown, unknown>;
+}
+
+const DISCOVERY_VERSION = 1;
+
+type OutFrame = { t: keyof MeshStats['sent'] } & Record<string, unknown>;
+
+/** Start a mesh node: listen, then (degree > 0) solicit peers. */
+export async function createMesh(opts: MeshOptions): Promise<Mesh> {
+  const node = new MeshNode(opts);
+  await node.start();
+  return node;
+}
+
+class MeshNode extends EventEmitter implements Mesh {
+  readonly name: string;
+  readonly incarnation: number;
+  readonly context: string;
+  readonly #t: Transport;
+  readonly #key: Uint8Array | undefined;
+  readonly #version: string;
+  readonly #o: Required<
+    Pick<
+      MeshOptions,
+      | 'heartbeatMs'
+      | 'deadAfterMs'
+      | 'solicitMinMs'
+      | 'solicitMaxMs'
+      | 'handshakeTimeoutMs'
+      | 'dialTimeoutMs'
+      | 'lsaDelayMs'
+      | 'lsaMinIntervalMs'
+      | 'floodDelayMs'
+      | 'gcGraceMs'
+      | 'maxSolicitedDials'
+    >
+  >;
+  readonly #log: (level: LogLevel, message: string) => void;
+  readonly #random: () => number;
+  readonly #closing = new AbortController();
+
+  #degree: number;
+  readonly #peers = new Map<string, Peer>();
+  /** acceptor-side handshakes that were told "soliciting" (reserve a slot) */
+  #reserved = 0;
+  readonly #dialing = new Set<string>();
+  #solicitedDials = 0;
+
+  readonly #db = new LinkStateDb();
+  #seq = 0;
+  #announced: string | undefined;
+  #lastOriginate = 0;
+  #originateTimer: NodeJS.Timeout | undefined;
+  readonly #flood = new Map<string, Map<string, LsaEntry>>();
+  #floodTimer: NodeJS.Timeout | undefined;
+
+  #routes: Routes | undefined;
+  #dirty = true;
+  #recomputeTimer: NodeJS.Timeout | undefined;
+  #lastTopology = '';
+
+  readonly #handlers = new Map<string, Handler<unknown, unknown>>();
+  readonly #kinds = new Map<string, MessageKind<unknown, unknown>>();
+  readonly #pending = new Map<number, Pending>();
+  #msgId = 0;
+
+  #soliciting = false;
+  #solicitAgain = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  readonly #stats: MeshStats = {
+    sent: { hello: 0, ready: 0, ping: 0, lsa: 0, req: 0, res: 0 },
+    datagrams: 0,
+  };
+
+  constructor(opts: MeshOptions) {
+    super();
+    if (!opts.name || opts.name.includes(':')) {
+      throw new InvalidOptionError(`invalid mesh name ${JSON.stringify(opts.name)}`);
+    }
+    this.name = opts.name;
+    this.#t = opts.transport;
+    this.context = opts.context ?? 'minimega';
+    this.#degree = checkDegree(opts.degree ?? 0);
+    this.#key = opts.key && opts.key.length > 0 ? opts.key : undefined;
+    this.#version = opts.version ?? 'dev';
+    this.#log = opts.log ?? (() => {});
+    this.#random = opts.random ?? Math.random;
+    this.#o = {
+      heartbeatMs: opts.heartbeatMs ?? 500,
+      deadAfterMs: opts.deadAfterMs ?? 2500,
+      solicitMinMs: opts.solicitMinMs ?? 500,
+      solicitMaxMs: opts.solicitMaxMs ?? 30_000,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 5000,
+      dialTimeoutMs: opts.dialTimeoutMs ?? 10_000,
+      lsaDelayMs: opts.lsaDelayMs ?? 10,
+      lsaMinIntervalMs: opts.lsaMinIntervalMs ?? 50,
+      floodDelayMs: opts.floodDelayMs ?? 5,
+      gcGraceMs: opts.gcGraceMs ?? 60_000,
+      maxSolicitedDials: opts.maxSolicitedDials ?? 4,
+    };
+    // start time in ms * 1000 + random: restarts get a larger incarnation
+    this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+    this.#db.accept({ o: this.name, i: this.incarnation, s: 0, p: [] });
+  }
+
+  async start(): Promise<void> {
+    await this.#t.listen({
+      link: (link) => {
+        this.#setupLink(link, 'acceptor', false).catch((err: MeshError) =>
+          this.#log('debug', `inbound link from ${link.remoteAddress} rejected: ${err.message}`),
+        );
+      },
+      datagram: (data, from) => this.#onDatagram(data, from),
+    });
+    this.#heartbeat = setInterval(() => this.#tick(), this.#o.heartbeatMs);
+    this.#heartbeat.unref();
+    this.#kickSolicit();
+  }
+
+  // ---- public API -------------------------------------------------------
+
+  get address(): string {
+    return this.#t.localAddress;
+  }
+
+  get degree(): number {
+    return this.#degree;
+  }
+
+  set degree(n: number) {
+    this.#degree = checkDegree(n);
+    this.#kickSolicit();
+  }
+
+  async dial(address: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    this.#assertOpen();
+    if (address === this.name) throw new DialSelfError();
+    if (this.#peers.has(address)) throw new AlreadyConnectedError(address);
+    const link = await this.#t.dial(address, {
+      signal: opts.signal,
+      timeoutMs: this.#o.dialTimeoutMs,
+    });
+    const name = await this.#setupLink(link, 'dialer', false);
+    return name ?? address;
+  }
+
+  hangup(name: string): void {
+    const p = this.#peers.get(name);
+    if (!p) throw new NoSuchPeerError(name);
+    p.link.close('hangup');
+  }
+
+  peers(): string[] {
+    return [...this.#peers.keys()].sort();
+  }
+
+  peerInfo(): PeerInfo[] {
+    return [...this.#peers.values()]
+      .map((p) => ({ name: p.name, address: p.address, incarnation: p.inc }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  nodes(): string[] {
+    return [...this.#currentRoutes().nodes];
+  }
+
+  adjacency(): Map<string, string[]> {
+    return new Map([...this.#currentRoutes().adjacency].map(([k, v]) => [k, [...v]]));
+  }
+
+  route(name: string): string | undefined {
+    return this.#currentRoutes().nextHop.get(name);
+  }
+
+  handle<Req, Res>(kind: MessageKind<Req, Res>, handler: Handler<Req, Res>): () => void {
+    if (this.#handlers.has(kind.name)) {
+      throw new InvalidOptionError(`a handler for ${kind.name} is already registered`);
+    }
+    this.#handlers.set(kind.name, handler as Handler<unknown, unknown>);
+    this.#kinds.set(kind.name, kind as MessageKind<unknown, unknown>);
+    return () => {
+      if (this.#handlers.get(kind.name) === handler) {
+        this.#handlers.delete(kind.name);
+        this.#kinds.delete(kind.name);
+      }
+    };
+  }
+
+  broadcast<Req, Res>(
+    kind: MessageKind<Req, Res>,
+    body: Req,
+    opts?: SendOptions,
+  ): Promise<SendResult<Res>[]> {
+    const all = this.nodes().filter((n) => n !== this.name);
+    return this.send(all, kind, body, opts);
+  }
+
+  async send<Req, Res>(
+    hosts: readonly string[],
+    kind: MessageKind<Req, Res>,
+    body: Req,
+    opts: SendOptions = {},
+  ): Promise<SendResult<Res>[]> {
+    const unique = [...new Set(hosts)];
+    const results = new Map<string, Promise<SendResult<Res>>>();
+    if (this.#closed) {
+      for (const h of unique) results.set(h, fail(new MeshAbortedError(h)));
+      return Promise.all(results.values());
+    }
+    const routes = this.#currentRoutes();
+    const id = ++this.#msgId;
+    const pending: Pending = { rows: new Map(), kind: kind as MessageKind<unknown, unknown> };
+    const groups = new Map<string, string[]>();
+    for (const host of unique) {
+      if (host === this.name) {
+        results.set(host, fail(new SelfSendError(host)));
+        continue;
+      }
+      const via = routes.nextHop.get(host);
+      if (!via) {
+        const known = this.#db.get(host) !== undefined;
+        results.set(
+          host,
+          fail(known ? new HostDownError(host, 'is unreachable') : new UnknownHostError(host)),
+        );
+        continue;
+      }
+      results.set(
+        host,
+        new Promise<SendResult<Res>>((resolve) => {
+          pending.rows.set(host, {
+            host,
+            via,
+            settle: (r) => {
+              if (!pending.rows.delete(host)) return;
+              resolve(r as SendResult<Res>);
+              if (pending.rows.size === 0) this.#pending.delete(id);
+            },
+          });
+        }),
+      );
+      const g = groups.get(via);
+      if (g) g.push(host);
+      else groups.set(via, [host]);
+    }
+    if (pending.rows.size > 0) {
+      this.#pending.set(id, pending);
+      const settleAll = (mk: (host: string) => HostError) => {
+        for (const row of [...pending.rows.values()]) {
+          row.settle({ host: row.host, ok: false, error: mk(row.host) });
+        }
+      };
+      let timer: NodeJS.Timeout | undefined;
+      if (opts.timeout !== undefined && opts.timeout >= 0) {
+        timer = setTimeout(() => settleAll((h) => new MeshTimeoutError(h)), opts.timeout);
+      }
+      const onAbort = () => settleAll((h) => new MeshAbortedError(h));
+      if (opts.signal?.aborted) onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      for (const [via, to] of groups) {
+        const frame: ReqFrame = {
+          t: 'req',
+          id,
+          src: this.name,
+          inc: this.incarnation,
+          to,
+          kind: kind.name,
+          ttl: DEFAULT_TTL,
+          body,
+        };
+        if (!this.#sendTo(via, frame)) {
+          for (const h of to) {
+            pending.rows.get(h)?.settle({ host: h, ok: false, error: new RouteLostError(h, via) });
+          }
+        }
+      }
+      const out = await Promise.all(results.values());
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      return out;
+    }
+    return Promise.all(results.values());
+  }
+
+  stats(): MeshStats {
+    return { sent: { ...this.#stats.sent }, datagrams: this.#stats.datagrams };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort();
+    for (const t of [
+      this.#heartbeat,
+      this.#originateTimer,
+      this.#floodTimer,
+      this.#recomputeTimer,
+    ]) {
+      if (t) clearTimeout(t);
+    }
+    for (const p of this.#pending.values()) {
+      for (const row of [...p.rows.values()]) {
+        row.settle({ host: row.host, ok: false, error: new MeshAbortedError(row.host) });
+      }
+    }
+    this.#pending.clear();
+    for (const p of this.#peers.values()) p.link.close('mesh closed');
+    await this.#t.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- links and handshake ---------------------------------------------
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MeshClosedError();
+  }
+
+  #send(link: Link, frame: OutFrame): boolean {
+    try {
+      link.send(frame);
+      this.#stats.sent[frame.t]++;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #sendTo(peerName: string, frame: OutFrame): boolean {
+    const p = this.#peers.get(peerName);
+    if (!p) return false;
+    const ok = this.#send(p.link, frame);
+    if (ok) p.lastSent = Date.now();
+    return ok;
+  }
+
+  /**
+   * Run the handshake on a fresh link. Resolves with the peer name once the
+   * link is a registered peer, undefined when the link was declined quietly
+   * (a solicited dial to a node that no longer solicits), rejects otherwise.
+   */
+  #setupLink(
+    link: Link,
+    role: 'dialer' | 'acceptor',
+    solicited: boolean,
+  ): Promise<string | undefined> {
+    const nonce = randomBytes(16);
+    let soliciting = false;
+    let reserved = false;
+    if (role === 'acceptor') {
+      soliciting = this.#peers.size + this.#reserved < this.#degree;
+      if (soliciting) {
+        this.#reserved++;
+        reserved = true;
+      }
+    }
+    let hello: HelloFrame | undefined;
+    let state: 'hello' | 'ready' | 'up' | 'dead' = 'hello';
+    let peer: Peer | undefined;
+
+    return new Promise((resolve, reject) => {
+      const release = () => {
+        if (reserved) {
+          reserved = false;
+          this.#reserved--;
+        }
+      };
+      const timer = setTimeout(
+        () => fail(new HandshakeError('handshake timed out')),
+        this.#o.handshakeTimeoutMs,
+      );
+      const fail = (err: MeshError | undefined) => {
+        if (state === 'dead' || state === 'up') return;
+        state = 'dead';
+        clearTimeout(timer);
+        release();
+        link.close(err?.message ?? 'declined');
+        if (err) reject(err);
+        else resolve(undefined);
+      };
+
+      link.attach({
+        frame: (raw) => {
+          if (state === 'up') {
+            if (peer) this.#onFrame(peer, raw);
+            return;
+          }
+          if (state === 'hello') {
+            const h = helloFrame.safeParse(raw);
+            if (!h.success) return fail(new HandshakeError('malformed hello'));
+            hello = h.data;
+            if (hello.proto !== PROTOCOL_VERSION) {
+              return fail(
+                new HandshakeError(
+                  `protocol version mismatch: ours ${PROTOCOL_VERSION}, theirs ${hello.proto}`,
+                ),
+              );
+            }
+            if (hello.auth !== (this.#key !== undefined)) {
+              return fail(
+                new AuthError(
+                  this.#key ? `${hello.name} has no mesh key` : `${hello.name} requires a mesh key`,
+                ),
+              );
+            }
+            if (hello.name === this.name) return fail(new DialSelfError());
+            if (hello.version !== this.#version) {
+              this.#log('warn', `version mismatch with ${hello.name}: ${hello.version}`);
+            }
+            if (role === 'dialer' && solicited && !hello.soliciting) return fail(undefined);
+            const existing = this.#peers.get(hello.name);
+            if (role === 'dialer' && existing && existing.inc === hello.inc) {
+              // a second link we dial ourselves always loses; a crossing dial is settled by key
+              const ours = `${this.name < hello.name ? 0 : 1}:${nonce.toString('hex')}`;
+              if (existing.dialer === this.name || existing.key <= ours) {
+                return fail(new AlreadyConnectedError(hello.name));
+              }
+            }
+            const mac = this.#key
+              ? handshakeMac(this.#key, this.name, hello.name, nonce, hello.nonce)
+              : undefined;
+            if (!this.#send(link, { t: 'ready', ...(mac ? { mac } : {}) })) {
+              return fail(new HandshakeError('connection closed during handshake'));
+            }
+            state = 'ready';
+            return;
+          }
+          // state === 'ready'
+          const r = readyFrame.safeParse(raw);
+          if (!r.success || !hello) return fail(new HandshakeError('malformed ready'));
+          if (this.#key) {
+            const want = handshakeMac(this.#key, hello.name, this.name, hello.nonce, nonce);
+            if (!macEqual(r.data.mac, want)) {
+              return fail(new AuthError(`${hello.name} failed mesh key authentication`));
+            }
+          }
+          clearTimeout(timer);
+          release();
+          const dialerNonce = role === 'dialer' ? nonce : hello.nonce;
+          const dialer = role === 'dialer' ? this.name : hello.name;
+          const other = role === 'dialer' ? hello.name : this.name;
+          const candidate: Peer = {
+            name: hello.name,
+            inc: hello.inc,
+            link,
+            address: link.remoteAddress,
+            key: `${dialer < other ? 0 : 1}:${Buffer.from(dialerNonce).toString('hex')}`,
+            dialer,
+            lastRecv: Date.now(),
+            lastSent: Date.now(),
+          };
+          const err = this.#register(candidate);
+          if (err) {
+            state = 'dead';
+            link.close(err.message);
+            reject(err);
+            return;
+          }
+          state = 'up';
+          peer = candidate;
+          resolve(hello.name);
+        },
+        close: (reason) => {
+          if (state === 'up' && peer) this.#onLinkClosed(peer, reason);
+          else fail(new HandshakeError(`connection closed during handshake: ${reason}`));
+        },
+      });
+      const ok = this.#send(link, {
+        t: 'hello',
+        proto: PROTOCOL_VERSION,
+        name: this.name,
+        inc: this.incarnation,
+        version: this.#version,
+        soliciting,
+        auth: this.#key !== undefined,
+        nonce,
+      });
+      if (!ok) fail(new HandshakeError('connection closed before the handshake'));
+    });
+  }
+
+  /** Add a handshaken peer, resolving duplicates; returns an error when the new link loses. */
+  #register(p: Peer): MeshError | undefined {
+    if (this.#closed) return new MeshClosedError();
+    const existing = this.#peers.get(p.name);
+    if (existing) {
+      if (p.inc < existing.inc) return new HandshakeError(`stale incarnation of ${p.name}`);
+      if (p.inc === existing.inc) {
+        // two links between the same pair (simultaneous dials): both ends keep the same one
+        if (existing.key <= p.key) return new AlreadyConnectedError(p.name);
+        this.#peers.set(p.name, p);
+        existing.link.close('replaced by a duplicate link');
+        this.#sendFullDb(p.name);
+        return undefined;
+      }
+      // the peer restarted: the old link is dead even if it has not noticed yet
+      this.#peers.delete(p.name);
+      existing.link.close('peer restarted');
+      this.#peerGone(existing.name, 'peer restarted');
+      this.emit('peer-down', existing.name, 'peer restarted');
+    }
+    this.#peers.set(p.name, p);
+    this.#log('info', `peer up: ${p.name} (${p.address})`);
+    this.#sendFullDb(p.name);
+    this.#peersChanged();
+    this.emit('peer-up', p.name);
+    return undefined;
+  }
+
+  #onLinkClosed(p: Peer, reason: string): void {
+    if (this.#peers.get(p.name) !== p) return;
+    this.#peers.delete(p.name);
+    this.#log('info', `peer down: ${p.name}: ${reason}`);
+    this.#peerGone(p.name, reason);
+    if (this.#closed) return;
+    this.#peersChanged();
+    this.emit('peer-down', p.name, reason);
+    this.#kickSolicit();
+  }
+
+  /** fail requests that were routed through a link that is gone */
+  #peerGone(name: string, _reason: string): void {
+    for (const pending of this.#pending.values()) {
+      for (const row of [...pending.rows.values()]) {
+        if (row.via !== name) continue;
+        const error =
+          row.host === name
+            ? new HostDownError(name, 'left the mesh')
+            : new RouteLostError(row.host, name);
+        row.settle({ host: row.host, ok: false, error });
+      }
+    }
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const p of [...this.#peers.values()]) {
+      if (now - p.lastRecv > this.#o.deadAfterMs) {
+        p.link.close(`no traffic for ${now - p.lastRecv} ms`);
+      } else if (now - p.lastSent >= this.#o.heartbeatMs * 0.8) {
+        this.#sendTo(p.name, { t: 'ping' });
+      }
+    }
+    if (this.#dirty && this.#pending.size === 0 && this.listenerCount('topology') === 0) {
+      // keep the database tidy (garbage collection) even when nobody asks
+      if (now - this.#lastOriginate > this.#o.heartbeatMs) this.#currentRoutes();
+    }
+  }
+
+  // ---- frames -----------------------------------------------------------
+
+  #onFrame(p: Peer, raw: unknown): void {
+    p.lastRecv = Date.now();
+    const parsed = meshFrame.safeParse(raw);
+    if (!parsed.success) {
+      this.#log('warn', `dropping malformed frame from ${p.name}`);
+      return;
+    }
+    const f = parsed.data;
+    switch (f.t) {
+      case 'ping':
+        return;
+      case 'lsa':
+        this.#onLsa(p, f.e);
+        return;
+      case 'req':
+        this.#onReq(f);
+        return;
+      case 'res':
+        this.#onRes(f);
+        return;
+    }
+  }
+
+  // ---- topology ---------------------------------------------------------
+
+  #peersChanged(): void {
+    this.#markDirty();
+    this.#scheduleOriginate();
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+    if (this.#recomputeTimer || this.#closed) return;
+    if (this.#pending.size === 0 && this.listenerCount('topology') === 0) return;
+    this.#recomputeTimer = setTimeout(() => {
+      this.#recomputeTimer = undefined;
+      this.#currentRoutes();
+    }, 10);
+  }
+
+  #scheduleOriginate(): void {
+    if (this.#originateTimer || this.#closed) return;
+    const wait = Math.max(
+      this.#o.lsaDelayMs,
+      this.#lastOriginate + this.#o.lsaMinIntervalMs - Date.now(),
+    );
+    this.#originateTimer = setTimeout(() => {
+      this.#originateTimer = undefined;
+      this.#originate();
+    }, wait);
+  }
+
+  #originate(): void {
+    const peers = this.peers();
+    const sig = peers.join('\u0000');
+    if (sig === this.#announced) return;
+    this.#announced = sig;
+    this.#lastOriginate = Date.now();
+    const entry: LsaEntry = { o: this.name, i: this.incarnation, s: ++this.#seq, p: peers };
+    this.#db.accept(entry);
+    this.#enqueueFlood(entry, undefined);
+  }
+
+  #onLsa(from: Peer, entries: LsaEntry[]): void {
+    let changed = false;
+    for (const e of entries) {
+      if (e.o === this.name) {
+        // an announcement of ours from before a restart of the sequence: jump past it
+        if (e.i === this.incarnation && e.s > this.#seq) {
+          this.#seq = e.s;
+          this.#announced = undefined;
+          this.#scheduleOriginate();
+        }
+        continue;
+      }
+      if (!this.#db.accept(e)) continue;
+      changed = true;
+      this.#enqueueFlood(e, from.name);
+    }
+    if (changed) this.#markDirty();
+  }
+
+  #enqueueFlood(e: LsaEntry, except: string | undefined): void {
+    for (const name of this.#peers.keys()) {
+      if (name === except || name === e.o) continue;
+      let q = this.#flood.get(name);
+      if (!q) {
+        q = new Map();
+        this.#flood.set(name, q);
+      }
+      q.set(e.o, e);
+    }
+    if (!this.#floodTimer && !this.#closed) {
+      this.#floodTimer = setTimeout(() => this.#flushFlood(), this.#o.floodDelayMs);
+    }
+  }
+
+  #flushFlood(): void {
+    this.#floodTimer = undefined;
+    for (const [name, q] of this.#flood) {
+      this.#sendTo(name, { t: 'lsa', e: [...q.values()] });
+    }
+    this.#flood.clear();
+  }
+
+  #sendFullDb(name: string): void {
+    this.#flood.delete(name);
+    this.#sendTo(name, { t: 'lsa', e: this.#db.entries() });
+  }
+
+  #currentRoutes(): Routes {
+    if (this.#routes && !this.#dirty) return this.#routes;
+    this.#dirty = false;
+    const routes = computeRoutes(this.name, new Set(this.#peers.keys()), this.#db);
+    this.#routes = routes;
+    this.#db.collect(new Set(routes.nodes), Date.now(), this.#o.gcGraceMs);
+    // requests to hosts that left the mesh fail now, not at their timeout
+    for (const pending of this.#pending.values()) {
+      for (const row of [...pending.rows.values()]) {
+        if (!routes.distance.has(row.host)) {
+          row.settle({ host: row.host, ok: false, error: new HostDownError(row.host) });
+        }
+      }
+    }
+    if (this.listenerCount('topology') > 0) {
+      const sig = [...routes.adjacency].map(([k, v]) => `${k}:${v.join(',')}`).join(';');
+      if (sig !== this.#lastTopology) {
+        this.#lastTopology = sig;
+        this.emit('topology', [...routes.nodes]);
+      }
+    }
+    return routes;
+  }
+
+  // ---- messages ---------------------------------------------------------
+
+  #onReq(f: ReqFrame): void {
+    const mine = f.to.includes(this.name);
+    const others = mine ? f.to.filter((h) => h !== this.name) : f.to;
+    if (others.length > 0) this.#forwardReq(f, others);
+    if (mine) void this.#deliver(f);
+  }
+
+  #forwardReq(f: ReqFrame, to: string[]): void {
+    const routes = this.#currentRoutes();
+    const groups = new Map<string, string[]>();
+    for (const h of to) {
+      const via = f.ttl > 1 ? routes.nextHop.get(h) : undefined;
+      if (!via) {
+        this.#reply(f, h, {
+          ok: false,
+          code: 'ERR_MESH_UNREACHABLE',
+          msg:
+            f.ttl > 1 ? `no route to ${h} from ${this.name}` : `hop limit reached at ${this.name}`,
+        });
+        continue;
+      }
+      const g = groups.get(via);
+      if (g) g.push(h);
+      else groups.set(via, [h]);
+    }
+    for (const [via, hosts] of groups) {
+      if (!this.#sendTo(via, { ...f, to: hosts, ttl: f.ttl - 1 })) {
+        for (const h of hosts) {
+          this.#reply(f, h, {
+            ok: false,
+            code: 'ERR_MESH_UNREACHABLE',
+            msg: `no route to ${h} from ${this.name}`,
+          });
+        }
+      }
+    }
+  }
+
+  async #deliver(f: ReqFrame): Promise<void> {
+    const handler = this.#handlers.get(f.kind);
+    const kind = this.#kinds.get(f.kind);
+    if (!handler || !kind) {
+      this.#reply(f, this.name, {
+        ok: false,
+        code: 'ERR_MESH_NO_HANDLER',
+        msg: `${this.name} has no handler for message kind ${f.kind}`,
+      });
+      return;
+    }
+    let body = f.body;
+    if (kind.request) {
+      const parsed = kind.request.safeParse(f.body);
+      if (!parsed.success) {
+        this.#reply(f, this.name, {
+          ok: false,
+          code: 'ERR_MESH_BAD_BODY',
+          msg: `invalid message body: ${parsed.error.message}`,
+        });
+        return;
+      }
+      body = parsed.data;
+    }
+    try {
+      const value = await handler(body, { from: f.src, signal: this.#closing.signal });
+      this.#reply(f, this.name, { ok: true, body: value });
+    } catch (err) {
+      this.#reply(f, this.name, {
+        ok: false,
+        code: 'ERR_MESH_REMOTE',
+        msg: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  #reply(
+    f: ReqFrame,
+    host: string,
+    r: { ok: boolean; body?: unknown; code?: string; msg?: string },
+  ): void {
+    const res: ResFrame = {
+      t: 'res',
+      re: f.id,
+      inc: f.inc,
+      src: host,
+      dst: f.src,
+      ttl: DEFAULT_TTL,
+      ok: r.ok,
+      body: r.body ?? null,
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.msg !== undefined ? { msg: r.msg } : {}),
+    };
+    this.#onRes(res);
+  }
+
+  #onRes(f: ResFrame): void {
+    if (f.dst !== this.name) {
+      if (f.ttl <= 1) return;
+      const via = this.#currentRoutes().nextHop.get(f.dst);
+      if (via) this.#sendTo(via, { ...f, ttl: f.ttl - 1 });
+      else this.#log('debug', `dropping response for unreachable ${f.dst}`);
+      return;
+    }
+    if (f.inc !== this.incarnation) return;
+    const pending = this.#pending.get(f.re);
+    const row = pending?.rows.get(f.src);
+    if (!pending || !row) return;
+    if (!f.ok) {
+      row.settle({
+        host: f.src,
+        ok: false,
+        error: hostErrorFromWire(f.src, f.code ?? '', f.msg ?? 'remote error'),
+      });
+      return;
+    }
+    let value = f.body;
+    if (pending.kind.response) {
+      const parsed = pending.kind.response.safeParse(f.body);
+      if (!parsed.success) {
+        row.settle({
+          host: f.src,
+          ok: false,
+          error: new BadBodyError(f.src, parsed.error.message),
+        });
+        return;
+      }
+      value = parsed.data;
+    }
+    row.settle({ host: f.src, ok: true, value });
+  }
+
+  // ---- discovery --------------------------------------------------------
+
+  #kickSolicit(): void {
+    if (this.#closed || this.#degree === 0) return;
+    if (this.#soliciting) {
+      this.#solicitAgain = true;
+      return;
+    }
+    this.#soliciting = true;
+    void this.#solicitLoop().finally(() => {
+      this.#soliciting = false;
+      if (this.#solicitAgain) {
+        this.#solicitAgain = false;
+        this.#kickSolicit();
+      }
+    });
+  }
+
+  async #solicitLoop(): Promise<void> {
+    let window = this.#o.solicitMinMs;
+    while (!this.#closed && this.#peers.size < this.#degree) {
+      this.#solicitAgain = false;
+      try {
+        const errors = await this.#t.broadcast(this.#solicitation());
+        this.#stats.datagrams++;
+        for (const e of errors) this.#log('warn', `solicitation: ${e}`);
+      } catch (err) {
+        // never stop soliciting because one send failed
+        this.#log('warn', `solicitation: ${err instanceof Error ? err.message : err}`);
+      }
+      await sleep(this.#random() * window, this.#closing.signal);
+      window = Math.min(window * 2, this.#o.solicitMaxMs);
+    }
+  }
+
+  #solicitation(): Uint8Array {
+    const body = {
+      m: 'meshage' as const,
+      v: DISCOVERY_VERSION,
+      ctx: this.context,
+      name: this.name,
+      want: Math.max(0, this.#degree - this.#peers.size),
+    };
+    if (!this.#key) return encode(body);
+    return encode({ ...body, mac: datagramMac(this.#key, encode(body)) });
+  }
+
+  #onDatagram(data: Uint8Array, from: string): void {
+    if (this.#closed) return;
+    let raw: unknown;
+    try {
+      raw = decode(data);
+    } catch {
+      return;
+    }
+    const parsed = solicitation.safeParse(raw);
+    if (!parsed.success) return;
+    const s = parsed.data;
+    if (s.v !== DISCOVERY_VERSION || s.ctx !== this.context || s.name === this.name) return;
+    if (this.#key) {
+      const { mac, ...body } = s;
+      if (!macEqual(mac, datagramMac(this.#key, encode(body)))) {
+        this.#log('debug', `ignoring unauthenticated solicitation from ${from}`);
+        return;
+      }
+    } else if (s.mac) {
+      return;
+    }
+    if (this.#peers.has(s.name) || this.#dialing.has(s.name)) return;
+    if (this.#peers.size > 16 && Math.floor(this.#random() * 8) !== 0) return;
+    if (this.#solicitedDials >= this.#o.maxSolicitedDials) return;
+    this.#solicitedDials++;
+    this.#dialing.add(s.name);
+    void this.#solicitedDial(from).finally(() => {
+      this.#solicitedDials--;
+      this.#dialing.delete(s.name);
+    });
+  }
+
+  async #solicitedDial(address: string): Promise<void> {
+    try {
+      const link = await this.#t.dial(address, {
+        signal: this.#closing.signal,
+        timeoutMs: this.#o.dialTimeoutMs,
+      });
+      await this.#setupLink(link, 'dialer', true);
+    } catch (err) {
+      this.#log('debug', `solicited dial ${address}: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+}
+
+function checkDegree(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError(`invalid degree ${n}`);
+  return n;
+}
+
+function fail<T>(error: HostError): Promise<SendResult<T>> {
+  return Promise.resolve({ host: error.host, ok: false, error });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,208 @@
+// Real transport: TCP links carrying length-delimited msgpackr frames, and
+// UDP datagrams for discovery. Every datagram is prefixed with the sender's
+// TCP port so the receiver dials the datagram's *source address* (no DNS or
+// /etc/hosts needed) at the port the sender really listens on.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
+import { DialError, InvalidOptionError } from './errors.js';
+import { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './framing.js';
+import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
+
+export interface TcpTransportOptions {
+  /** listen address (default 0.0.0.0) */
+  host?: string;
+  /** TCP port (default 9000; 0 picks a free one) */
+  port?: number;
+  /** UDP discovery port (default: the TCP port, or 9000 when that is 0); false disables discovery */
+  discoveryPort?: number | false;
+  /** discovery targets: 'auto' = each interface's broadcast address (default) */
+  broadcast?: 'auto' | string[];
+  /** largest accepted frame in bytes (default 16 MiB) */
+  maxFrameBytes?: number;
+}
+
+class TcpLink extends BaseLink {
+  readonly remoteAddress: string;
+  readonly #decoder: FrameDecoder;
+
+  constructor(
+    private readonly socket: Socket,
+    maxFrame: number,
+  ) {
+    super();
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.#decoder = new FrameDecoder(maxFrame);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: unknown[];
+      try {
+        frames = this.#decoder.push(chunk);
+      } catch (err) {
+        this.close(err instanceof Error ? err.message : String(err));
+        return;
+      }
+      for (const f of frames) this.deliver(f);
+    });
+    socket.on('error', (err) => this.onClosed(err.message));
+    socket.on('close', () => this.onClosed('connection closed'));
+    socket.on('end', () => socket.end());
+  }
+
+  protected write(frame: unknown): void {
+    this.socket.write(encodeFrame(frame));
+  }
+
+  protected teardown(): void {
+    this.socket.destroy();
+  }
+}
+
+export function parseAddress(address: string, defaultPort: number): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (m && !m[1]?.includes(':')) return { host: m[1] ?? '', port: Number(m[2]) };
+  return { host: address.replace(/^\[|\]$/g, ''), port: defaultPort };
+}
+
+export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
+  const host = opts.host ?? '0.0.0.0';
+  let port = opts.port ?? 9000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidOptionError(`invalid port ${port}`);
+  }
+  const maxFrame = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME;
+  const discoveryPort = opts.discoveryPort ?? (port === 0 ? 9000 : port);
+  let server: Server | undefined;
+  let udp: UdpSocket | undefined;
+  const sockets = new Set<Socket>();
+  let closed = false;
+
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
+
+  const transport: Transport = {
+    get localAddress() {
+      return `${host}:${port}`;
+    },
+
+    async listen(handlers) {
+      const srv = createServer((socket) => {
+        if (closed) {
+          socket.destroy();
+          return;
+        }
+        track(socket);
+        handlers.link(new TcpLink(socket, maxFrame));
+      });
+      server = srv;
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(port, host, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = srv.address();
+      if (addr && typeof addr === 'object') port = addr.port;
+      if (discoveryPort === false) return;
+      const sock = createSocket({ type: 'udp4', reuseAddr: true });
+      udp = sock;
+      sock.on('error', () => {
+        /* a datagram socket error must never take the node down */
+      });
+      sock.on('message', (msg, rinfo) => {
+        if (msg.length < 3) return;
+        const senderPort = msg.readUInt16BE(0);
+        handlers.datagram(msg.subarray(2), `${rinfo.address}:${senderPort}`);
+      });
+      await new Promise<void>((resolve, reject) => {
+        sock.once('error', reject);
+        sock.bind(discoveryPort, '0.0.0.0', () => {
+          sock.off('error', reject);
+          resolve();
+        });
+      });
+      sock.setBroadcast(true);
+    },
+
+    dial(address, dialOpts: DialOptions = {}) {
+      const { host: h, port: p } = parseAddress(address, port);
+      const timeoutMs = dialOpts.timeoutMs ?? 10_000;
+      return new Promise<Link>((resolve, reject) => {
+        if (closed) return reject(new DialError(address, 'transport closed'));
+        if (dialOpts.signal?.aborted) return reject(new DialError(address, 'aborted'));
+        const socket = connect({ host: h, port: p });
+        const fail = (why: string) => {
+          cleanup();
+          socket.destroy();
+          reject(new DialError(address, why));
+        };
+        const timer = setTimeout(() => fail('i/o timeout'), timeoutMs);
+        const onAbort = () => fail('aborted');
+        const onError = (err: Error) => fail(err.message);
+        const cleanup = () => {
+          clearTimeout(timer);
+          dialOpts.signal?.removeEventListener('abort', onAbort);
+          socket.off('error', onError);
+        };
+        dialOpts.signal?.addEventListener('abort', onAbort, { once: true });
+        socket.once('error', onError);
+        socket.once('connect', () => {
+          cleanup();
+          track(socket);
+          resolve(new TcpLink(socket, maxFrame));
+        });
+      });
+    },
+
+    async broadcast(data) {
+      const sock = udp;
+      if (!sock || discoveryPort === false) return ['discovery disabled'];
+      const targets =
+        opts.broadcast === undefined || opts.broadcast === 'auto'
+          ? interfaceBroadcastAddresses()
+          : opts.broadcast;
+      const msg = Buffer.allocUnsafe(2 + data.length);
+      msg.writeUInt16BE(port, 0);
+      msg.set(data, 2);
+      const errors: string[] = [];
+      await Promise.all(
+        targets.map(
+          (t) =>
+            new Promise<void>((resolve) => {
+              try {
+                sock.send(msg, discoveryPort, t, (err) => {
+                  if (err) errors.push(`${t}: ${err.message}`);
+                  resolve();
+                });
+              } catch (err) {
+                errors.push(`${t}: ${err instanceof Error ? err.message : err}`);
+                resolve();
+              }
+            }),
+        ),
+      );
+      if (targets.length === 0) errors.push('no broadcast address on any interface');
+      return errors;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const s of sockets) s.destroy();
+      const u = udp;
+      udp = undefined;
+      if (u) await new Promise<void>((r) => u.close(() => r()));
+      const srv = server;
+      server = undefined;
+      if (srv) await new Promise<void>((r) => srv.close(() => r()));
+    },
+
+    async [Symbol.asyncDispose]() {
+      await transport.close();
+    },
+  };
+  return transport;
+}

@@ -1,0 +1,108 @@
+// The transport contract: how a mesh node reaches its neighbours. A transport
+// carries whole frames (plain objects) over reliable, ordered links, and
+// datagrams for discovery. The mesh (handshake, auth, topology, routing)
+// is written once against this contract; both implementations (TCP, memory)
+// pass the same compliance suite.
+import { LinkClosedError } from './errors.js';
+
+export interface LinkHandlers {
+  /** one decoded frame (validated by the mesh, not by the transport) */
+  frame(frame: unknown): void;
+  /** the link is gone (remote close, reset, bad frame, local close); called once */
+  close(reason: string): void;
+}
+
+/** One reliable, ordered, bidirectional frame link. */
+export interface Link {
+  /** remote address as the network sees it (for logs and `mesh list`) */
+  readonly remoteAddress: string;
+  /** attach handlers; frames/close that arrived earlier are replayed to them */
+  attach(handlers: LinkHandlers): void;
+  /** queue one frame; throws LinkClosedError once the link is closed */
+  send(frame: unknown): void;
+  /** close the link; the remote side sees close() soon after */
+  close(reason?: string): void;
+  readonly closed: boolean;
+}
+
+export interface DialOptions {
+  signal?: AbortSignal;
+  /** default 10 s */
+  timeoutMs?: number;
+}
+
+export interface Transport extends AsyncDisposable {
+  /** address other nodes dial to reach this one */
+  readonly localAddress: string;
+  /** start accepting links and datagrams */
+  listen(handlers: {
+    link(link: Link): void;
+    /** a discovery datagram; `from` is the dialable address of its sender */
+    datagram(data: Uint8Array, from: string): void;
+  }): Promise<void>;
+  /** open a link; rejects with DialError */
+  dial(address: string, opts?: DialOptions): Promise<Link>;
+  /** send a discovery datagram to the broadcast domain; resolves with the errors per target (never throws) */
+  broadcast(data: Uint8Array): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Shared link plumbing: buffers frames until handlers attach, guarantees a
+ * single close notification. Implementations call `deliver()`/`closed_()`.
+ */
+export abstract class BaseLink implements Link {
+  abstract readonly remoteAddress: string;
+  #handlers: LinkHandlers | undefined;
+  #early: unknown[] = [];
+  #closeReason: string | undefined;
+  #closed = false;
+  #notified = false;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    const early = this.#early;
+    this.#early = [];
+    for (const f of early) handlers.frame(f);
+    if (this.#closeReason !== undefined) this.#notify();
+  }
+
+  send(frame: unknown): void {
+    if (this.#closed) throw new LinkClosedError();
+    this.write(frame);
+  }
+
+  close(reason = 'closed locally'): void {
+    if (this.#closed) return;
+    this.teardown();
+    this.onClosed(reason);
+  }
+
+  /** implementation: write one frame */
+  protected abstract write(frame: unknown): void;
+  /** implementation: release the underlying resource */
+  protected abstract teardown(): void;
+
+  protected deliver(frame: unknown): void {
+    if (this.#closed) return;
+    if (this.#handlers) this.#handlers.frame(frame);
+    else this.#early.push(frame);
+  }
+
+  protected onClosed(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    if (this.#handlers) this.#notify();
+  }
+
+  #notify(): void {
+    if (this.#notified || !this.#handlers) return;
+    this.#notified = true;
+    this.#handlers.close(this.#closeReason ?? 'closed');
+  }
+}

@@ -1,0 +1,7 @@
+import { createMemoryNetwork } from '../src/index.js';
+import { meshCompliance } from './mesh-compliance.js';
+
+meshCompliance('memory transport', () => {
+  const net = createMemoryNetwork({ latencyMs: 1, jitterMs: 1 });
+  return { make: () => net.createTransport() };
+});
