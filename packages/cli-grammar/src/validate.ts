@@ -13,16 +13,16 @@ export function validateHandlers(handlers: readonly ValidateHandler[]): string[]
   for (const h of handlers) {
     for (const [i, p] of h.patterns.entries()) all.push([p, h.patternItems[i]!]);
   }
-  const seen = new Set<string>();
-  for (const [p] of all) {
-    if (seen.has(p)) problems.push(`duplicate pattern: \`${p}\``);
-    seen.add(p);
+  const unique = new Map<string, readonly PatternItem[]>();
+  for (const [p, items] of all) {
+    if (unique.has(p)) problems.push(`duplicate pattern: \`${p}\``);
+    else unique.set(p, items);
   }
-  for (let a = 0; a < all.length; a++) {
-    for (let b = a + 1; b < all.length; b++) {
-      const [pa, ia] = all[a]!;
-      const [pb, ib] = all[b]!;
-      if (pa === pb) continue;
+  const distinct = [...unique];
+  for (let a = 0; a < distinct.length; a++) {
+    for (let b = a + 1; b < distinct.length; b++) {
+      const [pa, ia] = distinct[a]!;
+      const [pb, ib] = distinct[b]!;
       if (ambiguous(ia, ib)) problems.push(`ambiguous patterns: \`${pa}\` and \`${pb}\``);
     }
   }
