@@ -41,6 +41,18 @@ class Mutex {
   }
 }
 
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
 export class KvmVm {
   readonly id: number;
   readonly name: string;
@@ -260,7 +272,8 @@ export class KvmVm {
     }
     const r = await this.#monitor().raw(msg as Record<string, unknown>);
     if (!('return' in r)) throw new VmCommandError('received nil status');
-    return JSON.stringify({ return: r.return });
+    // Go re-encodes through a map: keys come out sorted
+    return JSON.stringify({ return: sortKeys(r.return) });
   }
 
   /** `vm screenshot`: PNG bytes scaled to fit max x max (0 = full size). */

@@ -1,0 +1,173 @@
+// Real QEMU (TCG): launch, start, stop, kill, flush, screenshot, a crash from
+// outside, 20 guests at once, and the tiny guest's ready marker on serial.
+import { access, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { execa, execaSync } from 'execa';
+import { describe, expect } from 'vitest';
+import { realComponent, tempDir } from '#test-support';
+import { createQemuDriver, defaultVmConfig, KvmVm, type VmConfig } from '../src/index.js';
+
+const qemu = realComponent('qemu', () =>
+  execaSync('sh', ['-c', 'command -v qemu-system-x86_64'], { reject: false }).exitCode === 0
+    ? undefined
+    : 'qemu-system-x86_64 not installed',
+);
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function setup() {
+  const dir = await tempDir('mm-realvm-');
+  const driver = createQemuDriver({ accel: 'tcg' });
+  const vms: KvmVm[] = [];
+  let id = 0;
+  const make = (name: string, tweak?: (c: VmConfig) => void) => {
+    const config = defaultVmConfig();
+    config.memory = 64;
+    config.uuid = `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
+    config.backchannel = false;
+    tweak?.(config);
+    const vm = new KvmVm({
+      id: id++,
+      name,
+      namespace: 'minimega',
+      host: 'h',
+      config,
+      baseDir: dir.path,
+      filesDir: join(dir.path, 'files'),
+      driver,
+    });
+    vms.push(vm);
+    return vm;
+  };
+  return {
+    make,
+    path: dir.path,
+    async [Symbol.asyncDispose]() {
+      await Promise.all(vms.map((v) => v.kill().catch(() => false)));
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+describe('real QEMU (tcg)', () => {
+  qemu.test('launch 3, start, stop, kill, flush', async () => {
+    await using env = await setup();
+    const vms = ['a', 'b', 'c'].map((n) => env.make(n));
+    expect(await Promise.all(vms.map((v) => v.launch()))).toEqual(['', '', '']);
+    for (const v of vms) {
+      expect(v.state).toBe('BUILDING');
+      expect(v.pid).toBeGreaterThan(0);
+      expect(await v.qmp('{ "execute": "query-status" }')).toBe(
+        '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
+      );
+    }
+    await Promise.all(vms.map((v) => v.start({ wild: true })));
+    for (const v of vms) {
+      expect(v.state).toBe('RUNNING');
+      expect(JSON.parse(await v.qmp('{"execute":"query-status"}')).return.status).toBe('running');
+    }
+    expect(await vms[0]!.stop()).toBe(true);
+    expect(vms[0]!.state).toBe('PAUSED');
+    expect(JSON.parse(await vms[0]!.qmp('{"execute":"query-status"}')).return.status).toBe(
+      'paused',
+    );
+    for (const v of vms) {
+      expect(await v.kill()).toBe(true);
+      expect(v.state).toBe('QUIT');
+      expect(() => process.kill(v.pid, 0)).toThrow();
+      await v.flush();
+      expect(await exists(v.instanceDir)).toBe(false);
+    }
+  });
+
+  qemu.test('screenshot writes a valid PNG', async () => {
+    await using env = await setup();
+    const vm = env.make('shot');
+    expect(await vm.launch()).toBe('');
+    await vm.start({ wild: false });
+    const png = await vm.screenshot(100);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const w = png.readUInt32BE(16);
+    const h = png.readUInt32BE(20);
+    expect(Math.max(w, h)).toBe(100);
+    expect(await readFile(join(vm.instanceDir, 'screenshot.png'))).toEqual(png);
+  });
+
+  qemu.test('a qemu killed from outside shows ERROR with the reason', async () => {
+    await using env = await setup();
+    const vm = env.make('victim');
+    await vm.launch();
+    await vm.start({ wild: false });
+    const changed = vm.nextChange();
+    process.kill(vm.pid, 'SIGKILL');
+    await changed;
+    expect(vm.state).toBe('ERROR');
+    expect(vm.tags.error).toMatch(/^qemu killed by SIGKILL/);
+    expect(await readFile(join(vm.instanceDir, 'state'), 'utf8')).toBe('ERROR');
+  });
+
+  qemu.test('a qemu that fails to start shows ERROR with its stderr', async () => {
+    await using env = await setup();
+    const vm = env.make('bad', (c) => {
+      c.qemuAppend = ['-bogus-flag'];
+    });
+    const err = await vm.launch();
+    expect(vm.state).toBe('ERROR');
+    expect(err).toContain('-bogus-flag');
+    expect(vm.tags.error).toBe(err);
+  });
+
+  qemu.test(
+    '20 guests launched at once',
+    async () => {
+      await using env = await setup();
+      const vms = Array.from({ length: 20 }, (_, i) => env.make(`m${i}`));
+      const errs = await Promise.all(vms.map((v) => v.launch()));
+      expect(errs.filter((e) => e !== '')).toEqual([]);
+      expect(vms.every((v) => v.state === 'BUILDING')).toBe(true);
+      await Promise.all(vms.map((v) => v.kill()));
+      expect(vms.every((v) => v.state === 'QUIT')).toBe(true);
+    },
+    60_000,
+  );
+
+  qemu.test(
+    'the tiny guest boots and prints its ready marker on serial',
+    async () => {
+      // the guest image is a dev tool: run its CLI rather than import it
+      const root = resolve(import.meta.dirname, '../../..');
+      const { stdout } = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
+        cwd: root,
+      });
+      const kernel = /^kernel (.+)$/m.exec(stdout)?.[1];
+      const initrd = /^initrd (.+)$/m.exec(stdout)?.[1];
+      expect(kernel && initrd).toBeTruthy();
+      await using env = await setup();
+      const vm = env.make('guest', (c) => {
+        c.memory = 128;
+        c.kernel = kernel!;
+        c.initrd = initrd!;
+        // serial-ports 1 is the guest's ttyS0 (socket I/serial0)
+        c.serialPorts = 1;
+        c.append = ['console=ttyS0', 'quiet', 'mm.ip=10.0.0.1/24'];
+      });
+      expect(await vm.launch()).toBe('');
+      const sock = connect(join(vm.instanceDir, 'serial0'));
+      let out = '';
+      sock.on('data', (d) => {
+        out += d.toString();
+      });
+      await vm.start({ wild: false });
+      for (let i = 0; i < 300 && !out.includes('MM-GUEST-READY'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      sock.destroy();
+      expect(out).toContain('MM-GUEST-READY mm-guest 10.0.0.1/24');
+    },
+    60_000,
+  );
+});
