@@ -2,4 +2,4 @@
 # Builds every package and app (tsup, ESM + .d.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pnpm exec turbo run build --output-logs=errors-only
+TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --output-logs=errors-only

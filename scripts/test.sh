@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 echo "== lint"; pnpm exec biome check .
-echo "== typecheck"; pnpm exec turbo run typecheck --output-logs=errors-only
+echo "== typecheck"; TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run typecheck --output-logs=errors-only
 echo "== vitest"; pnpm exec vitest run
 echo "== minitest"; bash scripts/minitest.sh

@@ -1,2 +1,2 @@
-export { realComponent, type RealComponent } from './real.js';
+export { type RealComponent, realComponent } from './real.js';
 export { tempDir } from './temp.js';

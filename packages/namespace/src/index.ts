@@ -1,3 +1,9 @@
+export { InvalidNamespaceNameError, NamespaceError, UnknownNamespaceError } from './errors.js';
+export {
+  createNamespaceManager,
+  type LocalNamespaceManagerOptions,
+  validateNamespaceName,
+} from './local-manager.js';
 export {
   DEFAULT_NAMESPACE,
   type NamespaceInfo,
@@ -6,6 +12,4 @@ export {
   type SlotKey,
   slotKey,
 } from './manager.js';
-export { createNamespaceManager, validateNamespaceName, type LocalNamespaceManagerOptions } from './local-manager.js';
-export { InvalidNamespaceNameError, NamespaceError, UnknownNamespaceError } from './errors.js';
 export { Namespace } from './namespace.js';
