@@ -1,5 +1,8 @@
 // Every command module of the daemon, in registration order. Each area owns
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
+import { namespaceModule } from './namespace/index.js';
+import { netModule } from './net/index.js';
+import { vmModule } from './vm/index.js';
 
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [netModule, vmModule, namespaceModule];

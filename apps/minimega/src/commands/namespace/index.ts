@@ -1,0 +1,79 @@
+// The local `namespace` command and `clear namespace` (namespace.md §2-§3).
+// Mesh fan-out is not here: a namespace holds this node only until the
+// mesh module adds peers.
+import { setNamespace, setRecord } from '@mm/cli-grammar';
+import { DEFAULT_NAMESPACE, validateNamespaceName } from '@mm/namespace';
+import type { CommandModule, Daemon } from '../../context.js';
+
+/** The `vlans` column: the networking module's range for the namespace, if it tells. */
+function vlanRange(d: Daemon, ns: string): string {
+  const net = d.services.networking as { vlanRange?: (ns: string) => string } | undefined;
+  return net?.vlanRange?.(ns === DEFAULT_NAMESPACE ? '' : ns) ?? net?.vlanRange?.(ns) ?? '';
+}
+
+const INVALID = 'invalid name; must only include letters, numbers, hyphens and underscores';
+
+function checkName(name: string): void {
+  try {
+    validateNamespaceName(name);
+  } catch {
+    throw new Error(INVALID);
+  }
+}
+
+export const namespaceModule: CommandModule = (d) => {
+  d.cli.register({
+    helpShort: 'display or change namespace',
+    helpLong: `With no arguments, list the namespaces. With a name, make it the active
+namespace (creating it when new). With a name and a command, run the command
+in that namespace without changing the active one.`,
+    patterns: ['namespace [name]', 'namespace <name> (command)'],
+    async call(cmd, out, env) {
+      const name = cmd.stringArgs.name;
+      if (name === undefined) {
+        const rows = d.namespaces
+          .names()
+          .map((n) => [n, vlanRange(d, n), String(n === d.namespaces.active)]);
+        if (!d.namespaces.names().includes(d.namespaces.active)) {
+          rows.push([d.namespaces.active, vlanRange(d, d.namespaces.active), 'true']);
+        }
+        out.respond({ header: ['namespace', 'vlans', 'active'], tabular: rows });
+        return;
+      }
+      checkName(name);
+      const sub = cmd.subcommand;
+      if (!sub) {
+        if (d.namespaces.active === name) d.log.info(`already in namespace: ${name}`);
+        await d.namespaces.activate(name);
+        return;
+      }
+      await d.namespaces.getOrCreate(name);
+      setNamespace(sub, name);
+      setRecord(sub, false);
+      for await (const batch of d.cli.process(sub, env)) out.emit(batch);
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'unset or delete namespace',
+    helpLong: `With no name, go back to the default namespace. With a name (or all), destroy
+it: kill and flush its VMs, remove its taps and VLAN aliases.`,
+    patterns: ['clear namespace [name]'],
+    async call(cmd) {
+      const name = cmd.stringArgs.name;
+      if (name === undefined) {
+        await d.namespaces.activate(DEFAULT_NAMESPACE);
+        return;
+      }
+      checkName(name);
+      // minimega creates the namespace first, so an unknown name never errors locally
+      await d.namespaces.getOrCreate(name);
+      const names = name === 'all' ? d.namespaces.names() : [name];
+      for (const n of names) await d.namespaces.delete(n);
+    },
+  });
+
+  d.onClearAll('namespace', async () => {
+    await d.namespaces.activate(DEFAULT_NAMESPACE);
+  });
+};

@@ -1,0 +1,54 @@
+// VM targets (vm-qemu.md §5): a range-expanded list of ids or names; `all`
+// anywhere makes the call wild.
+import { splitList } from '@mm/cli-grammar';
+import type { KvmVm } from '@mm/qemu';
+
+export interface Targets {
+  wild: boolean;
+  vms: KvmVm[];
+  /** entries that matched nothing */
+  missing: string[];
+  /** the expanded entries */
+  names: string[];
+}
+
+export function expandTargets(target: string, vms: Iterable<KvmVm>): Targets {
+  const names = splitList(target);
+  const list = [...vms].sort((a, b) => a.id - b.id);
+  if (names.includes('all')) return { wild: true, vms: list, missing: [], names };
+  const found: KvmVm[] = [];
+  const missing: string[] = [];
+  for (const n of names) {
+    const vm = /^-?\d+$/.test(n)
+      ? list.find((v) => v.id === Number(n))
+      : list.find((v) => v.name === n);
+    if (vm) {
+      if (!found.includes(vm)) found.push(vm);
+    } else missing.push(n);
+  }
+  return { wild: false, vms: found, missing, names };
+}
+
+/**
+ * Runs `fn` on each target. A single non-wild target that is missing gives
+ * `vm not found: X`; one where `fn` says "not applicable" gives `VM state
+ * error: X`. Errors from several VMs are joined with newlines.
+ */
+export async function applyTargets(t: Targets, fn: (vm: KvmVm) => Promise<boolean>): Promise<void> {
+  if (!t.wild && t.names.length === 1 && t.missing.length === 1) {
+    throw new Error(`vm not found: ${t.missing[0]}`);
+  }
+  const errors: string[] = [];
+  await Promise.all(
+    t.vms.map(async (vm) => {
+      try {
+        const applied = await fn(vm);
+        if (!applied && !t.wild && t.names.length === 1)
+          errors.push(`VM state error: ${t.names[0]}`);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }),
+  );
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+}
