@@ -41,6 +41,9 @@ export interface RegisteredHandler extends Handler {
   readonly patternItems: readonly PatternItem[][];
 }
 
+/** `(command)` items nest at most this deep (minimega has no limit; nobody needs more). */
+export const MAX_NESTING = 100;
+
 export class Cli {
   readonly hostname: string;
   /** default flags (process-wide in minimega, per instance here) */
@@ -103,7 +106,7 @@ export class Cli {
     if (input.startsWith('#')) {
       return { ...emptyCommand(words), original: input, nop: true };
     }
-    const cmd = this.compileList(words);
+    const cmd = this.compileTop(words);
     if (!cmd) throw new InvalidCommandError(input);
     cmd.original = input;
     return cmd;
@@ -111,13 +114,39 @@ export class Cli {
 
   /** Compile already-lexed words (a command resent over the mesh or to a namespace). */
   compileWords(words: readonly string[]): Command {
-    const cmd = words.length > 0 ? this.compileList([...words]) : undefined;
+    const cmd = words.length > 0 ? this.compileTop([...words]) : undefined;
     if (!cmd) throw new InvalidCommandError(joinWords(words));
     return cmd;
   }
 
-  private compileList(words: string[]): Command | undefined {
-    const m = matchWords(this.root, words, (rest) => this.compileList(rest));
+  private compileTop(words: string[]): Command | undefined {
+    try {
+      return this.compileList(words, 0, 0, new Map());
+    } catch (e) {
+      // a safety net: input that exhausts the stack is simply invalid
+      if (e instanceof RangeError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Compile `words[start..]`. Nested `(command)` items compile the rest
+   * against the root; `memo` (keyed by start) keeps abbreviated nestings such
+   * as `. t . t . t …` linear instead of exponential, and nesting deeper than
+   * MAX_NESTING levels is refused.
+   */
+  private compileList(
+    all: string[],
+    start: number,
+    depth: number,
+    memo: Map<number, Command | undefined>,
+  ): Command | undefined {
+    if (depth > MAX_NESTING) return undefined;
+    const m = matchWords(this.root, all, start, (i) => {
+      if (!memo.has(i)) memo.set(i, this.compileList(all, i, depth + 1, memo));
+      return memo.get(i);
+    });
+    const words = start === 0 ? all : all.slice(start);
     if (!m) return undefined;
     const cmd: Command = {
       ...emptyCommand(words),

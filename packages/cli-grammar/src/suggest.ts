@@ -13,7 +13,11 @@ export async function suggestFor(
   words: readonly string[],
 ): Promise<string[]> {
   const seen = new Set<string>();
+  // suggestions depend only on the remaining words: visit each suffix once
+  const visited = new Set<number>();
   const visit = async (ws: readonly string[]): Promise<void> => {
+    if (visited.has(ws.length)) return;
+    visited.add(ws.length);
     for (const h of handlers) {
       for (const s of await handlerSuggest(h, raw, ws, visit)) seen.add(s);
     }

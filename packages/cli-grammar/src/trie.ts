@@ -55,8 +55,7 @@ export interface Match<H> {
   stringArgs: Record<string, string>;
   boolArgs: Record<string, boolean>;
   listArgs: Record<string, string[]>;
-  /** remaining words compiled as a nested command (command items) */
-  subWords?: string[];
+  /** the nested command (command items) */
   sub?: unknown;
   /** formed only from full literal/choice words (the tie-break) */
   exact: boolean;
@@ -65,15 +64,17 @@ export interface Match<H> {
 const BASE = ~ItemType.optional;
 
 /**
- * Match words below `node`. `compileSub` compiles the words of a nested
- * `(command)` item against the root and returns undefined when they fail.
+ * Match `words[start..]` below `node`. `compileSub(i)` compiles `words[i..]`
+ * as a nested `(command)` against the root, undefined when that fails.
+ * Works on an offset, never on copies, so long lines stay linear.
  */
 export function matchWords<H extends TrieHandler>(
   node: TrieNode<H>,
   words: readonly string[],
-  compileSub: (words: string[]) => unknown | undefined,
+  start: number,
+  compileSub: (start: number) => unknown | undefined,
 ): Match<H> | undefined {
-  const [word, ...rest] = words;
+  const word = words[start];
   if (word === undefined) {
     return node.handler ? newMatch(node.handler) : undefined;
   }
@@ -83,16 +84,16 @@ export function matchWords<H extends TrieHandler>(
     switch (edge.type & BASE) {
       case ItemType.literal:
         if (!edge.value.startsWith(word)) continue;
-        m = matchWords(edge.node, rest, compileSub);
+        m = matchWords(edge.node, words, start + 1, compileSub);
         if (m) m.exact &&= edge.value === word;
         break;
       case ItemType.string:
-        m = matchWords(edge.node, rest, compileSub);
+        m = matchWords(edge.node, words, start + 1, compileSub);
         if (m) m.stringArgs[edge.value] = word;
         break;
       case ItemType.choice:
         if (!edge.value.startsWith(word)) continue;
-        m = matchWords(edge.node, rest, compileSub);
+        m = matchWords(edge.node, words, start + 1, compileSub);
         if (m) {
           m.boolArgs[edge.value] = true;
           m.exact &&= edge.value === word;
@@ -101,11 +102,11 @@ export function matchWords<H extends TrieHandler>(
       case ItemType.list:
         if (!edge.node.handler) continue;
         m = newMatch(edge.node.handler);
-        m.listArgs[edge.value] = [...words];
+        m.listArgs[edge.value] = words.slice(start);
         break;
       case ItemType.command: {
         if (!edge.node.handler) continue;
-        const sub = compileSub([...words]);
+        const sub = compileSub(start);
         if (sub === undefined) continue;
         m = newMatch(edge.node.handler);
         m.sub = sub;

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Cli, type Command, type HandlerSpec } from '../src/index.js';
+import { Cli, CliError, type Command, type HandlerSpec, mapEnv } from '../src/index.js';
 
 function cliWith(...patterns: Array<string | string[]>): Cli {
   const cli = new Cli({ hostname: 'h' });
@@ -127,5 +128,95 @@ describe('matching', () => {
     expect(c.expandAliases('vmrx')).toBe('vmrx');
     expect(c.expandAliases('x z')).toBe('x y z');
     expect(c.expandAliases('echo vmr')).toBe('echo vmr');
+  });
+});
+
+describe('robustness', () => {
+  test('abbreviated nestings compile in linear time', () => {
+    const cli = new Cli({ hostname: 'h' });
+    cli.registerBuiltins();
+    cli.register({ helpShort: 'x', patterns: ['x'], call: () => {} });
+    // `.` prefixes every dot command and `t` is `true`: 8 candidates per level
+    const line = `${'. t '.repeat(30)}x`;
+    // every nested level is ambiguous, so only `.alias <alias>...` is left
+    expect(cli.compile(line)?.handler?.patterns[0]).toBe('.alias');
+    const exact = `${'.csv true '.repeat(100)}x`;
+    let depth = 0;
+    for (let c = cli.compile(exact)?.subcommand; c; c = c.subcommand) depth++;
+    expect(depth).toBe(100);
+    // deeper nesting than MAX_NESTING (100) is refused
+    expect(() => cli.compile(`.csv true ${exact}`)).toThrow('invalid command');
+  });
+
+  test('absurdly deep nesting is an invalid command, not a crash', () => {
+    const cli = new Cli({ hostname: 'h' });
+    cli.registerBuiltins();
+    cli.register({ helpShort: 'x', patterns: ['x'], call: () => {} });
+    expect(() => cli.compile(`${'.sort true '.repeat(50_000)}x`)).toThrow('invalid command');
+  });
+
+  test('suggest on abbreviated nestings terminates quickly', async () => {
+    const cli = new Cli({ hostname: 'h' });
+    cli.registerBuiltins();
+    expect(await cli.suggest(`${'. t '.repeat(30)}.cs`)).toContain('.csv');
+  });
+});
+
+describe('robustness: generated input', () => {
+  const cli = new Cli({ hostname: 'h', env: mapEnv() });
+  cli.registerBuiltins();
+  cli.register({
+    helpShort: 'echo',
+    patterns: ['echo [args]...'],
+    call: (cmd, out) => out.respond({ response: (cmd.listArgs.args ?? []).join(' ') }),
+  });
+  cli.register({ helpShort: 'vm', patterns: ['vm info', 'vm kill <vm>'], call: () => {} });
+
+  test('a very long line compiles in linear time', () => {
+    const words = Array.from({ length: 200_000 }, (_, i) => `w${i}`);
+    expect(cli.compile(`echo ${words.join(' ')}`)?.listArgs.args).toHaveLength(200_000);
+  });
+
+  test('compile either succeeds or throws a CliError; run always answers', async () => {
+    const token = fc.oneof(
+      fc.constantFrom(
+        '.',
+        '.c',
+        '.csv',
+        'true',
+        't',
+        'f',
+        '.filter',
+        'a=b',
+        '.col',
+        'name',
+        'vm',
+        'i',
+        'echo',
+        '"',
+        "'",
+        '\\',
+        '#',
+        '""',
+        '(',
+        ')',
+        '[',
+        ']',
+        '<x>',
+      ),
+      fc.string({ maxLength: 4 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(token, { maxLength: 12 }), async (tokens) => {
+        const line = tokens.join(' ');
+        try {
+          cli.compile(line);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CliError);
+        }
+        for await (const batch of cli.run(line)) expect(Array.isArray(batch)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
