@@ -33,7 +33,8 @@ describe('Go-style flag parsing', () => {
       logfile: '',
       accel: 'auto',
       meshkey: '',
-      'ovs-embedded': false,
+      'ovs-embedded': true,
+      'ovs-datapath': 'auto',
     });
     expect(p.positional).toEqual([]);
   });

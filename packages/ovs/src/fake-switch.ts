@@ -187,8 +187,8 @@ export function createFakeSwitch(opts: FakeSwitchOptions = {}): FakeSwitch {
 
     async deleteTaps(taps) {
       for (const t of taps) {
-        const b = bridges.get(t.bridge);
-        if (b) dropPort(b, t.name);
+        const found = findPort(t.name);
+        if (found) dropPort(found[1], t.name);
         links.delete(t.name);
         qdiscs.delete(t.name);
         addresses.delete(t.name);

@@ -329,7 +329,8 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
       if (taps.length === 0) return;
       for (const c of chunks(taps, batchSize)) {
         await vsctl(
-          c.flatMap((t) => ['--', '--if-exists', 'del-port', t.bridge, t.name]),
+          // no bridge argument: the port goes from whichever bridge holds it
+          c.flatMap((t) => ['--', '--if-exists', 'del-port', t.name]),
           o,
         );
       }

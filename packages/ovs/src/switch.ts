@@ -101,7 +101,7 @@ export interface Switch {
 
   /** creates many VM taps in few processes (one `ip -batch`, one `ovs-vsctl`); all or none */
   createTaps(specs: readonly TapSpec[], o?: CallOptions): Promise<void>;
-  /** removes taps (ports and devices) in one batch; missing ones are ignored */
+  /** removes taps (ports, from whichever bridge holds them, and devices) in one batch; missing ones are ignored */
   deleteTaps(taps: readonly { bridge: string; name: string }[], o?: CallOptions): Promise<void>;
   /** creates a host tap (internal port, up, promisc) */
   createHostTap(spec: HostTapSpec, o?: CallOptions): Promise<void>;

@@ -7,8 +7,17 @@ export const moduleFlags: FlagDef[] = [
   {
     name: 'ovs-embedded',
     type: 'bool',
-    default: false,
-    usage: 'run a private Open vSwitch instance under <base> instead of the system one',
+    default: true,
+    usage:
+      'when no Open vSwitch is reachable (OVS_RUNDIR or the system one), run a private one under <base>/ovs; false: require a running OVS',
+    owner: 'net',
+  },
+  {
+    name: 'ovs-datapath',
+    type: 'string',
+    default: 'auto',
+    usage:
+      'OVS datapath for new bridges: system (kernel module), netdev (userspace) or auto (system when the openvswitch module is available)',
     owner: 'net',
   },
 ];

@@ -1,6 +1,6 @@
 // The state files minimega keeps under <base> (ovs-net.md §2, §3.2, §5.5):
 // tab-aligned tables rewritten after every change, for people and `nuke`.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Aligns columns like Go's tabwriter (padding 1). */
@@ -18,11 +18,16 @@ export function alignTable(header: string[], rows: string[][]): string {
     .join('');
 }
 
+let seq = 0;
+
 /** Best-effort write: a failing state file never fails the command. */
 export async function writeStateFile(path: string, text: string): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    // write-then-rename: readers never see a half-written table
+    const tmp = `${path}.${process.pid}.${++seq}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, path);
   } catch {
     // the base dir may be gone during shutdown
   }

@@ -4,12 +4,7 @@
 // `withSwitch`, serialised by one lock.
 import { join } from 'node:path';
 import { slotKey } from '@mm/namespace';
-import {
-  DEFAULT_VLAN_NAMESPACE,
-  type QosSpec,
-  type Switch,
-  VlanTable,
-} from '@mm/ovs';
+import { DEFAULT_VLAN_NAMESPACE, type QosSpec, type Switch, VlanTable } from '@mm/ovs';
 import type { SwitchProvider } from './connection.js';
 import { alignTable, removeStateFile, writeStateFile } from './files.js';
 import { Mutex } from './lock.js';

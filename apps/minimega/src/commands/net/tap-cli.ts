@@ -1,0 +1,206 @@
+// Host taps (`tap`, `tap create`, `tap delete`, `tap mirror`, `clear tap`;
+// ovs-net.md §3.2). Each namespace keeps its own set of host taps; names are
+// global on the host.
+import { execa } from 'execa';
+import type { Daemon } from '../../context.js';
+import { HOST_TAPS, MIRRORS, type NetState } from './state.js';
+import { commandNamespace } from './vlans-cli.js';
+
+/** DHCP on a host tap: dhclient when installed, else busybox udhcpc. */
+async function dhcp(tap: string): Promise<void> {
+  const tries: string[][] = [
+    ['dhclient', tap],
+    ['busybox', 'udhcpc', '-i', tap, '-n', '-q', '-t', '3'],
+  ];
+  let last = '';
+  for (const argv of tries) {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, all: true });
+    if (r.exitCode === 0) return;
+    last = `${r.shortMessage ?? ''}: \`${String(r.all ?? '')}\``;
+    if ((r as { code?: string }).code !== 'ENOENT') break;
+  }
+  throw new Error(`dhcp error ${last}`);
+}
+
+export function registerTaps(d: Daemon, st: NetState): void {
+  const nsInfo = async (name: string) => d.namespaces.getOrCreate(name);
+
+  /** Destroys host taps (and mirrors onto them); call under the lock. */
+  const destroyHostTaps = async (names: string[]): Promise<void> => {
+    const sw = await st.provider.get();
+    const doomed = names
+      .map((n) => st.findTap(n))
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    await sw.deleteTaps(doomed.map((x) => ({ bridge: x.bridge.name, name: x.tap.name })));
+    for (const x of doomed) x.bridge.taps.delete(x.tap.name);
+    await st.writeTaps();
+    await st.writeBridges();
+  };
+
+  d.cli.register({
+    helpShort: 'control host taps for communicating between hosts and VMs',
+    helpLong: `Control host taps on a given VLAN, for communicating between the host and VMs.
+
+"tap create <vlan>" creates a host tap on the VLAN (an alias or a number) on mega_bridge, or on the
+bridge given with "bridge". Give it an IP with "ip", or run DHCP on it with "dhcp". The tap is named
+with "name" (or as the last argument), else mega_tapN; its name is the response.
+
+"tap delete <tap name or all>" deletes host taps of the current namespace. "tap mirror" mirrors one
+tap (or VM interface) onto another.`,
+    patterns: [
+      'tap',
+      'tap <create,> <vlan>',
+      'tap <create,> <vlan> name <tap name>',
+      'tap <create,> <vlan> <dhcp,> [tap name]',
+      'tap <create,> <vlan> ip <ip> [tap name]',
+      'tap <create,> <vlan> bridge <bridge>',
+      'tap <create,> <vlan> bridge <bridge> name [tap name]',
+      'tap <create,> <vlan> bridge <bridge> <dhcp,> [tap name]',
+      'tap <create,> <vlan> bridge <bridge> ip <ip> [tap name]',
+      'tap <mirror,> <src name> <dst name> [bridge]',
+      'tap <mirror,> <vm name> <interface index> <vm2 name> <interface2 index>',
+      'tap <delete,> <tap name or all>',
+    ],
+    async call(cmd, out) {
+      const nsName = commandNamespace(d, cmd);
+      const ns = await nsInfo(nsName);
+      const a = cmd.stringArgs;
+      const taps = ns.slot(HOST_TAPS);
+
+      if (cmd.boolArgs.create) {
+        const bridge = a.bridge ?? '';
+        const wanted = a.tap ?? '';
+        if (bridge === 'all')
+          throw new Error('`all` is a reserved word -- cannot use for bridge name');
+        if (wanted === 'all')
+          throw new Error('`all` is a reserved word -- cannot use for tap name');
+        const { vlan, created } = st.vlans.lookup(nsName, a.vlan ?? '');
+        if (created) await st.writeVlans();
+        const name = await st.withSwitch(async (sw) => {
+          const br = await st.bridgeLocked(sw, bridge);
+          if (wanted !== '' && st.findTap(wanted)) throw new Error('tap already on bridge');
+          const tap = wanted !== '' ? wanted : st.nextTapName(new Set(await sw.links()));
+          await sw.createHostTap({ bridge: br.name, name: tap, vlan });
+          try {
+            if (a.ip !== undefined) {
+              await sw.addAddress(tap, a.ip).catch((err: unknown) => {
+                const e = err as { message?: string; stderr?: string };
+                throw new Error(`ip error ${e.message ?? String(err)}: \`${e.stderr ?? ''}\``);
+              });
+            } else if (cmd.boolArgs.dhcp) {
+              await dhcp(tap);
+            }
+          } catch (err) {
+            await sw.deleteTaps([{ bridge: br.name, name: tap }]).catch(() => undefined);
+            throw err;
+          }
+          br.taps.set(tap, { name: tap, bridge: br.name, vlan, host: true, namespace: nsName });
+          await st.writeTaps();
+          await st.writeBridges();
+          return tap;
+        });
+        taps.add(name);
+        out.respond({ response: name });
+        return;
+      }
+
+      if (cmd.boolArgs.delete) {
+        const which = a.tap ?? '';
+        await st.lock.run(async () => {
+          if (which === 'all') {
+            const mine = [...taps].filter((t) => st.findTap(t)?.tap.host);
+            await destroyHostTaps(mine);
+            taps.clear();
+            return;
+          }
+          const found = st.findTap(which);
+          if (!found) throw new Error('unknown tap');
+          if (!found.tap.host) throw new Error('not a host tap');
+          if (!taps.has(which)) throw new Error('not a host tap in active namespace');
+          await destroyHostTaps([which]);
+          taps.delete(which);
+        });
+        return;
+      }
+
+      if (cmd.boolArgs.mirror) {
+        if (a.interface !== undefined) {
+          throw new Error(
+            'mirroring VM interfaces is not supported yet; mirror their taps by name',
+          );
+        }
+        const src = a.src ?? '';
+        const dst = a.dst ?? '';
+        if (src === dst) throw new Error('cannot mirror tap to itself');
+        await st.withSwitch(async (sw) => {
+          const br = await st.bridgeLocked(sw, a.bridge ?? '');
+          const ports = new Set((await sw.bridge(br.name))?.ports.map((p) => p.name) ?? []);
+          if (!ports.has(src)) throw new Error('source tap is not on bridge');
+          if (!ports.has(dst)) throw new Error('destination tap is not on bridge');
+          const mirrors = ns.slot(MIRRORS);
+          if (mirrors.has(dst)) throw new Error('destination tap is already a mirror');
+          await sw.addMirror({ bridge: br.name, dst, src });
+          mirrors.set(dst, br.name);
+        });
+        return;
+      }
+
+      const rows: string[][] = [];
+      for (const t of taps) {
+        const found = st.findTap(t);
+        if (!found) continue;
+        rows.push([found.bridge.name, t, st.vlans.print(nsName, found.tap.vlan)]);
+      }
+      out.respond({ header: ['bridge', 'tap', 'vlan'], tabular: rows });
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'reset host taps and mirrors',
+    helpLong: `"clear tap" deletes every mirror and host tap of the current namespace on this node.
+"clear tap mirror [name]" deletes one mirror (by destination tap) or all of them.`,
+    patterns: ['clear tap', 'clear tap <mirror,> [name]'],
+    async call(cmd) {
+      const nsName = commandNamespace(d, cmd);
+      const ns = await nsInfo(nsName);
+      const mirrors = ns.slot(MIRRORS);
+      await st.lock.run(async () => {
+        const sw = await st.provider.get();
+        const which = cmd.stringArgs.name;
+        if (which !== undefined && which !== 'all') {
+          const br = mirrors.get(which);
+          if (br === undefined) throw new Error('not a valid mirror');
+          await sw.removeMirror(br, which).catch(() => undefined);
+          mirrors.delete(which);
+          return;
+        }
+        for (const [dst, br] of mirrors) await sw.removeMirror(br, dst).catch(() => undefined);
+        mirrors.clear();
+        if (cmd.boolArgs.mirror) return;
+        const taps = ns.slot(HOST_TAPS);
+        await destroyHostTaps([...taps]);
+        taps.clear();
+      });
+    },
+  });
+}
+
+/** Tears down a namespace's host taps and mirrors (clear namespace, clear all). */
+export async function clearNamespaceTaps(
+  st: NetState,
+  taps: Set<string>,
+  mirrors: Map<string, string>,
+): Promise<void> {
+  if (taps.size === 0 && mirrors.size === 0) return;
+  await st.withSwitch(async (sw) => {
+    for (const [dst, br] of mirrors) await sw.removeMirror(br, dst).catch(() => undefined);
+    mirrors.clear();
+    const doomed = [...taps]
+      .map((n) => st.findTap(n))
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    await sw.deleteTaps(doomed.map((x) => ({ bridge: x.bridge.name, name: x.tap.name })));
+    for (const x of doomed) x.bridge.taps.delete(x.tap.name);
+    taps.clear();
+    await st.writeTaps();
+  });
+}

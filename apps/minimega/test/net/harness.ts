@@ -1,0 +1,73 @@
+// An in-process daemon with only the networking module, on a switch of the
+// test's choosing, plus a minitest-style transcript of command lines.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Switch } from '@mm/ovs';
+import { fixedSwitchProvider, type SwitchProvider } from '../../src/commands/net/connection.js';
+import { createNetModule } from '../../src/commands/net/index.js';
+import type { NetworkingService } from '../../src/commands/net/networking.js';
+import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
+import { defaultDaemonFlags } from '../../src/daemon/flags.js';
+import { createLogger } from '../../src/log/logger.js';
+
+export interface NetDaemon {
+  core: DaemonCore;
+  base: string;
+  net: NetworkingService;
+  /** runs lines, returning minitest's transcript (`## line`, `E: err`, rendered text) */
+  transcript(lines: string[]): Promise<string>;
+  /** runs one line: rendered output and errors */
+  run(line: string): Promise<{ text: string; errors: string[] }>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function netDaemon(
+  sw: Switch | ((base: string) => SwitchProvider),
+  flags: Record<string, unknown> = {},
+): Promise<NetDaemon> {
+  const base = await mkdtemp(join(tmpdir(), `mm-net-t${process.pid}-`));
+  let annotated = false;
+  const provider = typeof sw === 'function' ? sw(base) : fixedSwitchProvider(sw);
+  const core = await createDaemonCore({
+    flags: defaultDaemonFlags({ base, ...flags }),
+    log: createLogger({ level: 'fatal', stderr: false }),
+    hostname: 'testhost',
+    modules: [createNetModule({ provider: () => provider })],
+  });
+  const run = async (line: string) => {
+    if (!annotated) {
+      annotated = true;
+      for await (const _ of core.execute('.annotate false', {}, { aliases: false })) {
+        // no output
+      }
+    }
+    let text = '';
+    const errors: string[] = [];
+    for await (const batch of core.execute(line, {}, { aliases: true })) {
+      for (const r of batch) if (r.error) errors.push(r.error);
+      text += core.cli.render(batch);
+    }
+    return { text, errors };
+  };
+  return {
+    core,
+    base,
+    net: core.services.networking as NetworkingService,
+    run,
+    async transcript(lines) {
+      let out = '';
+      for (const line of lines) {
+        out += `## ${line}\n`;
+        const r = await run(line);
+        for (const e of r.errors.sort()) out += `E: ${e}\n`;
+        if (r.text !== '') out += r.text.endsWith('\n') ? r.text : `${r.text}\n`;
+      }
+      return out;
+    },
+    async [Symbol.asyncDispose]() {
+      await core.shutdown('test done');
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
