@@ -198,7 +198,11 @@ export class Cli {
       if (cmd.record) this.hist.add(cmd.original);
     };
     void task().finally(() => q.close());
-    yield* q;
+    try {
+      yield* q;
+    } finally {
+      q.abandon(); // a consumer that stops early must not make batches pile up
+    }
   }
 
   /** Compile and run a line; a compile error becomes one error batch. */

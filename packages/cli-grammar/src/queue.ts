@@ -17,6 +17,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.notify();
   }
 
+  /** The consumer went away: drop what is queued and ignore later pushes. */
+  abandon(): void {
+    this.items.length = 0;
+    this.close();
+  }
+
   private notify(): void {
     const w = this.wake;
     this.wake = undefined;

@@ -139,4 +139,26 @@ describe('Cli core', () => {
     expect(b.aliases.size).toBe(0);
     expect(b.history.entries()).toEqual([]);
   });
+
+  test('a consumer that stops early does not stop the handler or its history entry', async () => {
+    const cli = new Cli({ hostname: 'h' });
+    let finished = false;
+    cli.register({
+      helpShort: 'many',
+      patterns: ['many'],
+      call: async (_c, out) => {
+        for (let i = 0; i < 5; i++) {
+          out.respond({ response: String(i) });
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        finished = true;
+      },
+    });
+    for await (const b of cli.run('many')) {
+      expect(b[0]!.response).toBe('0');
+      break;
+    }
+    await expect.poll(() => finished).toBe(true);
+    await expect.poll(() => cli.history.entries()).toEqual(['many']);
+  });
 });

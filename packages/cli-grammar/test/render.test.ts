@@ -46,6 +46,22 @@ describe('tables', () => {
     expect(renderTable([['only'], ['one column']])).toBe('only\none column\n');
   });
 
+  test('rows of different lengths: widths per column block, like Go tabwriter', () => {
+    expect(
+      renderTable([
+        ['a', 'b', 'c'],
+        ['dd', 'e'],
+        ['f', 'longer cell', 'g'],
+      ]),
+    ).toBe(
+      // `dd | e` has no cell 1 column (its last cell is unpadded), so it splits the block
+      'a    | b  | c\ndd   | e\nf    | longer cell | g\n',
+    );
+    expect(renderTable([['a', 'b', 'c'], ['x'], ['f', 'longer cell', 'g']])).toBe(
+      'a    | b  | c\nx\nf    | longer cell | g\n',
+    );
+  });
+
   test('an empty table renders nothing, not even its header', () => {
     expect(render([resp('h', { header: ['a', 'b'], tabular: [] })])).toBe('');
     expect(render([resp('h', { header: ['a', 'b'], tabular: null })])).toBe('');
