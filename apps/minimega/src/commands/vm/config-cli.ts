@@ -197,7 +197,9 @@ export function registerConfig(d: Daemon): void {
       if (word === undefined) {
         st.config = defaultVmConfig();
       } else {
-        const f = CONFIG_FIELDS.find((x) => x.name.startsWith(word) || x.aliases.includes(word));
+        const f =
+          CONFIG_FIELDS.find((x) => x.name === word || x.aliases.includes(word)) ??
+          CONFIG_FIELDS.find((x) => x.name.startsWith(word));
         if (
           f?.name === 'tags' &&
           cmd.stringArgs.key !== undefined &&

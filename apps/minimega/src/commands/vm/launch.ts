@@ -19,6 +19,8 @@ export function launchNames(arg: string, existing: Set<string>, uuidSet: boolean
     if (n <= 0) throw new Error('invalid number of vms (must be > 0)');
     names = Array.from({ length: n }, () => '');
   } else {
+    // minimega's range grammar has no suffix after `]` (`foo[1-3]bar`)
+    if (/\][^,]/.test(arg)) throw new Error('invalid range specification');
     names = splitList(arg);
   }
   if (names.length === 0) throw new Error('no VMs to launch');

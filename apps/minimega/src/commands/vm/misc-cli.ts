@@ -1,8 +1,8 @@
 // `vm tag`, `clear vm tag`, `vm screenshot`, `vm qmp`, `vm cdrom`,
 // `vm hotplug`, `vm save` (vm-qemu.md §7.2).
 
-import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { KvmVm } from '@mm/qemu';
 import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
 import { applyTargets, expandTargets } from './targets.js';
@@ -82,7 +82,11 @@ export function registerMisc(m: VmModuleContext): void {
         throw new Error(`strconv.Atoi: parsing ${JSON.stringify(maxRaw)}: invalid syntax`);
       const png = await vm.screenshot(Number(maxRaw));
       const file = cmd.stringArgs.filename;
-      if (file) await writeFile(isAbsolute(file) ? file : join(d.flags.filepath, file), png);
+      if (file) {
+        const dst = isAbsolute(file) ? file : join(d.flags.filepath, file);
+        await mkdir(dirname(dst), { recursive: true });
+        await writeFile(dst, png);
+      }
       out.respond({ data: png.toString('base64') });
     },
   });

@@ -1,0 +1,94 @@
+// An in-process daemon with the VM and namespace modules on a fake (or real)
+// QEMU driver, optionally with networking on a fake switch.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFakeSwitch, type FakeSwitch } from '@mm/ovs';
+import { createFakeDriver, type FakeDriver, type VmDriver } from '@mm/qemu';
+import { namespaceModule } from '../../src/commands/namespace/index.js';
+import { fixedSwitchProvider } from '../../src/commands/net/connection.js';
+import { createNetModule } from '../../src/commands/net/index.js';
+import { createVmModule } from '../../src/commands/vm/index.js';
+import type { CommandModule } from '../../src/context.js';
+import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
+import { defaultDaemonFlags } from '../../src/daemon/flags.js';
+import { createLogger } from '../../src/log/logger.js';
+
+export interface VmDaemon {
+  core: DaemonCore;
+  base: string;
+  driver: FakeDriver | VmDriver;
+  /** the fake switch when `net` is on */
+  sw: FakeSwitch | undefined;
+  /** runs lines, returning minitest's transcript (`## line`, `E: err`, rendered text) */
+  transcript(lines: string[]): Promise<string>;
+  /** runs one line: rendered output and errors */
+  run(line: string): Promise<{ text: string; errors: string[]; data: unknown[] }>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function vmDaemon(
+  opts: { driver?: VmDriver; net?: boolean; flags?: Record<string, unknown> } = {},
+): Promise<VmDaemon> {
+  const base = await mkdtemp(join(tmpdir(), `mm-vm-t${process.pid}-`));
+  const driver = opts.driver ?? createFakeDriver();
+  const modules: CommandModule[] = [];
+  let sw: FakeSwitch | undefined;
+  if (opts.net) {
+    sw = createFakeSwitch();
+    const fixed = sw;
+    modules.push(createNetModule({ provider: () => fixedSwitchProvider(fixed) }));
+  }
+  modules.push(createVmModule({ driver: () => driver }), namespaceModule);
+  const core = await createDaemonCore({
+    flags: defaultDaemonFlags({ base, filepath: join(base, 'files'), ...opts.flags }),
+    log: createLogger({ level: 'fatal', stderr: false }),
+    hostname: 'testhost',
+    modules,
+  });
+  let annotated = false;
+  const run = async (line: string) => {
+    if (!annotated) {
+      annotated = true;
+      for await (const _ of core.execute('.annotate false', {}, { aliases: false })) {
+        // no output
+      }
+    }
+    let text = '';
+    const errors: string[] = [];
+    const data: unknown[] = [];
+    for await (const batch of core.execute(line, {}, { aliases: true })) {
+      for (const r of batch) {
+        if (r.error) errors.push(r.error);
+        if (r.data !== undefined) data.push(r.data);
+      }
+      text += core.cli.render(batch);
+    }
+    return { text, errors, data };
+  };
+  return {
+    core,
+    base,
+    driver,
+    sw,
+    run,
+    async transcript(lines) {
+      let out = '';
+      for (const line of lines) {
+        if (line === '') {
+          out += '\n';
+          continue;
+        }
+        out += `## ${line}\n`;
+        const { text, errors } = await run(line);
+        for (const e of [...errors].sort()) out += `E: ${e}\n`;
+        if (text) out += text.endsWith('\n') ? text : `${text}\n`;
+      }
+      return out;
+    },
+    async [Symbol.asyncDispose]() {
+      await core.shutdown('test done');
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
