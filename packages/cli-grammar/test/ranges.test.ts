@@ -85,6 +85,27 @@ describe('unsplitList', () => {
     expect(splitList(unsplitList(['kn01', 'kn1'])).sort()).toEqual(['kn01', 'kn1']);
   });
 
+  test('pkg/ranges trie_test.go names: duplicates collapse, node5 and node50 both kept', () => {
+    expect(unsplitList(Array(10).fill('foobar'))).toBe('foobar');
+    const names = [
+      'n0',
+      'n1',
+      'n2',
+      'node0',
+      'node1',
+      'node2',
+      'node3',
+      'node4',
+      'node5',
+      'node50',
+      'foo0',
+      'foo1',
+      'bar',
+    ];
+    expect(unsplitList(names)).toBe('bar,foo[0-1],node[0-5,50],n[0-2]');
+    expect(splitList(unsplitList(names)).sort()).toEqual([...names].sort());
+  });
+
   test('single names stay as they are', () => {
     expect(unsplitList(['head'])).toBe('head');
     expect(unsplitList(['kn7'])).toBe('kn7');
