@@ -1,5 +1,7 @@
 // The built-in dot commands (minicli.md §7). They keep their state (flags,
 // aliases) in the Cli instance they are registered on.
+
+import { ALIAS_HELP, COLUMNS_HELP, COMPRESS_HELP, FILTER_HELP } from './builtin-help.js';
 import type { Cli } from './cli.js';
 import { filterMatch, findColumn, parseFilter } from './columns.js';
 import { errorMessage, setPreprocess, setRecord } from './command.js';
@@ -12,43 +14,6 @@ import type {
   OutputMode,
   Response,
 } from './types.js';
-
-/** The environment `.env` reads and writes. */
-export interface EnvStore {
-  get(name: string): string | undefined;
-  set(name: string, value: string): void;
-  unset(name: string): void;
-  entries(): Array<[string, string]>;
-}
-
-export const processEnv: EnvStore = {
-  get: (name) => process.env[name],
-  set: (name, value) => {
-    process.env[name] = value;
-  },
-  unset: (name) => {
-    delete process.env[name];
-  },
-  entries: () =>
-    Object.entries(process.env).flatMap(([k, v]) =>
-      v === undefined ? [] : [[k, v] as [string, string]],
-    ),
-};
-
-/** An EnvStore backed by a Map (tests, sandboxes). */
-export function mapEnv(init: Record<string, string> = {}): EnvStore {
-  const m = new Map(Object.entries(init));
-  return {
-    get: (name) => m.get(name),
-    set: (name, value) => {
-      m.set(name, value);
-    },
-    unset: (name) => {
-      m.delete(name);
-    },
-    entries: () => [...m.entries()],
-  };
-}
 
 type BoolFlag = Exclude<keyof Flags, 'mode'>;
 
@@ -324,81 +289,3 @@ column. Sorting is based on string comparison.`,
     },
   ];
 }
-
-const COMPRESS_HELP = `Enable or disable output compression of like output from multiple responses.
-For example, if you executed a command using mesh, such as:
-
-	mesh send node[0-9] version
-
-You would expect to get the same minimega version for all 10 nodes. Rather than
-print out the same version 10 times, minicli with compression enabled would print:
-
-	node[0-9]: minimega <version>
-
-Assuming that all the minimega instances are running the same version. If one node was running
-a different version, compression is still useful:
-
-	node[0-4,6-9]: minimega <version>
-	node5: minimega <version>
-
-Errors are never compressed. Compression is not applied when the output mode is JSON.`;
-
-const FILTER_HELP = `Filters tabular data based on the value in a particular column. For example, to
-search for vms in a particular state:
-
-	.filter state=running vm info
-
-Filters can also be inverted:
-
-	.filter state!=running vm info
-
-Filters are case insensitive and may be stacked:
-
-	.filter state=RUNNING .filter vcpus=4 vm info
-
-If the column value is a list or an object (i.e. "[...]", "{...}"), then
-.filter implicitly uses substring matching.
-
-Substring matching can be specified explicity:
-
-	.filter state~run vm info
-	.filter state!~run vm info`;
-
-const COLUMNS_HELP = `Filter tabular data using particular column names. For example, to display
-only the vm name and state:
-
-	.columns name,state vm info
-
-Column names are comma-seperated. .columns can be used in conjunction with
-.filter to slice a subset of the rows and columns from a command, however,
-these commands are not always interchangeable. For example, the following is
-acceptable:
-
-	.columns name,state .filter vcpus=4 vm info
-
-While the following is not:
-
-	.filter vcpus=4 .columns name,state vm info
-
-This is because .columns strips all columns except for name and state from the
-tabular data.
-
-Note: the annotate flag controls the presence of the host column.`;
-
-const ALIAS_HELP = `Create a new alias similar to bash aliases. Aliases can be used as a shortcut
-to avoid typing out a long command. Only one alias is applied per command and
-only to the beginning of a command. For example:
-
- .alias vmr=.filter state=running vm info
-
-The alias is interpreted as the text up to the first "=". Runing .alias without
-any argument will list the existing aliases.
-
-This alias allows the user to type "vmr" rather than the using a filter to list
-the running VMs.
-
- .unalias removes a previously set alias.
-
-Note: we *strongly* recommend that you avoid aliases, unless you are using the
-shell interactively. Aliases save typing which should not be necessary if you
-are writing a script.`;

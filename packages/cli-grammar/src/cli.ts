@@ -1,12 +1,13 @@
 // The Cli: a handler registry with its own flags, aliases and history, so a
 // daemon may keep one per client if it wants per-connection settings.
-import { builtinHandlers, type EnvStore, processEnv } from './builtins.js';
+import { builtinHandlers } from './builtins.js';
 import { errorMessage } from './command.js';
+import { type EnvStore, processEnv } from './env.js';
 import { InvalidCommandError } from './errors.js';
 import { defaultFlags, makeResponse } from './flags.js';
 import { type HandlerDoc, handlerDoc, helpText } from './help.js';
 import { History } from './history.js';
-import { joinWords, lex } from './lex.js';
+import { GO_SPACE, joinWords, lex } from './lex.js';
 import { type PatternItem, parsePattern } from './pattern.js';
 import { AsyncQueue } from './queue.js';
 import { renderBatch, renderErrors } from './render.js';
@@ -146,8 +147,8 @@ export class Cli {
       if (!memo.has(i)) memo.set(i, this.compileList(all, i, depth + 1, memo));
       return memo.get(i);
     });
-    const words = start === 0 ? all : all.slice(start);
     if (!m) return undefined;
+    const words = start === 0 ? all : all.slice(start);
     const cmd: Command = {
       ...emptyCommand(words),
       original: joinWords(words),
@@ -164,7 +165,7 @@ export class Cli {
 
   /** Replace the first word by its alias expansion (exact match, once). */
   expandAliases(line: string): string {
-    const m = /[\t\n\v\f\r \u0085\u00a0\p{Z}]/u.exec(line);
+    const m = GO_SPACE.exec(line);
     const i = m ? m.index : -1;
     const [car, cdr] = i > 0 ? [line.slice(0, i), line.slice(i)] : [line, ''];
     const expansion = this.aliases.get(car);

@@ -1,11 +1,11 @@
 // @mm/cli-grammar: minimega's command language — lexer, patterns, matching,
 // dot commands, renderer, host ranges.
 
-export { type EnvStore, mapEnv, processEnv } from './builtins.js';
 export { Cli, type CliOptions, type RegisteredHandler } from './cli.js';
 export { type Filter, filterMatch, findColumn, parseFilter } from './columns.js';
 export { setNamespace, setPreprocess, setRecord, setSource } from './command.js';
 export { compareRows } from './compare.js';
+export { type EnvStore, mapEnv, processEnv } from './env.js';
 export {
   CliError,
   ConflictError,
