@@ -1,7 +1,7 @@
 // A private Open vSwitch (ovsdb-server + ovs-vswitchd) with its own rundir,
 // for tests, the demo and the daemon's embedded default. `ovs-vsctl` finds it
 // through OVS_RUNDIR (returned in `env`).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,12 +37,18 @@ const SCHEMAS = [
 /** sun_path is 108 bytes; the longest socket is `<dir>/ovs-vswitchd.<pid>.ctl`. */
 const MAX_SOCKET_DIR = 108 - '/ovs-vswitchd.4194304.ctl'.length - 1;
 
+/** Whether pid runs (a zombie counts as gone: detached daemons are reaped by init, slowly). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /s.test(stat);
+  } catch {
+    return true;
   }
 }
 
@@ -63,7 +69,20 @@ async function processName(pid: number): Promise<string> {
   }
 }
 
-/** Stops a daemon: ask it over its control socket, then TERM, then KILL. */
+/** Waits for pid to exit, escalating to TERM then KILL. */
+async function reap(pid: number, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(20);
+  if (alive(pid)) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/**
+ * Stops a daemon: ovs-vswitchd is asked over its control socket (`exit
+ * --cleanup` removes the datapath's devices: bridges, ovs-netdev); for
+ * ovsdb-server SIGTERM is enough (its ctl `exit` lingers ~2 s).
+ */
 async function stopDaemon(
   run: Runner,
   dir: string,
@@ -72,16 +91,20 @@ async function stopDaemon(
   exitArgs: string[],
 ): Promise<void> {
   if (!alive(pid)) return;
-  await run(
-    ['ovs-appctl', '--timeout=10', '-t', join(dir, `${prog}.${pid}.ctl`), 'exit', ...exitArgs],
-    {
-      allowFailure: true,
-    },
-  ).catch(() => undefined);
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 30 && alive(pid); i++) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  if (prog === 'ovs-vswitchd') {
+    await run(
+      ['ovs-appctl', '--timeout=10', '-t', join(dir, `${prog}.${pid}.ctl`), 'exit', ...exitArgs],
+      { allowFailure: true },
+    ).catch(() => undefined);
+    await reap(pid, 10_000);
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await reap(pid, 3_000);
 }
 
 /** Stops an instance left in `dir` by a crashed process (only if the pid is really that program). */

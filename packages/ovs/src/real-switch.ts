@@ -28,7 +28,6 @@ import type {
   BridgeInfo,
   CallOptions,
   Datapath,
-  HostTapSpec,
   MirrorInfo,
   MirrorSpec,
   PortInfo,

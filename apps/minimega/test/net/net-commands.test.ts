@@ -327,7 +327,7 @@ describe('teardown (fake switch)', () => {
 
   it('shutdown removes everything and the bridges file', async () => {
     const sw = createFakeSwitch();
-    const d = await netDaemon(sw);
+    await using d = await netDaemon(sw);
     expect((await d.run('tap create A bridge b1 name mm_h')).errors).toEqual([]);
     await d.net.createTap({ namespace: 'minimega', vm: 'a', bridge: 'b2', vlan: 10, mac: '' });
     expect(await readFile(join(d.base, 'bridges'), 'utf8')).toContain('b1');
@@ -335,12 +335,12 @@ describe('teardown (fake switch)', () => {
     expect(sw.state.bridges.size).toBe(0);
     expect([...sw.state.links]).toEqual(['lo']);
     await expect(readFile(join(d.base, 'bridges'), 'utf8')).rejects.toThrow();
-    await d[Symbol.asyncDispose]();
+    await d.core.shutdown('test');
   });
 
   it('never touches OVS when nothing was created', async () => {
     let asked = 0;
-    const d = await netDaemon(() => ({
+    await using d = await netDaemon(() => ({
       get: async () => {
         asked++;
         return createFakeSwitch();
@@ -350,7 +350,7 @@ describe('teardown (fake switch)', () => {
     }));
     await d.run('vlans');
     await d.run('clear all');
-    await d[Symbol.asyncDispose]();
+    await d.core.shutdown('test');
     expect(asked).toBe(0);
   });
 });

@@ -1,0 +1,226 @@
+// The daemon's networking commands against a real (private) Open vSwitch:
+// what they create is visible with ovs-vsctl and ip, and gone after clear,
+// flush and shutdown.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect } from 'vitest';
+import { MinimegaClient } from '../../src/client/connection.js';
+import { netDaemon } from './harness.js';
+import { ovsNetns, realOvs, uniqueName } from './real-support.js';
+
+const appDir = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('networking commands on a real OVS', () => {
+  realOvs.test(
+    'host taps: visible with ovs-vsctl and ip, gone after tap delete and clear tap',
+    async () => {
+      await using h = await ovsNetns();
+      await using d = await netDaemon(h.sw);
+      expect((await d.run('tap create 10 bridge mm_rt name mm_rt0')).errors).toEqual([]);
+      expect((await d.run('tap create 10 bridge mm_rt ip 192.168.100.1/24 mm_rt1')).errors).toEqual(
+        [],
+      );
+      expect((await d.run('tap create 10 bridge mm_rt name mm_rt0')).errors).toEqual([
+        'tap already on bridge',
+      ]);
+      expect((await h.vsctl('list-ports', 'mm_rt')).split('\n')).toEqual(['mm_rt0', 'mm_rt1']);
+      expect(await h.vsctl('get', 'port', 'mm_rt0', 'tag')).toBe('10');
+      expect(await h.inNs('ip', '-o', 'addr', 'show', 'dev', 'mm_rt1')).toContain(
+        '192.168.100.1/24',
+      );
+      await d.run('tap delete mm_rt0');
+      expect(await h.vsctl('list-ports', 'mm_rt')).toBe('mm_rt1');
+      await d.run('clear tap');
+      expect(await h.vsctl('list-ports', 'mm_rt')).toBe('');
+      expect(await h.links()).not.toContain('mm_rt1');
+    },
+  );
+
+  realOvs.test(
+    'trunks and tunnels: visible, then gone after notrunk/notunnel and clear all',
+    async () => {
+      await using h = await ovsNetns();
+      await using d = await netDaemon(h.sw);
+      await d.run('bridge trunk mm_tr mm_trunk0');
+      expect(await h.vsctl('list-ports', 'mm_tr')).toBe('mm_trunk0');
+      await d.run('bridge notrunk mm_tr mm_trunk0');
+      expect(await h.vsctl('list-ports', 'mm_tr')).toBe('');
+      const vx = (await d.run('bridge tunnel vxlan mm_tr 10.99.0.2 42')).text.trim();
+      const gre = (await d.run('bridge tunnel gre mm_tr 10.99.0.3')).text.trim();
+      expect(await h.vsctl('get', 'interface', vx, 'type')).toBe('vxlan');
+      expect(await h.vsctl('get', 'interface', vx, 'options')).toBe(
+        '{key="42", remote_ip="10.99.0.2"}',
+      );
+      expect(await h.vsctl('get', 'interface', gre, 'type')).toBe('gre');
+      await d.run('bridge notunnel mm_tr ' + gre);
+      expect(await h.vsctl('list-ports', 'mm_tr')).toBe(vx);
+      await d.run('bridge trunk mm_tr mm_trunk1');
+      expect((await d.run('clear all')).errors).toEqual([]);
+      expect(await h.vsctl('list-br')).toBe('');
+      expect(await h.links()).not.toContain('mm_tr');
+    },
+  );
+
+  realOvs.test('VM taps: tagged at create, moved, gone after delete (vm flush)', async () => {
+    await using h = await ovsNetns();
+    await using d = await netDaemon(h.sw);
+    const taps = await Promise.all(
+      [100, 200].map((vlan, i) =>
+        d.net.createTap({ namespace: 'minimega', vm: `vm${i}`, bridge: 'mm_vm', vlan, mac: '' }),
+      ),
+    );
+    expect((await h.vsctl('list-ports', 'mm_vm')).split('\n').sort()).toEqual([...taps].sort());
+    expect(await h.vsctl('get', 'port', taps[1]!, 'tag')).toBe('200');
+    await d.net.connectTap?.({ bridge: 'mm_vm', tap: taps[1]!, vlan: 300 });
+    expect(await h.vsctl('get', 'port', taps[1]!, 'tag')).toBe('300');
+    expect((await d.run('.columns bridge,vlans bridge')).text).toContain('mm_vm       | [100 300]');
+    await Promise.all(taps.map((tap) => d.net.deleteTap({ bridge: 'mm_vm', tap })));
+    expect(await h.vsctl('list-ports', 'mm_vm')).toBe('');
+    const links = await h.links();
+    for (const t of taps) expect(links).not.toContain(t);
+  });
+
+  realOvs.test('rate qos shows in tc; loss names the missing netem', async () => {
+    await using h = await ovsNetns();
+    await using d = await netDaemon(h.sw);
+    const tap = await d.net.createTap({
+      namespace: 'minimega',
+      vm: 'q',
+      bridge: 'mm_q',
+      vlan: 5,
+      mac: '',
+    });
+    await h.sw.setQos(tap, { kind: 'rate', rate: 1, unit: 'mbit' });
+    expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).toMatch(/tbf .*rate 1Mbit/);
+    const netem = await h.inNs(
+      'sh',
+      '-c',
+      'tc qdisc add dev lo root netem delay 1ms 2>&1; tc qdisc del dev lo root 2>/dev/null; true',
+    );
+    if (/unknown/i.test(netem)) {
+      await expect(h.sw.setQos(tap, { kind: 'netem', loss: 5 })).rejects.toMatchObject({
+        code: 'ERR_KERNEL_FEATURE_MISSING',
+        feature: 'netem',
+      });
+    }
+  });
+
+  realOvs.test('shutdown removes every bridge and tap it created', async () => {
+    await using h = await ovsNetns();
+    await using d = await netDaemon(h.sw);
+    await d.run('tap create A bridge mm_sd1 name mm_sdh');
+    await d.net.createTap({ namespace: 'minimega', vm: 'x', bridge: 'mm_sd2', vlan: 7, mac: '' });
+    await d.run('bridge trunk mm_sd2 mm_sdt');
+    expect((await h.vsctl('list-br')).split('\n')).toEqual(['mm_sd1', 'mm_sd2']);
+    await d.core.shutdown('test');
+    expect(await h.vsctl('list-br')).toBe('');
+    expect((await h.links()).filter((l) => l.startsWith('m'))).toEqual([]);
+  });
+
+  realOvs.test(
+    'a pre-existing bridge is reused and survives shutdown without our ports',
+    async () => {
+      await using h = await ovsNetns();
+      await h.vsctl('add-br', 'mm_pre', '--', 'set', 'bridge', 'mm_pre', 'datapath_type=netdev');
+      await using d = await netDaemon(h.sw);
+      await d.run('tap create 9 bridge mm_pre name mm_preh');
+      expect(
+        (await d.run('.columns bridge,preexisting .filter bridge=mm_pre bridge')).text,
+      ).toContain('true');
+      await d.core.shutdown('test');
+      expect(await h.vsctl('list-br')).toBe('mm_pre');
+      expect(await h.vsctl('list-ports', 'mm_pre')).toBe('');
+    },
+  );
+
+  realOvs.test(
+    'a daemon with no reachable OVS starts an embedded one under <base>/ovs and stops it at shutdown',
+    async () => {
+      const netns = uniqueName('mme');
+      await execa('ip', ['netns', 'add', netns]);
+      const base = `/tmp/mm-net-emb-${process.pid}-${netns}`;
+      const daemon = execa(
+        'ip',
+        [
+          'netns',
+          'exec',
+          netns,
+          'node',
+          '--conditions=source',
+          '--import',
+          'tsx',
+          join(appDir, 'src/main.ts'),
+          '-base',
+          base,
+          '-nostdin',
+          '-port',
+          String(20000 + (process.pid % 20000)),
+        ],
+        {
+          cwd: appDir,
+          reject: false,
+          stdin: 'ignore',
+          env: { OVS_RUNDIR: join(base, 'no-ovs-here') },
+        },
+      );
+      try {
+        const c = await MinimegaClient.dial(join(base, 'minimega'), { waitMs: 30_000 });
+        const run = async (line: string) => {
+          const replies = await c.runAll(line);
+          return replies
+            .flatMap((r) => r.Resp ?? [])
+            .map((r) => r.Error)
+            .filter((e) => e !== '');
+        };
+        expect(await run('bridge trunk minitest minitest_tap0')).toEqual([]);
+        const env = { OVS_RUNDIR: join(base, 'ovs') };
+        expect((await execa('ovs-vsctl', ['list-ports', 'minitest'], { env })).stdout).toBe(
+          'minitest_tap0',
+        );
+        const shell = (await c.runAll('shell ovs-vsctl list-ports minitest'))
+          .map((r) => r.Rendered)
+          .join('');
+        expect(shell).toContain('minitest_tap0');
+        expect(await run('tap create 10 bridge minitest name mm_embh')).toEqual([]);
+        const pids = await Promise.all(
+          ['ovs-vswitchd.pid', 'ovsdb-server.pid'].map(async (f) =>
+            Number((await readFile(join(base, 'ovs', f), 'utf8')).trim()),
+          ),
+        );
+        await c.runAll('quit').catch(() => undefined);
+        await c.close().catch(() => undefined);
+        const r = await daemon;
+        expect(r.exitCode).toBe(0);
+        const left = (await execa('ip', ['netns', 'exec', netns, 'ip', '-o', 'link', 'show']))
+          .stdout;
+        expect(left).not.toMatch(/minitest|ovs-netdev|mm_embh/);
+        // a zombie counts as gone (detached daemons are reaped by init, whenever)
+        const alive = (pid: number) => {
+          try {
+            return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+          } catch {
+            return false;
+          }
+        };
+        expect(pids.filter(alive)).toEqual([]);
+      } finally {
+        daemon.kill('SIGKILL');
+        await daemon;
+        await execa(
+          'sh',
+          [
+            '-c',
+            `pkill -F ${join(base, 'ovs', 'ovs-vswitchd.pid')}; pkill -F ${join(base, 'ovs', 'ovsdb-server.pid')}; true`,
+          ],
+          { reject: false },
+        );
+        await execa('ip', ['netns', 'del', netns], { reject: false });
+        await execa('rm', ['-rf', base]);
+      }
+    },
+    60_000,
+  );
+});
