@@ -55,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
   process.exit(code);
 }
 
+// `minimega -cli | head` and friends: a closed stdout ends the process quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

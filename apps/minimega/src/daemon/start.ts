@@ -109,6 +109,7 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
     return 1;
   }
   const onSignal = (sig: string) => {
+    if (daemon.core.stopping) return; // shutdown runs once; later signals wait for it
     log.warn(`caught ${sig}, shutting down`);
     void daemon.core.shutdown(`caught ${sig}`);
   };
