@@ -94,6 +94,9 @@ describe('client command quoting', () => {
   it('sends one word unchanged and quotes words with whitespace', () => {
     expect(wordsToCommand(['vm info'])).toBe('vm info');
     expect(wordsToCommand(['echo', 'a b', 'c'])).toBe('echo "a b" c');
+    expect(wordsToCommand(['echo', 'a"b', "it's", '#x', '', 'back\\slash'])).toBe(
+      'echo "a\\"b" "it\'s" "#x" "" "back\\\\slash"',
+    );
   });
 
   it('prefixes the namespace without quoting the command (sharp edge 2)', () => {

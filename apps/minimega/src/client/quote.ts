@@ -55,10 +55,16 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
-/** One command line from argv words: a single word unchanged, else joined with whitespace-bearing words quoted. */
+/**
+ * One command line from argv words: a single word is sent unchanged (so
+ * `-e 'vm info'` works); otherwise words are joined with spaces, and every
+ * word the lexer would not read back as itself (whitespace, quotes,
+ * backslash, `#`, empty) is Go-quoted. The original quoted only words with
+ * whitespace, so `-e echo 'a"b'` failed to lex.
+ */
 export function wordsToCommand(words: string[]): string {
   if (words.length === 1) return words[0]!;
-  return words.map((w) => (/\s/.test(w) || w === '' ? goQuote(w) : w)).join(' ');
+  return words.map((w) => (/[\s"'`\\#]/.test(w) || w === '' ? goQuote(w) : w)).join(' ');
 }
 
 /** Prefix a command so it runs in namespace `ns` (fixes daemon.md sharp edge 2: the command stays unquoted). */
