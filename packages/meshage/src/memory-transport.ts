@@ -15,6 +15,8 @@ export interface MemoryNetworkOptions {
   loss?: number;
   /** random source (tests pass a seeded one) */
   random?: () => number;
+  /** validate frames as if they came off the wire (default false: frames are trusted objects) */
+  validateFrames?: boolean;
 }
 
 interface Endpoint {
@@ -145,6 +147,7 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
       let closed = false;
       const transport: Transport = {
         localAddress: address,
+        trusted: !opts.validateFrames,
         async listen(handlers) {
           if (endpoints.has(address)) throw new DialError(address, 'address already in use');
           ep.onLink = handlers.link;

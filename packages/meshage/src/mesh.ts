@@ -33,6 +33,7 @@ import {
   type HelloFrame,
   helloFrame,
   type LsaEntry,
+  type MeshFrame,
   meshFrame,
   PROTOCOL_VERSION,
   type ReqFrame,
@@ -69,7 +70,7 @@ export interface MeshOptions {
   dialTimeoutMs?: number;
   /** delay before announcing a peer change (coalesces bursts), ms (default 10) */
   lsaDelayMs?: number;
-  /** minimum gap between two announcements of this node, ms (default 50) */
+  /** minimum gap between two announcements of this node, ms (default 250) */
   lsaMinIntervalMs?: number;
   /** batching window for forwarded announcements, ms (default 5) */
   floodDelayMs?: number;
@@ -136,6 +137,8 @@ export interface Mesh extends AsyncDisposable {
   peerInfo(): PeerInfo[];
   /** every reachable node including self, sorted */
   nodes(): string[];
+  /** how many nodes are reachable, self included (cheap) */
+  size(): number;
   /** effective adjacency of the reachable mesh, sorted */
   adjacency(): Map<string, string[]>;
   /** first hop towards `name` (undefined when unreachable or self) */
@@ -235,13 +238,14 @@ class MeshNode extends EventEmitter implements Mesh {
   #announced: string | undefined;
   #lastOriginate = 0;
   #originateTimer: NodeJS.Timeout | undefined;
-  readonly #flood = new Map<string, Map<string, LsaEntry>>();
+  readonly #flood = new Map<string, { e: LsaEntry; from: string | undefined }>();
   #floodTimer: NodeJS.Timeout | undefined;
 
   #routes: Routes | undefined;
   #dirty = true;
   #recomputeTimer: NodeJS.Timeout | undefined;
   #lastTopology = '';
+  #lastCollect = Date.now();
 
   readonly #handlers = new Map<string, Handler<unknown, unknown>>();
   readonly #kinds = new Map<string, MessageKind<unknown, unknown>>();
@@ -278,7 +282,7 @@ class MeshNode extends EventEmitter implements Mesh {
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 5000,
       dialTimeoutMs: opts.dialTimeoutMs ?? 10_000,
       lsaDelayMs: opts.lsaDelayMs ?? 10,
-      lsaMinIntervalMs: opts.lsaMinIntervalMs ?? 50,
+      lsaMinIntervalMs: opts.lsaMinIntervalMs ?? 250,
       floodDelayMs: opts.floodDelayMs ?? 5,
       gcGraceMs: opts.gcGraceMs ?? 60_000,
       maxSolicitedDials: opts.maxSolicitedDials ?? 4,
@@ -347,6 +351,10 @@ class MeshNode extends EventEmitter implements Mesh {
 
   nodes(): string[] {
     return [...this.#currentRoutes().nodes];
+  }
+
+  size(): number {
+    return this.#currentRoutes().size;
   }
 
   adjacency(): Map<string, string[]> {
@@ -728,9 +736,10 @@ class MeshNode extends EventEmitter implements Mesh {
         this.#sendTo(p.name, { t: 'ping' });
       }
     }
-    if (this.#dirty && this.#pending.size === 0 && this.listenerCount('topology') === 0) {
-      // keep the database tidy (garbage collection) even when nobody asks
-      if (now - this.#lastOriginate > this.#o.heartbeatMs) this.#currentRoutes();
+    if (now - this.#lastCollect > this.#o.gcGraceMs / 4) {
+      // forget nodes that stayed unreachable (bounded memory under churn)
+      this.#lastCollect = now;
+      this.#db.collect(new Set(this.#currentRoutes().nodes), now, this.#o.gcGraceMs);
     }
   }
 
@@ -738,12 +747,17 @@ class MeshNode extends EventEmitter implements Mesh {
 
   #onFrame(p: Peer, raw: unknown): void {
     p.lastRecv = Date.now();
-    const parsed = meshFrame.safeParse(raw);
-    if (!parsed.success) {
-      this.#log('warn', `dropping malformed frame from ${p.name}`);
-      return;
+    let f: MeshFrame;
+    if (this.#t.trusted) {
+      f = raw as MeshFrame;
+    } else {
+      const parsed = meshFrame.safeParse(raw);
+      if (!parsed.success) {
+        this.#log('warn', `dropping malformed frame from ${p.name}`);
+        return;
+      }
+      f = parsed.data;
     }
-    const f = parsed.data;
     switch (f.t) {
       case 'ping':
         return;
@@ -818,16 +832,9 @@ class MeshNode extends EventEmitter implements Mesh {
     if (changed) this.#markDirty();
   }
 
-  #enqueueFlood(e: LsaEntry, except: string | undefined): void {
-    for (const name of this.#peers.keys()) {
-      if (name === except || name === e.o) continue;
-      let q = this.#flood.get(name);
-      if (!q) {
-        q = new Map();
-        this.#flood.set(name, q);
-      }
-      q.set(e.o, e);
-    }
+  #enqueueFlood(e: LsaEntry, from: string | undefined): void {
+    // one pending slot per origin: a newer version replaces an older one in the same batch
+    this.#flood.set(e.o, { e, from });
     if (!this.#floodTimer && !this.#closed) {
       this.#floodTimer = setTimeout(() => this.#flushFlood(), this.#o.floodDelayMs);
     }
@@ -835,14 +842,15 @@ class MeshNode extends EventEmitter implements Mesh {
 
   #flushFlood(): void {
     this.#floodTimer = undefined;
-    for (const [name, q] of this.#flood) {
-      this.#sendTo(name, { t: 'lsa', e: [...q.values()] });
-    }
+    const batch = [...this.#flood.values()];
     this.#flood.clear();
+    for (const name of this.#peers.keys()) {
+      const e = batch.filter((b) => b.from !== name && b.e.o !== name).map((b) => b.e);
+      if (e.length > 0) this.#sendTo(name, { t: 'lsa', e });
+    }
   }
 
   #sendFullDb(name: string): void {
-    this.#flood.delete(name);
     this.#sendTo(name, { t: 'lsa', e: this.#db.entries() });
   }
 
@@ -851,7 +859,6 @@ class MeshNode extends EventEmitter implements Mesh {
     this.#dirty = false;
     const routes = computeRoutes(this.name, new Set(this.#peers.keys()), this.#db);
     this.#routes = routes;
-    this.#db.collect(new Set(routes.nodes), Date.now(), this.#o.gcGraceMs);
     // requests to hosts that left the mesh fail now, not at their timeout
     for (const pending of this.#pending.values()) {
       for (const row of [...pending.rows.values()]) {

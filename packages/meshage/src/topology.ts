@@ -1,13 +1,16 @@
 // Link-state topology: every node floods an LSA (its sorted direct peers)
 // whenever its peer set changes; each node keeps the newest LSA per origin
-// and computes shortest paths (BFS, hop count, neighbours visited in sorted
+// and computes shortest paths (BFS, hop count, neighbours visited in name
 // order so routes are deterministic). An edge between two other nodes counts
 // only when both ends list each other; edges of this node are its live links.
+// Names are interned to integers so a route computation over 1,000 nodes is
+// a tight loop over typed arrays.
 import type { LsaEntry } from './wire.js';
 
 interface Stored {
   entry: LsaEntry;
-  peers: Set<string>;
+  /** entry.p as interned indices, same (name) order */
+  peers: Int32Array;
   /** when the origin was first found unreachable (for garbage collection) */
   unreachableSince?: number;
 }
@@ -21,12 +24,37 @@ export function newer(a: LsaEntry, b: LsaEntry | undefined): boolean {
 
 export class LinkStateDb {
   readonly #stored = new Map<string, Stored>();
+  readonly #byIndex: (Stored | undefined)[] = [];
+  readonly #index = new Map<string, number>();
+  readonly #names: string[] = [];
+
+  /** the integer for `name` (assigned on first use) */
+  intern(name: string): number {
+    let i = this.#index.get(name);
+    if (i === undefined) {
+      i = this.#names.length;
+      this.#index.set(name, i);
+      this.#names.push(name);
+    }
+    return i;
+  }
+
+  nameOf(i: number): string {
+    return this.#names[i] as string;
+  }
+
+  get capacity(): number {
+    return this.#names.length;
+  }
 
   /** store `e` if it is newer than what is known; returns whether it was */
   accept(e: LsaEntry): boolean {
     const cur = this.#stored.get(e.o);
     if (!newer(e, cur?.entry)) return false;
-    this.#stored.set(e.o, { entry: e, peers: new Set(e.p) });
+    const sorted = isSorted(e.p) ? e : { ...e, p: [...e.p].sort() };
+    const s: Stored = { entry: sorted, peers: Int32Array.from(sorted.p, (p) => this.intern(p)) };
+    this.#stored.set(e.o, s);
+    this.#byIndex[this.intern(e.o)] = s;
     return true;
   }
 
@@ -42,8 +70,23 @@ export class LinkStateDb {
     return this.#stored.size;
   }
 
+  /** the announced peers of node `i` (indices), empty when unknown */
+  peersOf(i: number): Int32Array {
+    return this.#byIndex[i]?.peers ?? EMPTY;
+  }
+
+  /** does node `i` announce node `j`? */
+  listsIdx(i: number, j: number): boolean {
+    const ps = this.#byIndex[i]?.peers;
+    if (!ps) return false;
+    for (let k = 0; k < ps.length; k++) if (ps[k] === j) return true;
+    return false;
+  }
+
   lists(origin: string, peer: string): boolean {
-    return this.#stored.get(origin)?.peers.has(peer) ?? false;
+    const i = this.#index.get(origin);
+    const j = this.#index.get(peer);
+    return i !== undefined && j !== undefined && this.listsIdx(i, j);
   }
 
   /**
@@ -59,12 +102,18 @@ export class LinkStateDb {
         s.unreachableSince = now;
       } else if (now - s.unreachableSince > graceMs) {
         this.#stored.delete(origin);
+        const i = this.#index.get(origin);
+        if (i !== undefined) this.#byIndex[i] = undefined;
       }
     }
   }
 }
 
+const EMPTY = new Int32Array(0);
+
 export interface Routes {
+  /** number of reachable nodes, self included */
+  readonly size: number;
   /** every reachable node, self included, sorted */
   readonly nodes: string[];
   /** destination → first hop (a direct peer) */
@@ -80,40 +129,80 @@ export function computeRoutes(
   directPeers: ReadonlySet<string>,
   db: LinkStateDb,
 ): Routes {
-  const neighbours = (n: string): string[] => {
-    if (n === self) return [...directPeers].sort();
-    const e = db.get(n);
-    const out: string[] = [];
-    if (directPeers.has(n)) out.push(self);
-    if (e) {
-      for (const m of e.p) {
-        if (m !== self && db.lists(m, n)) out.push(m);
-      }
+  const me = db.intern(self);
+  const direct = [...directPeers].sort().map((p) => db.intern(p));
+  const isDirect = new Uint8Array(db.capacity);
+  for (const d of direct) isDirect[d] = 1;
+  const n = db.capacity;
+  const dist = new Int32Array(n).fill(-1);
+  const first = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  dist[me] = 0;
+  queue[tail++] = me;
+  const neighbours = (u: number, visit: (v: number) => void) => {
+    if (u === me) {
+      for (const v of direct) visit(v);
+      return;
     }
-    return out.sort();
+    const ps = db.peersOf(u);
+    for (let k = 0; k < ps.length; k++) {
+      const v = ps[k] as number;
+      if (v !== me && db.listsIdx(v, u)) visit(v);
+    }
+    if (isDirect[u]) visit(me);
   };
-
-  const nextHop = new Map<string, string>();
-  const distance = new Map<string, number>([[self, 0]]);
-  const adjacency = new Map<string, string[]>();
-  const queue: string[] = [self];
-  for (let i = 0; i < queue.length; i++) {
-    const n = queue[i] as string;
-    const ns = neighbours(n);
-    adjacency.set(n, ns);
-    const d = distance.get(n) ?? 0;
-    for (const m of ns) {
-      if (distance.has(m)) continue;
-      distance.set(m, d + 1);
-      nextHop.set(m, n === self ? m : (nextHop.get(n) as string));
-      queue.push(m);
-    }
+  while (head < tail) {
+    const u = queue[head++] as number;
+    const du = dist[u] as number;
+    neighbours(u, (v) => {
+      if ((dist[v] as number) >= 0) return;
+      dist[v] = du + 1;
+      first[v] = u === me ? v : (first[u] as number);
+      queue[tail++] = v;
+    });
   }
-  // drop edges to nodes outside the reachable set (cannot happen with the pair rule, kept for safety)
-  for (const [n, ns] of adjacency)
-    adjacency.set(
-      n,
-      ns.filter((m) => distance.has(m)),
-    );
-  return { nodes: [...distance.keys()].sort(), nextHop, distance, adjacency };
+  const reached = queue.subarray(0, tail);
+  let nodes: string[] | undefined;
+  let nextHop: Map<string, string> | undefined;
+  let distance: Map<string, number> | undefined;
+  let adjacency: Map<string, string[]> | undefined;
+  return {
+    size: tail,
+    get nodes() {
+      nodes ??= Array.from(reached, (i) => db.nameOf(i)).sort();
+      return nodes;
+    },
+    get nextHop() {
+      if (!nextHop) {
+        nextHop = new Map();
+        for (const i of reached)
+          if (i !== me) nextHop.set(db.nameOf(i), db.nameOf(first[i] as number));
+      }
+      return nextHop;
+    },
+    get distance() {
+      distance ??= new Map(Array.from(reached, (i) => [db.nameOf(i), dist[i] as number]));
+      return distance;
+    },
+    get adjacency() {
+      if (!adjacency) {
+        adjacency = new Map();
+        for (const u of reached) {
+          const ns: string[] = [];
+          neighbours(u, (v) => {
+            if ((dist[v] as number) >= 0) ns.push(db.nameOf(v));
+          });
+          adjacency.set(db.nameOf(u), ns.sort());
+        }
+      }
+      return adjacency;
+    },
+  };
+}
+
+function isSorted(xs: readonly string[]): boolean {
+  for (let i = 1; i < xs.length; i++) if ((xs[i - 1] as string) > (xs[i] as string)) return false;
+  return true;
 }

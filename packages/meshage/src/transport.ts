@@ -34,6 +34,11 @@ export interface DialOptions {
 export interface Transport extends AsyncDisposable {
   /** address other nodes dial to reach this one */
   readonly localAddress: string;
+  /**
+   * true when frames are objects built by code in this process (in-memory
+   * transport): nothing was decoded, so the mesh may skip wire validation.
+   */
+  readonly trusted?: boolean;
   /** start accepting links and datagrams */
   listen(handlers: {
     link(link: Link): void;
