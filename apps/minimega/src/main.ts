@@ -49,14 +49,24 @@ async function main(argv: string[]): Promise<number> {
     const { runAttach } = await import('./client/attach.js');
     return runAttach({ socketPath, namespace: String(v.namespace) });
   }
+  if (parsed.positional.length > 0) {
+    process.stderr.write(
+      `minimega: unexpected arguments ${JSON.stringify(parsed.positional)}: only -e takes arguments (flags go before them)\n`,
+    );
+    return 2;
+  }
+  daemonMode = true;
   const { runDaemonMain } = await import('./daemon/start.js');
   const code = await runDaemonMain(parsed);
   // the daemon may leave handles behind (children it orphaned, timers): leave now
   process.exit(code);
 }
 
-// `minimega -cli | head` and friends: a closed stdout ends the process quietly
+// `minimega -cli | head` and friends: a closed stdout ends a client quietly;
+// the daemon just stops writing to it (it must outlive its terminal).
+let daemonMode = false;
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (daemonMode) return;
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });

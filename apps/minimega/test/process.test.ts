@@ -28,6 +28,12 @@ describe('minimega command line', () => {
     expect(r.stderr).toMatch(/-recover: .*not implemented/);
   });
 
+  it('positional arguments without -e are refused', async () => {
+    const r = await minimega(['-nostdin', 'script.mm']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/unexpected arguments \["script.mm"\]: only -e takes arguments/);
+  });
+
   it('a bad -vlanrange is fatal in daemon mode', async () => {
     await using base = await tempBase();
     const r = await minimega(['-base', base.path, '-nostdin', '-vlanrange', '5-1']);

@@ -117,6 +117,15 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   // a client vanishing mid-write must not kill the daemon
   process.on('SIGPIPE', () => {});
+  // a bug in one handler must not take every VM's daemon down: log it and go on
+  process.on('uncaughtException', (e) =>
+    log.error(`internal error (continuing): ${e.stack ?? e.message}`),
+  );
+  process.on('unhandledRejection', (e) =>
+    log.error(
+      `internal error (continuing): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    ),
+  );
 
   if (!flags.nostdin) startConsole(daemon.core);
   const reason = await daemon.done;
