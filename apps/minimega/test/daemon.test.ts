@@ -366,6 +366,21 @@ describe('local commands', () => {
     ).toEqual(['expanded expandedx']);
   });
 
+  it('check reports missing external programs, args shows the command line', async () => {
+    const d = await daemon();
+    const c = await client(d.socketPath);
+    const path = process.env.PATH;
+    try {
+      process.env.PATH = '/nonexistent';
+      const [r] = await c.runAll('check');
+      expect(r?.Resp?.[0]?.Error).toMatch(/^missing external programs: dnsmasq, kvm, /);
+    } finally {
+      process.env.PATH = path;
+    }
+    const [a] = await c.runAll('args');
+    expect(a?.Resp?.[0]?.Error).toBe('');
+  });
+
   it('help, version, clear all', async () => {
     let cleared = 0;
     const d = await daemon([(dm) => dm.onClearAll('count', () => void cleared++)]);

@@ -1,5 +1,7 @@
 // The daemon's own commands (daemon.md §6, "Misc", "Logging", `host`).
+import { argsCommand } from './args.js';
 import { backgroundCommands } from './background.js';
+import { checkCommand } from './check.js';
 import { clearAllCommand } from './clear-all.js';
 import { echoCommand } from './echo.js';
 import { helpCommand } from './help.js';
@@ -24,4 +26,6 @@ export const localModules: LocalModule[] = [
   hostCommand,
   logCommands,
   clearAllCommand,
+  checkCommand,
+  argsCommand,
 ];
