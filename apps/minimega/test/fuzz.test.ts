@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MinimegaClient } from '../src/client/connection.js';
 import { JsonStreamSplitter } from '../src/protocol/json-stream.js';
-import { inProcessDaemon } from './helpers.js';
+import { daemonProcess, inProcessDaemon } from './helpers.js';
 
 const SEED = Number(process.env.MM_FUZZ_SEED ?? 20261121);
 
@@ -278,5 +278,33 @@ describe('bad input', () => {
     expect(JSON.stringify(rs)).toMatch(/larger than/);
     expect((await other.runAll('echo ok')).at(-1)?.Resp?.[0]?.Response).toBe('ok');
     await other.close();
+  });
+});
+
+describe('bad input at a daemon process with every module loaded', () => {
+  // Only core vocabulary: module commands with random arguments could create
+  // real taps or bridges in the host network namespace.
+  const MODULES =
+    /(^|\s)(vm|tap|bridge|ns|namespace|mesh|vlans|capture|disk|dnsmasq|router|qos|cc|deploy|nuke|optimize|plumb|pipe)(\s|$)/;
+
+  it('answers 2 000 command lines and 300 malformed frames, then still answers', async () => {
+    await using d = await daemonProcess();
+    const r = rng(SEED + 2);
+    const c = await MinimegaClient.dial(d.socket);
+    let sent = 0;
+    while (sent < 2000) {
+      const line = commandLine(r);
+      if (line === '' || DENY.test(line) || MODULES.test(line)) continue;
+      sent++;
+      const replies = await c.runAll(line);
+      expect(replies.at(-1)?.More).toBe(false);
+    }
+    for (let i = 0; i < 300; i++) {
+      const rs = await sendOne(d.socket, malformedFrame(r));
+      for (const x of rs) expect((x as { More: boolean }).More).toBe(false);
+    }
+    expect((await c.runAll('echo still alive')).at(-1)?.Resp?.[0]?.Response).toBe('still alive');
+    await c.close();
+    expect(d.proc.exitCode).toBe(null);
   });
 });
