@@ -50,10 +50,19 @@ async function optionalLines(path: string): Promise<string[]> {
 
 export async function runTest(name: string, opts: RunOptions): Promise<TestResult> {
   const t0 = Date.now();
-  const want = await readFile(join(opts.dir, `${name}.want`), 'utf8');
-  const lines = testLines(await readFile(join(opts.dir, name), 'utf8'));
-  const prolog = await optionalLines(join(opts.dir, 'prolog'));
-  const epilog = await optionalLines(join(opts.dir, 'epilog'));
+  let want: string;
+  let lines: string[];
+  let prolog: string[];
+  let epilog: string[];
+  try {
+    want = await readFile(join(opts.dir, `${name}.want`), 'utf8');
+    lines = testLines(await readFile(join(opts.dir, name), 'utf8'));
+    prolog = await optionalLines(join(opts.dir, 'prolog'));
+    epilog = await optionalLines(join(opts.dir, 'epilog'));
+  } catch (e) {
+    const error = `cannot read test ${name} in ${opts.dir}: ${(e as Error).message}`;
+    return { name, passed: false, got: '', want: '', mismatches: [], error, ms: Date.now() - t0 };
+  }
   const timeout = opts.timeoutMs ?? 120_000;
   let client: RunnerClient | undefined;
   let got = '';

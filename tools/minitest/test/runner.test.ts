@@ -108,6 +108,13 @@ describe('runner against a fake daemon', () => {
     expect(summary([good, bad])).toBe('1 passed, 1 failed');
   });
 
+  it('a test that does not exist fails with the reason', async () => {
+    await using dir = await testDir({});
+    const r = await runTest('nope', { dir: dir.path, socket: join(dir.path, 'x'), tests: [] });
+    expect(r.passed).toBe(false);
+    expect(r.error).toMatch(/cannot read test nope/);
+  });
+
   it('a daemon that disconnects fails the test with the reason', async () => {
     await using dir = await testDir({ t: 'echo hi\n', 't.want': '## echo hi\nhi\n' });
     const r = await runTest('t', { dir: dir.path, socket: join(dir.path, 'no-socket'), tests: [] });
