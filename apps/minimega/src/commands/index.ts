@@ -1,8 +1,9 @@
 // Every command module of the daemon, in registration order. Each area owns
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
+import { meshModule } from './mesh/index.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
 import { vmModule } from './vm/index.js';
 
-export const commandModules: CommandModule[] = [netModule, vmModule, namespaceModule];
+export const commandModules: CommandModule[] = [netModule, vmModule, namespaceModule, meshModule];

@@ -1,0 +1,52 @@
+// What the mesh module offers other modules through `daemon.services.mesh`
+// (namespace fan-out, file transfer, VM scheduling): the running node and a
+// way to run a compiled command on other hosts.
+import type { Batch, CallEnv, Command, Response } from '@mm/cli-grammar';
+import type { Mesh } from '@mm/meshage';
+import type { Daemon } from '../../context.js';
+import { MeshCommand, toRequest } from './remote.js';
+
+export interface MeshService {
+  /** the mesh node (undefined when meshage could not start; see `error`) */
+  readonly node: Mesh | undefined;
+  /** why meshage is not running ('' when it is) */
+  readonly error: string;
+  /** `mesh timeout` in seconds (0 = unlimited) */
+  timeoutSeconds: number;
+  /**
+   * Run `sub` on `hosts` (self is an error row: run local work yourself).
+   * One merged batch: every batch of every host, and one error row per host
+   * that is unknown, unreachable, timed out or failed.
+   */
+  runOn(hosts: readonly string[], sub: Command, env?: CallEnv): Promise<Batch>;
+}
+
+export function meshService(d: Daemon): MeshService | undefined {
+  return d.services.mesh as MeshService | undefined;
+}
+
+export function errorRow(host: string, error: string): Response {
+  return { host, response: '', header: null, tabular: null, error };
+}
+
+export function createMeshService(node: Mesh | undefined, error: string): MeshService {
+  const svc: MeshService = {
+    node,
+    error,
+    timeoutSeconds: 0,
+    async runOn(hosts, sub, env = {}) {
+      if (!node) return hosts.map((h) => errorRow(h, `meshage is not running: ${error}`));
+      const rows = await node.send(hosts, MeshCommand, toRequest(sub), {
+        ...(env.signal ? { signal: env.signal } : {}),
+        ...(svc.timeoutSeconds > 0 ? { timeout: svc.timeoutSeconds * 1000 } : {}),
+      });
+      const merged: Batch = [];
+      for (const r of rows) {
+        if (r.ok) for (const b of r.value) merged.push(...b);
+        else merged.push(errorRow(r.host, r.error.message));
+      }
+      return merged;
+    },
+  };
+  return svc;
+}
