@@ -127,12 +127,17 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
     if (names.length === 0) return;
     const present = new Set(await links(o));
     const doomed = names.filter((n) => present.has(n));
-    for (const c of chunks(doomed, batchSize))
+    if (doomed.length === 0) return;
+    // One `link del group` unregisters them all under one RCU grace period;
+    // `link del` one by one costs ~20 ms each in the kernel (250 taps: 5 s).
+    const group = 100_000 + Math.floor(Math.random() * 2_000_000_000);
+    for (const c of chunks(doomed, batchSize)) {
       await ipBatch(
-        c.map((n) => `link del ${n}`),
+        [...c.map((n) => `link set dev ${n} group ${group}`), `link del group ${group}`],
         o,
         true,
       );
+    }
   }
 
   function rethrowPortExists(err: unknown, port: string, bridge?: string): never {
@@ -243,7 +248,7 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
         else throw err;
       }
       try {
-        await run(['ip', 'link', 'set', name, 'up'], { signal: o.signal });
+        await run(['ip', 'link', 'set', 'dev', name, 'up'], { signal: o.signal });
       } catch (err) {
         if (created) await vsctl(['--if-exists', 'del-br', name]).catch(() => undefined);
         throw err;
@@ -293,8 +298,8 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
         for (const c of chunks(specs, batchSize)) {
           await ipBatch(
             c.flatMap((s) => [
-              `tuntap add mode tap ${s.name}`,
-              `link set ${s.name}${s.mtu ? ` mtu ${s.mtu}` : ''} up`,
+              `tuntap add dev ${s.name} mode tap`,
+              `link set dev ${s.name}${s.mtu ? ` mtu ${s.mtu}` : ''} up`,
             ]),
             o,
           );
@@ -364,7 +369,9 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
         rethrowPortExists(err, spec.name, spec.bridge);
       }
       try {
-        await run(['ip', 'link', 'set', spec.name, 'up', 'promisc', 'on'], { signal: o.signal });
+        await run(['ip', 'link', 'set', 'dev', spec.name, 'up', 'promisc', 'on'], {
+          signal: o.signal,
+        });
       } catch (err) {
         await vsctl(['--if-exists', 'del-port', spec.bridge, spec.name]).catch(() => undefined);
         throw err;

@@ -41,7 +41,7 @@ describe.runIf(realOvs.ok || process.env.CI === 'true')(
           netem: false,
           async cleanup() {
             for (const br of await sw.bridges()) await sw.deleteBridge(br);
-            const taps = (await sw.links()).filter((l) => l.startsWith('mmc_'));
+            const taps = (await sw.links()).filter((l) => l.startsWith('mmc_') || l === 'mtu');
             await host?.netns.exec([
               'sh',
               '-c',

@@ -62,6 +62,19 @@ export function switchCompliance(setup: SwitchSetup): void {
       expect(await codeOf(sw.deleteBridge('mmc_br0'))).toBe('ERR_NO_SUCH_BRIDGE');
     });
 
+    it('accepts names that are also ip keywords', async () => {
+      expect(await sw.ensureBridge('b')).toEqual({ created: true });
+      await sw.createTaps([{ bridge: 'b', name: 'mtu', vlan: 3 }]);
+      await sw.createHostTap({ bridge: 'b', name: 'up', vlan: 3 });
+      expect((await portsOf('b')).map((p) => p.name)).toEqual(['mtu', 'up']);
+      await sw.deleteTaps([
+        { bridge: 'b', name: 'mtu' },
+        { bridge: 'b', name: 'up' },
+      ]);
+      expect(await sw.links()).not.toContain('mtu');
+      await sw.deleteBridge('b');
+    });
+
     it('rejects bad bridge names', async () => {
       expect(await codeOf(sw.ensureBridge('a_name_longer_than_15'))).toBe('ERR_INVALID_ARGUMENT');
       expect(await codeOf(sw.ensureBridge('bad name'))).toBe('ERR_INVALID_ARGUMENT');
