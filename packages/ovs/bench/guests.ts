@@ -11,6 +11,7 @@ const MB = 32;
 const img = await guestImage();
 await using host = await startOvsHost('mmbg');
 const sw = createOvsSwitch({ env: host.ovs.env, netns: host.netns.name, datapath: 'netdev' });
+await sw.check();
 await sw.ensureBridge('mmbg');
 await sw.createTaps([
   { bridge: 'mmbg', name: 'mmbg_t1', vlan: 10 },

@@ -231,7 +231,12 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
 
     async check(o = {}) {
       try {
-        await vsctl(['set', 'Open_vSwitch', '.', 'other_config:vlan-limit=2'], o, 5);
+        const config = ['other_config:vlan-limit=2'];
+        // With the userspace datapath, taps carry guests' offloaded (partial)
+        // TCP/UDP checksums; without vnet-header support OVS forwards them
+        // unfinished and the peer drops them (ping works, TCP does not).
+        if (datapath === 'netdev') config.push('other_config:userspace-tso-enable=true');
+        await vsctl(['set', 'Open_vSwitch', '.', ...config], o, 5);
       } catch (err) {
         if (err instanceof OvsCommandError) throw new OvsNotRunningError(err);
         throw err;

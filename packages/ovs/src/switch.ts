@@ -86,7 +86,11 @@ export interface BridgeInfo {
 export interface Switch {
   /** datapath new bridges get */
   readonly datapath: Datapath;
-  /** checks OVS is reachable (sets `vlan-limit=2` for QinQ); throws OvsNotRunningError */
+  /**
+   * checks OVS is reachable and configures it: `vlan-limit=2` (QinQ) and, on
+   * the netdev datapath, `userspace-tso-enable=true` (guests' offloaded
+   * checksums); throws OvsNotRunningError. Call before creating ports.
+   */
   check(o?: CallOptions): Promise<void>;
 
   /** creates the bridge if missing (and brings it up); `created` is false when it pre-existed */

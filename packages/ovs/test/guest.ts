@@ -65,10 +65,8 @@ export async function startGuest(o: GuestOptions): Promise<Guest> {
       `console=ttyS0 quiet panic=-1 mm.ip=${o.ip} mm.hostname=${o.name}`,
       '-netdev',
       `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
-      // csum=off: the userspace datapath reads taps without vnet headers, so partial
-      // (offloaded) TCP/UDP checksums would reach the peer unfinished and be dropped
       '-device',
-      `virtio-net-pci,netdev=n0,mac=${o.mac},csum=off,guest_csum=off`,
+      `virtio-net-pci,netdev=n0,mac=${o.mac}`,
       '-serial',
       'stdio',
       '-monitor',

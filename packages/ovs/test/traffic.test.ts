@@ -55,6 +55,7 @@ describe('traffic between guests', () => {
       const img = await guestImage();
       await using h = await startOvsHost('mmg');
       const sw = switchOf(h);
+      await sw.check();
       await sw.ensureBridge('mmtb');
       await sw.createTaps([
         { bridge: 'mmtb', name: 'mmg_t1', vlan: 10 },
@@ -66,6 +67,13 @@ describe('traffic between guests', () => {
       ]);
       try {
         expect(await ping(g1!, '10.77.0.2')).toBe(0);
+        // TCP too: guests offload checksums, which the userspace datapath must finish
+        await g2!.run('(sleep 600 | nc -l -p 5001 > /tmp/rx &)');
+        await g1!.run('sleep 0.5; dd if=/dev/zero bs=1k count=256 2>/dev/null | nc 10.77.0.2 5001');
+        const rx = await g2!.run(
+          'i=0; while [ $(wc -c < /tmp/rx) -lt 262144 ] && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done; wc -c < /tmp/rx',
+        );
+        expect(rx.out.trim().split(/\s+/).pop()).toBe('262144');
         await sw.connectPort('mmtb', 'mmg_t2', 20);
         expect(await ping(g1!, '10.77.0.2')).not.toBe(0);
         await sw.connectPort('mmtb', 'mmg_t2', 10);
@@ -120,6 +128,7 @@ describe('traffic between guests', () => {
       ];
       for (const x of hosts) {
         const sw = switchOf(x.h);
+        await sw.check();
         // userspace tunnelling: the underlay NIC sits on an OVS bridge holding the host's IP
         await sw.ensureBridge('mmphy');
         await sw.addTrunk('mmphy', x.veth);
