@@ -1,13 +1,46 @@
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
-// main.ts is the `minimega` command: its client path imports only small
-// modules; the daemon is a separate chunk loaded with import().
-export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm'],
-  dts: { entry: ['src/index.ts'] },
-  splitting: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-});
+// Two builds (dist is emptied by the build script first):
+// - the library and the daemon: ESM with shared chunks, the daemon entry at
+//   dist/daemon/start.js (and dist/daemon/cli-doc.js);
+// - dist/main.js, the `minimega` command, as ONE file holding the client
+//   path (flags, -e, -attach): loading one file instead of a chain of chunks
+//   keeps `minimega -e` close to bare Node start-up. Its import() of the
+//   daemon stays a reference to dist/daemon/*.js, loaded only in daemon mode
+//   (and -attach, with readline and the pager, is dist/client/attach.js).
+const daemonExternal: Plugin = {
+  name: 'daemon-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(daemon\/|client\/attach)/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+  },
+};
+
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'daemon/start': 'src/daemon/start.ts',
+      'daemon/cli-doc': 'src/daemon/cli-doc.ts',
+      'client/attach': 'src/client/attach.ts',
+    },
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts' } },
+    splitting: true,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+  },
+  {
+    entry: { main: 'src/main.ts' },
+    format: ['esm'],
+    splitting: false,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+    esbuildPlugins: [daemonExternal],
+  },
+]);
