@@ -117,6 +117,7 @@ describe('a daemon process', () => {
     });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('typed at the prompt');
+    expect(r.stdout).toContain('minimega[minimega]$ ');
     expect(r.stderr).toMatch(/invalid command/);
     expect(r.stderr).toMatch(/shutting down: quitting/);
   });
