@@ -83,30 +83,41 @@ describe('networking commands on a real OVS', () => {
     for (const t of taps) expect(links).not.toContain(t);
   });
 
-  realOvs.test('rate qos shows in tc; loss names the missing netem', async () => {
-    await using h = await ovsNetns();
-    await using d = await netDaemon(h.sw);
-    const tap = await d.net.createTap({
-      namespace: 'minimega',
-      vm: 'q',
-      bridge: 'mm_q',
-      vlan: 5,
-      mac: '',
-    });
-    await h.sw.setQos(tap, { kind: 'rate', rate: 1, unit: 'mbit' });
-    expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).toMatch(/tbf .*rate 1Mbit/);
-    const netem = await h.inNs(
-      'sh',
-      '-c',
-      'tc qdisc add dev lo root netem delay 1ms 2>&1; tc qdisc del dev lo root 2>/dev/null; true',
-    );
-    if (/unknown/i.test(netem)) {
-      await expect(h.sw.setQos(tap, { kind: 'netem', loss: 5 })).rejects.toMatchObject({
-        code: 'ERR_KERNEL_FEATURE_MISSING',
-        feature: 'netem',
+  realOvs.test(
+    'qos add: rate shows in tc; loss names the missing netem; clear qos removes',
+    async () => {
+      await using h = await ovsNetns();
+      await using d = await netDaemon(h.sw);
+      const tap = await d.net.createTap({
+        namespace: 'minimega',
+        vm: 'q',
+        bridge: 'mm_q',
+        vlan: 5,
+        mac: '',
       });
-    }
-  });
+      expect((await d.run('qos add q 0 rate 1 mbit')).errors).toEqual([]);
+      expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).toMatch(
+        /tbf .*rate 1Mbit burst 1280b lat 20ms/,
+      );
+      const probe = await h.inNs(
+        'sh',
+        '-c',
+        'tc qdisc add dev lo root netem delay 1ms 2>&1; tc qdisc del dev lo root 2>/dev/null; true',
+      );
+      const loss = await d.run('qos add q 0 loss 5');
+      if (/unknown/i.test(probe)) {
+        expect(loss.errors).toHaveLength(1);
+        expect(loss.errors[0]).toContain('netem');
+        expect(d.net.qosInfo([tap])).toBe('[]');
+      } else {
+        expect(loss.errors).toEqual([]);
+        expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).toContain('netem');
+      }
+      await d.run('qos add q 0 rate 2 mbit');
+      await d.run('clear qos q');
+      expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).not.toContain('tbf');
+    },
+  );
 
   realOvs.test('shutdown removes every bridge and tap it created', async () => {
     await using h = await ovsNetns();

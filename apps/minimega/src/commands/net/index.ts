@@ -7,6 +7,7 @@ import type { CommandModule, Daemon } from '../../context.js';
 import { registerBridge } from './bridge-cli.js';
 import { createSwitchProvider, flagBool, type SwitchProvider } from './connection.js';
 import { createNetworking } from './networking.js';
+import { registerQos } from './qos-cli.js';
 import { HOST_TAPS, MIRRORS, NetState } from './state.js';
 import { clearNamespaceTaps, registerTaps } from './tap-cli.js';
 import { registerVlans } from './vlans-cli.js';
@@ -38,6 +39,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     registerVlans(d, st);
     registerTaps(d, st);
     registerBridge(d, st, forgetHostTaps);
+    registerQos(d, st);
     d.services.networking = createNetworking(st);
 
     /** Destroys every managed bridge (pre-existing ones only lose our ports). */

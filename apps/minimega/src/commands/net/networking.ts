@@ -4,6 +4,7 @@
 // -batch` and one `ovs-vsctl` for all of them.
 import type { TapSpec } from '@mm/ovs';
 import type { VmNetworking } from '../../context.js';
+import { qosColumn } from './qos-cli.js';
 import type { NetState } from './state.js';
 
 interface PendingCreate {
@@ -27,6 +28,8 @@ export interface NetworkingService extends VmNetworking {
   printAlias(ns: string, vlan: number): string;
   /** the VLAN range of a namespace as `MIN-MAX` (namespace listing), '' when none */
   vlanRange(ns: string): string;
+  /** `vm info`'s qos column for a VM's taps in NIC order, e.g. `[0: loss 5 delay 100ms]` */
+  qosInfo(taps: string[]): string;
 }
 
 export function createNetworking(st: NetState): NetworkingService {
@@ -63,6 +66,7 @@ export function createNetworking(st: NetState): NetworkingService {
           namespace: p.namespace,
           vm: p.vm,
           mac: p.mac,
+          seq: st.recordSeq++,
         });
       };
       try {
@@ -122,6 +126,9 @@ export function createNetworking(st: NetState): NetworkingService {
     printAlias(ns, vlan) {
       if (vlan < 0) return 'disconnected';
       return st.vlans.printAlias(ns, vlan);
+    },
+    qosInfo(taps) {
+      return qosColumn(st, taps);
     },
     vlanRange(ns) {
       const r = st.vlans.range(ns);

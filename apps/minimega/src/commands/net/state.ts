@@ -23,6 +23,8 @@ export interface TapRecord {
   vm?: string;
   mac?: string;
   qos?: QosSpec;
+  /** creation order (a VM's NIC index follows it) */
+  seq?: number;
 }
 
 export interface ManagedBridge {
@@ -47,6 +49,8 @@ export class NetState {
   readonly vlans: VlanTable;
   readonly lock = new Mutex();
   #tapCounter = 0;
+  /** orders tap records by creation */
+  recordSeq = 0;
 
   constructor(
     readonly provider: SwitchProvider,

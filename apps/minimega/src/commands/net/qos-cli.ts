@@ -1,0 +1,165 @@
+// `qos add` and `clear qos` (ovs-net.md §4): tc qdiscs on VM taps (egress =
+// traffic into the VM). VMs are found through the taps the VM module created
+// (`createTap` carries the VM name; NIC index = creation order per VM).
+import { splitList } from '@mm/cli-grammar';
+import { formatQos, type QosSpec } from '@mm/ovs';
+import type { Daemon } from '../../context.js';
+import type { NetState, TapRecord } from './state.js';
+import { commandNamespace } from './vlans-cli.js';
+
+/** Go time.ParseDuration's syntax (the value is handed to tc as written). */
+const GO_DURATION = /^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
+const UINT = /^\d+$/;
+
+export function parseDelay(v: string): string {
+  let d = v;
+  if (!GO_DURATION.test(d) && d !== '0') {
+    d = `${v}ms`;
+    if (!GO_DURATION.test(d)) throw new Error(`invalid duration: \`${v}\``);
+  }
+  if (d.startsWith('-') && !/^-0+(\.0*)?[a-zµ]+$/.test(d))
+    throw new Error('delay cannot be negative');
+  return d;
+}
+
+export function parseLoss(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 100)
+    throw new Error(`invalid loss: \`${v}\``);
+  return n;
+}
+
+/** The taps of each VM in namespace `ns`, in NIC order. */
+function vmTaps(st: NetState, ns: string): Map<string, TapRecord[]> {
+  const out = new Map<string, TapRecord[]>();
+  const all = [
+    ...[...st.bridges.values()].flatMap((b) => [...b.taps.values()]),
+    ...st.detached.values(),
+  ];
+  for (const t of all
+    .filter((t) => !t.host && t.namespace === ns && t.vm !== undefined)
+    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))) {
+    const list = out.get(t.vm!) ?? [];
+    list.push(t);
+    out.set(t.vm!, list);
+  }
+  return out;
+}
+
+function targets(
+  st: NetState,
+  ns: string,
+  target: string,
+): { wild: boolean; vms: [string, TapRecord[]][] } {
+  const names = splitList(target);
+  const byVm = vmTaps(st, ns);
+  if (names.includes('all')) return { wild: true, vms: [...byVm] };
+  const vms: [string, TapRecord[]][] = [];
+  for (const n of names) {
+    const taps = byVm.get(n);
+    if (!taps) throw new Error(`vm not found: ${n}`);
+    vms.push([n, taps]);
+  }
+  return { wild: false, vms };
+}
+
+export function registerQos(d: Daemon, st: NetState): void {
+  /** Applies q to a tap, merging netem parts; on a tc failure all qos on the tap goes. */
+  const apply = async (tap: TapRecord, q: QosSpec): Promise<void> => {
+    let next = q;
+    if (q.kind === 'netem' && tap.qos?.kind === 'netem') next = { ...tap.qos, ...q };
+    if (tap.qos && tap.qos.kind !== q.kind) {
+      d.log.warn(
+        `qos on ${tap.name}: ${q.kind === 'rate' ? 'rate' : 'loss/delay'} replaces ${formatQos(tap.qos)}`,
+      );
+    }
+    await st.withSwitch(async (sw) => {
+      try {
+        await sw.setQos(tap.name, next);
+        tap.qos = next;
+      } catch (err) {
+        await sw.clearQos(tap.name).catch(() => undefined);
+        delete tap.qos;
+        throw err;
+      }
+    });
+  };
+
+  d.cli.register({
+    helpShort: 'add qos constraints to VM interfaces',
+    helpLong: `Add quality-of-service constraints on the traffic into a VM's interface: packet loss (a
+percentage), delay (a duration such as 100ms), or a rate limit (with a unit). Rate and loss/delay
+exclude each other; loss and delay combine. Loss and delay need the kernel's netem qdisc; rate uses
+tbf. Remove them with "clear qos".`,
+    patterns: [
+      'qos <add,> <vm target> <interface> <loss,> <percent>',
+      'qos <add,> <vm target> <interface> <delay,> <duration>',
+      'qos <add,> <vm target> <interface> <rate,> <bw> <kbit,mbit,gbit>',
+    ],
+    async call(cmd) {
+      const ns = commandNamespace(d, cmd);
+      const a = cmd.stringArgs;
+      const b = cmd.boolArgs;
+      const iface = a.interface ?? '';
+      if (iface === 'all') throw new Error('wildcard qos not implemented');
+      if (!UINT.test(iface)) throw new Error(`invalid tap index ${iface}`);
+      let q: QosSpec;
+      if (b.loss) q = { kind: 'netem', loss: parseLoss(a.percent ?? '') };
+      else if (b.delay) q = { kind: 'netem', delay: parseDelay(a.duration ?? '') };
+      else {
+        if (!UINT.test(a.bw ?? '') || Number(a.bw) === 0)
+          throw new Error(`invalid rate: \`${a.bw}\``);
+        q = { kind: 'rate', rate: Number(a.bw), unit: b.kbit ? 'kbit' : b.gbit ? 'gbit' : 'mbit' };
+      }
+      const t = targets(st, ns, a.vm ?? '');
+      const errors: string[] = [];
+      for (const [, taps] of t.vms) {
+        const tap = taps[Number(iface)];
+        if (!tap) {
+          errors.push(`invalid tap index specified: ${iface}`);
+          continue;
+        }
+        try {
+          await apply(tap, q);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+      if (errors.length > 0) throw new Error(errors.join('\n'));
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'clear qos constraints',
+    helpLong:
+      'Clear qos constraints on one interface of a VM, or on all of them ("all" or no index).',
+    patterns: ['clear qos <vm target> [interface]'],
+    async call(cmd) {
+      const ns = commandNamespace(d, cmd);
+      const iface = cmd.stringArgs.interface ?? 'all';
+      if (iface !== 'all' && !UINT.test(iface)) throw new Error(`invalid tap index ${iface}`);
+      const t = targets(st, ns, cmd.stringArgs.vm ?? '');
+      await st.withSwitch(async (sw) => {
+        for (const [, taps] of t.vms) {
+          const chosen = iface === 'all' ? taps : [taps[Number(iface)]];
+          for (const tap of chosen) {
+            if (!tap) throw new Error(`invalid tap index specified: ${iface}`);
+            if (!tap.qos) continue;
+            await sw.clearQos(tap.name);
+            delete tap.qos;
+          }
+        }
+      });
+    },
+  });
+}
+
+/** `vm info`'s qos column for a VM's taps: `[0: loss 5 delay 100ms]`. */
+export function qosColumn(st: NetState, taps: string[]): string {
+  const parts: string[] = [];
+  taps.forEach((name, i) => {
+    const q = st.findTap(name)?.tap.qos;
+    if (q) parts.push(`${i}: ${formatQos(q)}`);
+  });
+  return `[${parts.join(', ')}]`;
+}
