@@ -1,1 +1,13 @@
-export {};
+// @mm/cluster: N minimega hosts on one machine, each in its own network
+// namespace (veth into a private bridge) with its own hostname. Needs root.
+
+/** Why a cluster cannot run here ('' when it can): root, `ip`, `unshare`. */
+export { clusterUnavailable } from './check.js';
+export {
+  type Cluster,
+  type ClusterHost,
+  type ClusterOptions,
+  startCluster,
+} from './cluster.js';
+export { clusterNames, ownerPid } from './names.js';
+export { sweepStale } from './net.js';
