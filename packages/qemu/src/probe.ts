@@ -1,16 +1,35 @@
 // What a QEMU binary supports: CPU models, machine types, NIC drivers
 // (vm-qemu.md §1.1, §2.1). Results are cached per binary (+ machine).
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { DEFAULT_QEMU } from './config.js';
 import { ConfigValueError } from './errors.js';
 
+/** `$PATH` lookup without spawning a shell (launch resolves the binary for every VM). */
+async function onPath(name: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      await access(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // not in this dir
+    }
+  }
+  return false;
+}
+
+let systemQemu: Promise<string> | undefined;
+
 /** `kvm` (minimega's default) means "the system QEMU": prefer qemu-system-x86_64 on $PATH. */
-export async function resolveQemuBinary(qemu: string): Promise<string> {
-  if (qemu !== DEFAULT_QEMU) return qemu;
-  const { exitCode } = await execa('sh', ['-c', 'command -v qemu-system-x86_64'], {
-    reject: false,
-  });
-  return exitCode === 0 ? 'qemu-system-x86_64' : DEFAULT_QEMU;
+export function resolveQemuBinary(qemu: string): Promise<string> {
+  if (qemu !== DEFAULT_QEMU) return Promise.resolve(qemu);
+  systemQemu ??= onPath('qemu-system-x86_64').then((ok) =>
+    ok ? 'qemu-system-x86_64' : DEFAULT_QEMU,
+  );
+  return systemQemu;
 }
 
 const cache = new Map<string, Promise<string[]>>();

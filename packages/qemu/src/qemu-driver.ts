@@ -12,8 +12,8 @@ import { QmpClient } from './qmp.js';
 export interface QemuDriverOptions {
   accel: AccelSetting;
   probe?: ProbeAccelOptions;
-  /** QMP dial attempts (100 ms apart) before giving up; default 50 */
-  qmpAttempts?: number;
+  /** how long to keep dialling QMP after starting QEMU; default 5000 ms (minimega: 50 x 100 ms) */
+  qmpWaitMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -61,8 +61,9 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
     };
 
     let qmp: QmpClient | undefined;
-    const attempts = opts.qmpAttempts ?? 50;
-    for (let i = 0; i < attempts && !gone; i++) {
+    // dial often at first (QEMU makes the socket within tens of ms), then back off
+    const deadline = Date.now() + (opts.qmpWaitMs ?? 5000);
+    for (let delay = 10; !gone && Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
       try {
         qmp = await QmpClient.connect({
           path: `${s.instanceDir}/qmp`,
@@ -72,7 +73,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
         break;
       } catch {
         if (s.signal?.aborted) break;
-        await sleep(100);
+        await sleep(delay);
       }
     }
     if (!qmp) {
