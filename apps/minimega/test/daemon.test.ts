@@ -359,7 +359,8 @@ describe('local commands', () => {
     ]);
     const [f] = await c.runAll('echo file:nothing/here');
     expect(f?.Resp?.[0]?.Error).toBe('get nothing/here: file not found');
-    process.env.MM_CORE_TEST_VAR = 'expanded';
+    await c.runAll('.env MM_CORE_TEST_VAR expanded');
+    expect(await c.suggest('echo $MM_CORE_TEST_')).toEqual(['echo $MM_CORE_TEST_VAR ']);
     expect(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the input under test
       texts(await c.runAll('echo $MM_CORE_TEST_VAR ${MM_CORE_TEST_VAR}x $MM_NOT_SET_EVER')),

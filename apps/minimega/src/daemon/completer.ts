@@ -49,7 +49,9 @@ export async function completeLine(core: DaemonCore, line: string): Promise<stri
     if (word.startsWith('$')) {
       const p = word.slice(1);
       return finish(
-        Object.keys(process.env)
+        core.cli.env
+          .entries()
+          .map(([k]) => k)
           .filter((k) => k.startsWith(p))
           .map((k) => `$${k}`),
       );

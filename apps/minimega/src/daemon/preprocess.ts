@@ -14,13 +14,16 @@ export class PreprocessError extends Error {
 }
 
 /** Go os.ExpandEnv: `$NAME`, `${NAME}`; unknown names become "". */
-export function expandEnv(s: string, env: NodeJS.ProcessEnv = process.env): string {
+export function expandEnv(
+  s: string,
+  get: (name: string) => string | undefined = (n) => process.env[n],
+): string {
   if (!s.includes('$')) return s;
   return s.replace(
     /\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|([*#$@!?-]))/g,
     (_m, braced, plain, special) => {
       const name = (braced ?? plain ?? special) as string;
-      return env[name] ?? '';
+      return get(name) ?? '';
     },
   );
 }
@@ -97,7 +100,8 @@ export function createPreprocessor(d: Daemon): Preprocessor {
   }
 
   async function one(value: string, env: CallEnv): Promise<string> {
-    const v = expandEnv(value);
+    // the environment `.env` shows and changes
+    const v = expandEnv(value, (n) => d.cli.env.get(n));
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(v);
     if (!m) return v;
     const scheme = m[1]!.toLowerCase();
