@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
 // minitest: run minimega's command tests. See ../README.md.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   canIsolate,
@@ -25,6 +26,7 @@ const USAGE = `usage: minitest [options] [test]...
   --daemon-args ARGS    extra flags appended to the default daemon command
   --no-isolate          do not use fresh network + mount namespaces
   --timeout SECONDS     per-command timeout (default 120)
+  --out DIR             write each test's transcript to DIR/NAME.got
   -h, --help            this text
 
 Without --socket the runner starts its own daemon. As root on Linux it first
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
         'daemon-args': { type: 'string' },
         'no-isolate': { type: 'boolean' },
         timeout: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -118,7 +121,13 @@ async function main(argv: string[]): Promise<number> {
       socket,
       tests,
       timeoutMs: timeoutS * 1000,
-      onResult: (r) => process.stdout.write(`${formatResult(r)}\n`),
+      onResult: (r) => {
+        process.stdout.write(`${formatResult(r)}\n`);
+        if (typeof v.out === 'string') {
+          mkdirSync(v.out, { recursive: true });
+          writeFileSync(join(v.out, `${r.name}.got`), r.got === '' ? '' : `${r.got}\n`);
+        }
+      },
     });
   } finally {
     await daemon?.stop();

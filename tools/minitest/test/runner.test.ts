@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,8 +149,10 @@ describe('runner against a fake daemon', () => {
     const listed = await run(['--list', join(dir.path, 'list')]);
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout.trim().split('\n').at(-1)).toBe('1 passed, 0 failed');
-    const named = await run(['b']);
+    const out = join(dir.path, 'got');
+    const named = await run(['--out', out, 'b']);
     expect(named.exitCode).toBe(1);
+    expect(readFileSync(join(out, 'b.got'), 'utf8')).toBe('## echo b\nb\n');
     const usage = await run(['--bogus']);
     expect(usage.exitCode).toBe(2);
   });
