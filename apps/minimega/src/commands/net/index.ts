@@ -4,6 +4,7 @@
 // deletion and shutdown.
 import { parseVlanRange } from '@mm/ovs';
 import type { CommandModule, Daemon } from '../../context.js';
+import { startBandwidthMeter } from './bandwidth.js';
 import { registerBridge } from './bridge-cli.js';
 import { createSwitchProvider, flagBool, type SwitchProvider } from './connection.js';
 import { createNetworking } from './networking.js';
@@ -41,6 +42,8 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     registerBridge(d, st, forgetHostTaps);
     registerQos(d, st);
     d.services.networking = createNetworking(st);
+    const meter = startBandwidthMeter(st);
+    d.services.bandwidth = () => meter.rate();
 
     /** Destroys every managed bridge (pre-existing ones only lose our ports). */
     const destroyAll = async () => {
@@ -73,6 +76,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     });
 
     d.onShutdown('net', async () => {
+      meter.stop();
       try {
         await destroyAll();
         await st.removeFiles();
