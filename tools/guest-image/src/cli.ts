@@ -1,6 +1,14 @@
-// `node --import tsx tools/guest-image/src/cli.ts`: builds the image and prints its paths.
+// `node --import tsx tools/guest-image/src/cli.ts`: builds the image (once,
+// cached) and prints its paths and the three commands that boot it at the
+// minimega prompt.
 import { buildGuestImage } from './build.js';
 
 const img = await buildGuestImage({ log: (m) => console.error(m) });
 console.log(`kernel ${img.kernel}`);
 console.log(`initrd ${img.initrd}`);
+console.log('# boot it at the minimega prompt:');
+console.log(
+  `vm config qemu-append -kernel ${img.kernel} -initrd ${img.initrd} -append "mm.ip=10.0.0.1/24"`,
+);
+console.log('vm launch kvm guest');
+console.log('vm start guest');
