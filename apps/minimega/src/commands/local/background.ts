@@ -114,7 +114,6 @@ background-output and background-error.`,
     patterns: ['clear background-status'],
     call: clear,
   });
-  d.onClearAll('background-status', clear);
   d.onShutdown('background', () => {
     for (const j of jobs.values()) j.proc?.kill();
   });

@@ -10,6 +10,8 @@ export const clearAllCommand: LocalModule = (d) => {
     async call(cmd) {
       cmd.record = false; // history was just cleared too
       const errors = await d.runClearAll();
+      // as minimega: the history is cleared last
+      d.cli.history.clear();
       if (errors.length > 0) throw new Error(errors.join('\n'));
     },
   });

@@ -32,5 +32,4 @@ export const historyCommands: LocalModule = (d) => {
       await writeFile(cmd.stringArgs.file!, entries.map((e) => `${e}\n`).join(''));
     },
   });
-  d.onClearAll('history', () => d.cli.history.clear());
 };

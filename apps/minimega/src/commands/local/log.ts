@@ -100,5 +100,4 @@ export const logCommands: LocalModule = (d) => {
       else resetAll();
     },
   });
-  d.onClearAll('log', resetAll);
 };

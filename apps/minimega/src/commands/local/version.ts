@@ -1,5 +1,5 @@
 // `version`
-import { versionLine } from '../../version.js';
+import { BUILD_DATE, VERSION } from '../../version.js';
 import type { LocalModule } from './types.js';
 
 export const versionCommand: LocalModule = (d) => {
@@ -8,7 +8,8 @@ export const versionCommand: LocalModule = (d) => {
     helpLong: 'Display the version.',
     patterns: ['version'],
     call(_cmd, out) {
-      out.respond({ response: versionLine() });
+      // `minimega <revision> <date>`, as the original's version command
+      out.respond({ response: `minimega ${VERSION} ${BUILD_DATE}` });
     },
   });
 };
