@@ -11,7 +11,7 @@ import {
   OvsNotRunningError,
   PortExistsError,
 } from './errors.js';
-import { checkIfName, checkVlan } from './names.js';
+import { checkIfName, checkOption, checkTunnel, checkVlan } from './names.js';
 import { qosArgv } from './qos.js';
 import type {
   BridgeInfo,
@@ -234,6 +234,8 @@ export function createFakeSwitch(opts: FakeSwitchOptions = {}): FakeSwitch {
 
     async addTunnel(t) {
       checkIfName('tunnel', t.name);
+      checkTunnel(t.remoteIp, t.key);
+      for (const [k, v] of Object.entries(t.options ?? {})) checkOption(k, v);
       const b = getBridge(t.bridge);
       if (findPort(t.name)) throw new PortExistsError(t.name, t.bridge);
       const options: Record<string, string> = { remote_ip: t.remoteIp };

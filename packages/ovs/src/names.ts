@@ -1,4 +1,5 @@
 // Validation of names that end up as Linux interface names or OVS rows.
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
 
 /** Linux IFNAMSIZ - 1. */
@@ -17,5 +18,23 @@ export function checkIfName(what: string, name: string): void {
 export function checkVlan(vlan: number): void {
   if (!Number.isInteger(vlan) || vlan < 0 || vlan >= 4096) {
     throw new InvalidArgumentError(`invalid VLAN: ${vlan} (0 <= vlan < 4096)`);
+  }
+}
+
+/** A tunnel's remote IP and key (`options:key`: a number or `flow`). */
+export function checkTunnel(remoteIp: string, key?: string | number): void {
+  if (isIP(remoteIp) === 0)
+    throw new InvalidArgumentError(`invalid remote IP: ${JSON.stringify(remoteIp)}`);
+  if (key !== undefined && key !== '' && !/^(\d+|flow)$/.test(String(key))) {
+    throw new InvalidArgumentError(
+      `invalid tunnel key: ${JSON.stringify(String(key))} (a number or flow)`,
+    );
+  }
+}
+
+/** An option key/value for `options:k=v` (no spaces, quotes or `=` in the key). */
+export function checkOption(k: string, v: string): void {
+  if (!/^[A-Za-z0-9_:-]+$/.test(k) || /[\s"]/.test(v)) {
+    throw new InvalidArgumentError(`invalid tunnel option: ${JSON.stringify(`${k}=${v}`)}`);
   }
 }

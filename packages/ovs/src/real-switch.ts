@@ -13,7 +13,7 @@ import {
   OvsNotRunningError,
   PortExistsError,
 } from './errors.js';
-import { checkIfName, checkVlan } from './names.js';
+import { checkIfName, checkOption, checkTunnel, checkVlan } from './names.js';
 import {
   atomUuid,
   type OvsdbRow,
@@ -423,6 +423,8 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
 
     async addTunnel(t: TunnelSpec, o = {}) {
       checkIfName('tunnel', t.name);
+      checkTunnel(t.remoteIp, t.key);
+      for (const [k, v] of Object.entries(t.options ?? {})) checkOption(k, v);
       const args = [
         'add-port',
         t.bridge,

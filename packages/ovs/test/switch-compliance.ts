@@ -219,6 +219,22 @@ export function switchCompliance(setup: SwitchSetup): void {
           sw.addTunnel({ bridge: 'mmc_br0', name: 'mmc_vx', type: 'gre', remoteIp: '1.2.3.4' }),
         ),
       ).toBe('ERR_PORT_EXISTS');
+      expect(
+        await codeOf(
+          sw.addTunnel({ bridge: 'mmc_br0', name: 'mmc_bad', type: 'gre', remoteIp: 'nowhere' }),
+        ),
+      ).toBe('ERR_INVALID_ARGUMENT');
+      expect(
+        await codeOf(
+          sw.addTunnel({
+            bridge: 'mmc_br0',
+            name: 'mmc_bad',
+            type: 'gre',
+            remoteIp: '1.2.3.4',
+            key: 'x y',
+          }),
+        ),
+      ).toBe('ERR_INVALID_ARGUMENT');
       await sw.removePort('mmc_br0', 'mmc_vx');
       expect((await portsOf('mmc_br0')).map((p) => p.name)).toEqual(['mmc_gre']);
     });
