@@ -382,6 +382,23 @@ describe('local commands', () => {
     expect(a?.Resp?.[0]?.Error).toBe('');
   });
 
+  it('debug shows runtime figures, writes heap snapshots and CPU profiles', async () => {
+    const d = await daemon();
+    const c = await client(d.socketPath);
+    const [r] = await c.runAll('debug');
+    expect(r?.Resp?.[0]?.Header).toEqual(['nodeversion', 'handles', 'rss', 'heapused']);
+    expect(r?.Resp?.[0]?.Tabular?.[0]?.[0]).toBe(process.version);
+    const prof = join(d.base, 'cpu.cpuprofile');
+    expect((await c.runAll('debug cpu stop'))[0]?.Resp?.[0]?.Error).toBe('CPU profile not running');
+    await c.runAll(`debug cpu start ${prof}`);
+    expect((await c.runAll(`debug cpu start ${prof}`))[0]?.Resp?.[0]?.Error).toBe(
+      'CPU profile still running',
+    );
+    await c.runAll('echo profiled');
+    expect((await c.runAll('debug cpu stop'))[0]?.Resp).toBeNull();
+    expect(JSON.parse(await readFile(prof, 'utf8'))).toHaveProperty('nodes');
+  });
+
   it('help, version, clear all', async () => {
     let cleared = 0;
     const d = await daemon([(dm) => dm.onClearAll('count', () => void cleared++)]);

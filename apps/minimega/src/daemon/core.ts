@@ -54,7 +54,7 @@ export function markNoRecordIfRead(cmd: Command): void {
 
 export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
   const host = opts.hostname ?? osHostname();
-  const cli = new Cli({ hostname: host });
+  const cli = new Cli({ hostname: host, warn: (m) => opts.log.warn(m) });
   cli.registerBuiltins();
   const namespaces: NamespaceManager = createNamespaceManager({ hostname: host });
   const services: DaemonServices = {};

@@ -3,6 +3,7 @@ import { argsCommand } from './args.js';
 import { backgroundCommands } from './background.js';
 import { checkCommand } from './check.js';
 import { clearAllCommand } from './clear-all.js';
+import { debugCommand } from './debug.js';
 import { echoCommand } from './echo.js';
 import { helpCommand } from './help.js';
 import { historyCommands } from './history.js';
@@ -28,4 +29,5 @@ export const localModules: LocalModule[] = [
   clearAllCommand,
   checkCommand,
   argsCommand,
+  debugCommand,
 ];
