@@ -1,7 +1,10 @@
 // The `mesh` commands on in-process daemons linked over loopback TCP (no
 // root needed; discovery is off: degree 0 and a loopback broadcast address).
+
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Batch } from '@mm/cli-grammar';
@@ -157,6 +160,28 @@ describe('mesh commands', () => {
       'graph "h1" {\nsize="8,11";\noverlap=false;\nLegend [shape=box, shape=plaintext, label="total=2"];\n' +
         '"h1" [style=filled, color=red];\n"h1" -- "h2"\n\n"h2" [style=filled, color=green];\n\n}',
     );
+  });
+
+  it('garbage and truncated frames on the mesh port and garbage datagrams never hurt the daemon', async () => {
+    const blast = (chunks: Buffer[]) =>
+      new Promise<void>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: p2 }, () => {
+          for (const c of chunks) s.write(c);
+          setTimeout(() => s.destroy(), 5);
+        });
+        s.on('error', () => resolve());
+        s.on('close', () => resolve());
+      });
+    for (let i = 0; i < 40; i++) await blast([randomBytes(1 + ((i * 37) % 500))]);
+    await blast([Buffer.from([0, 0, 0, 50, 0x82, 0xa1])]);
+    await blast([Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+    const udp = createSocket('udp4');
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((r) => udp.send(randomBytes(i + 1), p2, '127.0.0.1', () => r()));
+    }
+    udp.close();
+    const rows = await one(h1, 'mesh send h2 echo alive');
+    expect(rows).toMatchObject([{ host: 'h2', response: 'alive', error: '' }]);
   });
 
   it('mesh dial errors and mesh hangup', async () => {

@@ -26,11 +26,15 @@ export function daemonEntry(): { args: string[]; kind: 'dist' | 'src' } {
   const forced = process.env.MM_CLUSTER_ENTRY;
   if (forced === 'src' || !existsSync(dist)) return { args: src, kind: 'src' };
   if (forced === 'dist') return { args: [dist], kind: 'dist' };
-  const built = statSync(dist).mtimeMs;
-  const sources = [
-    join(appDir, 'src'),
-    ...readdirSync(join(repoRoot, 'packages')).map((p) => join(repoRoot, 'packages', p, 'src')),
+  // the app's bundle and every package's dist must be newer than their sources
+  const pkgs = readdirSync(join(repoRoot, 'packages')).map((p) => join(repoRoot, 'packages', p));
+  const pairs: [string, string][] = [
+    [join(appDir, 'src'), dist],
+    ...pkgs.map((p): [string, string] => [join(p, 'src'), join(p, 'dist/index.js')]),
   ];
-  const fresh = sources.every((d) => newestMtime(d) < built);
+  const fresh = pairs.every(
+    ([src, built]) =>
+      !existsSync(src) || (existsSync(built) && newestMtime(src) < statSync(built).mtimeMs),
+  );
   return fresh ? { args: [dist], kind: 'dist' } : { args: src, kind: 'src' };
 }
