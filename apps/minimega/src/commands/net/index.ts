@@ -4,6 +4,7 @@
 // deletion and shutdown.
 import { parseVlanRange } from '@mm/ovs';
 import type { CommandModule, Daemon } from '../../context.js';
+import { announceAlias } from './announce.js';
 import { startBandwidthMeter } from './bandwidth.js';
 import { registerBridge } from './bridge-cli.js';
 import { createSwitchProvider, flagBool, type SwitchProvider } from './connection.js';
@@ -29,6 +30,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
         log: d.log,
       });
     const st = new NetState(provider, d.flags.base, parseVlanRange(d.flags.vlanrange));
+    st.onAliasCreated = (alias, vlan) => announceAlias(d, alias, vlan);
 
     const forgetHostTaps = (names: string[]) => {
       for (const n of d.namespaces.names()) {

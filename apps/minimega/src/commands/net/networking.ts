@@ -115,9 +115,7 @@ export function createNetworking(st: NetState): NetworkingService {
 
   const svc: NetworkingService = {
     resolveVlan(ns, word) {
-      const { vlan, created } = st.vlans.lookup(ns, word);
-      if (created) void st.writeVlans();
-      return vlan;
+      return st.lookupVlan(ns, word);
     },
     printVlan(ns, vlan) {
       if (vlan < 0) return 'disconnected';

@@ -4,7 +4,7 @@
 // `withSwitch`, serialised by one lock.
 import { join } from 'node:path';
 import { slotKey } from '@mm/namespace';
-import { DEFAULT_VLAN_NAMESPACE, type QosSpec, type Switch, VlanTable } from '@mm/ovs';
+import { type Alias, DEFAULT_VLAN_NAMESPACE, type QosSpec, type Switch, VlanTable } from '@mm/ovs';
 import type { SwitchProvider } from './connection.js';
 import { alignTable, removeStateFile, writeStateFile } from './files.js';
 import { Mutex } from './lock.js';
@@ -51,6 +51,8 @@ export class NetState {
   #tapCounter = 0;
   /** orders tap records by creation */
   recordSeq = 0;
+  /** told about every newly allocated alias (the module broadcasts it to mesh peers) */
+  onAliasCreated: (alias: Alias, vlan: number) => void = () => {};
 
   constructor(
     readonly provider: SwitchProvider,
@@ -63,6 +65,16 @@ export class NetState {
   /** Runs fn under the bridge lock with the switch. */
   withSwitch<T>(fn: (sw: Switch) => Promise<T>): Promise<T> {
     return this.lock.run(async () => fn(await this.provider.get()));
+  }
+
+  /** Resolves a VLAN word in namespace ns, persisting and announcing new aliases. */
+  lookupVlan(ns: string, word: string): number {
+    const { vlan, created } = this.vlans.lookup(ns, word);
+    if (created) {
+      void this.writeVlans();
+      this.onAliasCreated(created, vlan);
+    }
+    return vlan;
   }
 
   /** Lazily creates (or adopts) a bridge; call under the lock. An empty name is mega_bridge. */

@@ -74,8 +74,7 @@ tap (or VM interface) onto another.`,
           throw new Error('`all` is a reserved word -- cannot use for bridge name');
         if (wanted === 'all')
           throw new Error('`all` is a reserved word -- cannot use for tap name');
-        const { vlan, created } = st.vlans.lookup(nsName, a.vlan ?? '');
-        if (created) await st.writeVlans();
+        const vlan = st.lookupVlan(nsName, a.vlan ?? '');
         const name = await st.withSwitch(async (sw) => {
           const br = await st.bridgeLocked(sw, bridge);
           if (wanted !== '' && st.findTap(wanted)) throw new Error('tap already on bridge');
