@@ -13,6 +13,23 @@ describe('minimega command line', () => {
     expect(r.stdout).toMatch(/^minimega \S+ \S+ \S+\nCopyright/);
   });
 
+  it('-cli validates the grammar and prints every handler as JSON', async () => {
+    const r = await minimega(['-cli']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(String(r.stdout)) as { patterns: string[] }[];
+    const patterns = doc.flatMap((h) => h.patterns);
+    for (const p of [
+      'echo [args]...',
+      'read <file> [check,]',
+      'shell <command>...',
+      'quit [delay]',
+      '.csv [true,false]',
+    ]) {
+      expect(patterns).toContain(p);
+    }
+  });
+
   it('bad flags exit 2 with a clear error', async () => {
     const r = await minimega(['-port', 'eighty']);
     expect(r.exitCode).toBe(2);
