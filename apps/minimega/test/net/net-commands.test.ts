@@ -1,7 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeSwitch, type FakeSwitch } from '@mm/ovs';
 import { describe, expect, it } from 'vitest';
+import { fixedSwitchProvider } from '../../src/commands/net/connection.js';
+import { createNetModule } from '../../src/commands/net/index.js';
+import { createDaemonCore } from '../../src/daemon/core.js';
+import { defaultDaemonFlags } from '../../src/daemon/flags.js';
+import { createLogger } from '../../src/log/logger.js';
 import { netDaemon } from './harness.js';
 
 const portsOf = (sw: FakeSwitch, br: string) => [...(sw.state.bridges.get(br)?.ports.keys() ?? [])];
@@ -352,5 +358,39 @@ describe('teardown (fake switch)', () => {
     await d.run('clear all');
     await d.core.shutdown('test');
     expect(asked).toBe(0);
+  });
+});
+
+describe('recovery (fake switch)', () => {
+  it('-recover re-adds the aliases of <base>/vlans', async () => {
+    const sw = createFakeSwitch();
+    let base = '';
+    {
+      await using d = await netDaemon(sw);
+      d.net.resolveVlan('minimega', 'A');
+      d.net.resolveVlan('foo', 'B');
+      await d.run('vlans add C 300');
+      // keep the files: copy them out before the base goes
+      base = await readFile(join(d.base, 'vlans'), 'utf8');
+    }
+    const dir = await mkdtemp(join(tmpdir(), `mm-net-rec${process.pid}-`));
+    try {
+      await writeFile(join(dir, 'vlans'), base);
+      const core = await createDaemonCore({
+        flags: defaultDaemonFlags({ base: dir, recover: true }),
+        log: createLogger({ level: 'fatal', stderr: false }),
+        hostname: 'testhost',
+        modules: [createNetModule({ provider: () => fixedSwitchProvider(sw) })],
+      });
+      const net = core.services.networking as unknown as {
+        printVlan(ns: string, v: number): string;
+      };
+      expect(net.printVlan('minimega', 101)).toBe('A (101)');
+      expect(net.printVlan('minimega', 102)).toBe('foo//B (102)');
+      expect(net.printVlan('minimega', 300)).toBe('C (300)');
+      await core.shutdown('test');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,9 @@
 // trunks, tunnels, mirrors (ovs-net.md). Sets daemon.services.networking for
 // the VM module, and removes everything it created on clear all, namespace
 // deletion and shutdown.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseVlanRange } from '@mm/ovs';
 import type { CommandModule, Daemon } from '../../context.js';
 import { announceAlias } from './announce.js';
@@ -20,7 +23,7 @@ export interface NetModuleOptions {
 }
 
 export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
-  return (d) => {
+  return async (d) => {
     const provider =
       opts.provider?.(d) ??
       createSwitchProvider({
@@ -39,6 +42,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
       }
     };
 
+    if (d.flags.recover) await recoverVlans(d, st);
     registerVlans(d, st);
     registerTaps(d, st);
     registerBridge(d, st, forgetHostTaps);
@@ -87,6 +91,25 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
       }
     });
   };
+}
+
+/** `-recover`: re-adds the aliases of `<base>/vlans` (ovs-net.md §5.5). */
+async function recoverVlans(d: Daemon, st: NetState): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(join(d.flags.base, 'vlans'), 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const [alias, vlan] = line.trim().split(/\s+/);
+    if (!alias || !vlan || !/^\d+$/.test(vlan)) continue;
+    try {
+      st.vlans.addAlias('', alias, Number(vlan));
+    } catch (err) {
+      d.log.warn(`recover: VLAN alias ${alias} ${vlan}: ${(err as Error).message}`);
+    }
+  }
 }
 
 export const netModule: CommandModule = createNetModule();
