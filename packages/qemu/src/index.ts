@@ -82,3 +82,4 @@ export {
 export { createQemuDriver, type QemuDriverOptions } from './qemu-driver.js';
 export { QmpClient, type QmpConnectOptions, type QmpEvent, type QmpReply } from './qmp.js';
 export { isKillable, KvmVm, type KvmVmOptions, type VmState } from './vm.js';
+export { startVncShim, type VncShim } from './vnc.js';

@@ -10,6 +10,7 @@ import type { VmConfig } from './config.js';
 import type { VmDriver, VmProcess } from './driver.js';
 import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
 import { ppmToPng } from './png.js';
+import { startVncShim, type VncShim } from './vnc.js';
 
 export type VmState = 'BUILDING' | 'RUNNING' | 'PAUSED' | 'QUIT' | 'ERROR';
 
@@ -29,6 +30,8 @@ export interface KvmVmOptions {
   /** `-filepath`: overlays of disks outside it only log a warning */
   filesDir: string;
   driver: VmDriver;
+  /** where the VNC shim listens (default 127.0.0.1); false = no shim */
+  vncHost?: string | false;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -64,6 +67,9 @@ export class KvmVm {
   readonly type = 'kvm' as const;
   state: VmState = 'BUILDING';
   pid = 0;
+  /** the VNC shim's TCP port (0 when none) */
+  vncPort = 0;
+  #vnc: VncShim | undefined;
   ccActive = false;
   /** hotplugged USB disks: id -> file, version */
   readonly hotplug = new Map<number, { file: string; version: string }>();
@@ -177,8 +183,23 @@ export class KvmVm {
     }
     this.#proc = proc;
     this.pid = proc.pid;
+    if (this.#opts.vncHost !== false) {
+      try {
+        this.#vnc = await startVncShim({
+          unixPath: join(this.instanceDir, 'vnc'),
+          host: this.#opts.vncHost,
+        });
+        this.vncPort = this.#vnc.port;
+      } catch (err) {
+        await proc.kill();
+        this.#proc = undefined;
+        return this.#setError(`unable to connect to vnc shim: ${(err as Error).message}`);
+      }
+    }
+    const vnc = this.#vnc;
     void proc.exited.then((exit) =>
       this.#lock.run(async () => {
+        await vnc?.close();
         if (this.#proc !== proc) return;
         this.#proc = undefined;
         if (!isKillable(this.state)) return;
@@ -237,6 +258,8 @@ export class KvmVm {
       const proc = this.#proc;
       this.#proc = undefined;
       if (proc) await proc.kill();
+      await this.#vnc?.close();
+      this.#vnc = undefined;
       await this.#setState('QUIT');
       return true;
     });

@@ -1,7 +1,7 @@
 // Real QEMU (TCG): launch, start, stop, kill, flush, screenshot, a crash from
 // outside, 20 guests at once, and the tiny guest's ready marker on serial.
 import { access, readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { describe, expect } from 'vitest';
@@ -83,6 +83,22 @@ describe('real QEMU (tcg)', () => {
       await v.flush();
       expect(await exists(v.instanceDir)).toBe(false);
     }
+  });
+
+  qemu.test("the VNC shim proxies a TCP port to QEMU's VNC socket", async () => {
+    await using env = await setup();
+    const vm = env.make('vnc');
+    expect(await vm.launch()).toBe('');
+    expect(vm.vncPort).toBeGreaterThan(0);
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const s = createConnection({ host: '127.0.0.1', port: vm.vncPort });
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString());
+      });
+      s.once('error', reject);
+    });
+    expect(greeting).toMatch(/^RFB 003\.008\n/);
   });
 
   qemu.test('screenshot writes a valid PNG', async () => {

@@ -562,3 +562,19 @@ describe('VM networking', () => {
     expect((await d.run('vm launch kvm x')).errors[0]).toMatch(/networking module is not running/);
   });
 });
+
+describe('concurrency', () => {
+  test('concurrent launches of the same name: exactly one wins', async () => {
+    await using d = await vmDaemon();
+    const [a, b] = await Promise.all([d.run('vm launch kvm same'), d.run('vm launch kvm same')]);
+    expect([...a.errors, ...b.errors]).toEqual(['vm already exists with name `same`']);
+    expect((await d.run('.columns name vm info')).text).toBe('name\nsame');
+  });
+
+  test('vm info shows the VNC shim port', async () => {
+    await using d = await vmDaemon();
+    await d.run('vm launch kvm v');
+    const port = Number((await d.run('.columns vnc_port vm info')).text.split('\n')[1]);
+    expect(port).toBeGreaterThan(0);
+  });
+});

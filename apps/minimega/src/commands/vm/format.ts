@@ -111,12 +111,9 @@ export function infoRow(
     bridge: bracket(c.networks.map((n) => n.bridge)),
     tap: bracket(c.networks.map((n) => n.tap)),
     mac: bracket(c.networks.map((n) => n.mac)),
-    ip: bracket(c.networks.map(() => '')).replace(/^\[(, )*\]$/, (m) =>
-      c.networks.length ? m : '[]',
-    ),
-    ip6: bracket(c.networks.map(() => '')).replace(/^\[(, )*\]$/, (m) =>
-      c.networks.length ? m : '[]',
-    ),
+    // addresses are learned by snooping on the bridge (networking); none known here
+    ip: bracket(c.networks.map(() => '')),
+    ip6: bracket(c.networks.map(() => '')),
     qos: '[]',
     qinq: bracket(c.networks.filter((n) => n.qinq).map((n) => `${n.tap} (${n.vlan})`)),
     bond: '[]',
@@ -131,7 +128,7 @@ export function infoRow(
     append: goList(c.append),
     'serial-ports': String(c.serialPorts),
     'virtio-ports': c.virtioPorts,
-    vnc_port: '0',
+    vnc_port: String(vm.vncPort),
     'usb-use-xhci': String(c.usbUseXhci),
     'tpm-socket': c.tpmSocket,
     'bidirectional-copy-paste': String(c.bidirectionalCopyPaste),

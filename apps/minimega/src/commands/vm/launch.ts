@@ -7,7 +7,7 @@ import { splitList } from '@mm/cli-grammar';
 import type { NamespaceInfo } from '@mm/namespace';
 import { cloneVmConfig, generateUuid, KvmVm, randomMac, type VmConfig } from '@mm/qemu';
 import { configFile } from './config-file.js';
-import { VM_STATE, type VmModuleContext } from './state.js';
+import { serialLaunch, VM_STATE, type VmModuleContext } from './state.js';
 
 const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
 
@@ -133,17 +133,20 @@ unnamed VMs (vm-N). Start them with "vm start".`,
       if (cmd.stringArgs.name === undefined) {
         throw new Error('namespace must contain at least one queued VM to launch VMs');
       }
-      let base = st.config;
-      const saved = cmd.stringArgs.config;
-      if (saved !== undefined) {
-        const c = st.saved.get(saved);
-        if (!c) throw new Error(`config ${saved} does not exist`);
-        base = c;
-      }
-      const existing = new Set([...st.vms.values()].map((v) => v.name));
-      const names = launchNames(cmd.stringArgs.name!, existing, base.uuid !== '');
-      for (const n of names) if (n === 'vince') d.log.info('vince is unstoppable');
-      const errors = await launchVms(m, ns, names, base, env.signal);
+      const errors = await serialLaunch(st, async () => {
+        let base = st.config;
+        const saved = cmd.stringArgs.config;
+        if (saved !== undefined) {
+          const c = st.saved.get(saved);
+          if (!c) throw new Error(`config ${saved} does not exist`);
+          base = c;
+        }
+        const existing = new Set([...st.vms.values()].map((v) => v.name));
+        const names = launchNames(cmd.stringArgs.name!, existing, base.uuid !== '');
+        for (const n of names) if (n === 'vince') d.log.info('vince is unstoppable');
+        const launched = await launchVms(m, ns, names, base, env.signal);
+        return launched;
+      });
       out.respond({ error: errors.join('\n') });
     },
   });

@@ -13,6 +13,15 @@ export interface VmNamespaceState {
   vms: Map<number, KvmVm>;
   /** counter for unnamed VMs (`vm-N`), never reset by flush */
   unnamed: number;
+  /** serializes launches so name/UUID checks and inserts do not race */
+  launching: Promise<unknown>;
+}
+
+/** Runs `fn` after every earlier launch of the namespace has finished. */
+export function serialLaunch<T>(st: VmNamespaceState, fn: () => Promise<T>): Promise<T> {
+  const next = st.launching.then(fn, fn);
+  st.launching = next.catch(() => {});
+  return next;
 }
 
 export const VM_STATE = slotKey<VmNamespaceState>('vm', () => ({
@@ -20,6 +29,7 @@ export const VM_STATE = slotKey<VmNamespaceState>('vm', () => ({
   saved: new Map(),
   vms: new Map(),
   unnamed: 0,
+  launching: Promise.resolve(),
 }));
 
 export interface VmModuleContext {
