@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { MinimegaClient } from '../../src/client/connection.js';
 import { netDaemon } from './harness.js';
-import { ovsNetns, realOvs, uniqueName } from './real-support.js';
+import { ovsNetns, ownProcesses, realOvs, uniqueName } from './real-support.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -218,16 +218,13 @@ describe('networking commands on a real OVS', () => {
         };
         expect(pids.filter(alive)).toEqual([]);
       } finally {
-        daemon.kill('SIGKILL');
-        await daemon;
-        await execa(
-          'sh',
-          [
-            '-c',
-            `pkill -F ${join(base, 'ovs', 'ovs-vswitchd.pid')}; pkill -F ${join(base, 'ovs', 'ovsdb-server.pid')}; true`,
-          ],
-          { reject: false },
-        );
+        if (daemon.exitCode === null) {
+          daemon.kill('SIGTERM');
+          const t = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+          await daemon;
+          clearTimeout(t);
+        }
+        for (const pid of ownProcesses(base)) process.kill(pid, 'SIGKILL');
         await execa('ip', ['netns', 'del', netns], { reject: false });
         await execa('rm', ['-rf', base]);
       }

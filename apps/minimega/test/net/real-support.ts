@@ -2,6 +2,7 @@
 // namespace with a private OVS in it, and helpers to look at it from outside
 // (ovs-vsctl through OVS_RUNDIR, ip inside the namespace).
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createOvsSwitch, type PrivateOvs, type Switch, startPrivateOvs } from '@mm/ovs';
 import { execa } from 'execa';
@@ -88,4 +89,18 @@ export async function ovsNetns(): Promise<OvsNetns> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Processes whose command line names our unique base (guests, OVS daemons left by a crash). */
+export function ownProcesses(base: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(base)) pids.push(Number(d));
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { MinimegaClient } from '../../src/client/connection.js';
-import { realOvs, uniqueName } from './real-support.js';
+import { ownProcesses, realOvs, uniqueName } from './real-support.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -133,16 +133,14 @@ describe('VMs on VLANs through the daemon', () => {
         const left = (await inNs('ip', '-o', 'link', 'show')).stdout;
         expect(left).not.toMatch(/mega_|ovs-netdev|mm_vth/);
       } finally {
-        daemon.kill('SIGKILL');
-        await daemon;
-        await execa(
-          'sh',
-          [
-            '-c',
-            `pkill -F ${join(base, 'ovs', 'ovs-vswitchd.pid')}; pkill -F ${join(base, 'ovs', 'ovsdb-server.pid')}; true`,
-          ],
-          { reject: false },
-        );
+        // a clean stop kills the guests; only then force, and reap what is left by pid
+        if (daemon.exitCode === null) {
+          daemon.kill('SIGTERM');
+          const t = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+          await daemon;
+          clearTimeout(t);
+        }
+        for (const pid of ownProcesses(base)) process.kill(pid, 'SIGKILL');
         await execa('ip', ['netns', 'del', netns], { reject: false });
         await execa('rm', ['-rf', base]);
       }
