@@ -578,3 +578,21 @@ describe('concurrency', () => {
     expect(port).toBeGreaterThan(0);
   });
 });
+
+describe('files', () => {
+  test('vm launch fetches missing files under the files dir through services.files', async () => {
+    await using d = await vmDaemon();
+    const asked: string[] = [];
+    (d.core.services as { files?: unknown }).files = {
+      async get(rel: string) {
+        asked.push(rel);
+        return join(d.base, 'files', rel);
+      },
+    };
+    await d.run('vm config kernel k');
+    await d.run('vm config initrd /abs/elsewhere');
+    await d.run('vm config disk sub/disk.img');
+    expect((await d.run('vm launch kvm f')).errors).toEqual([]);
+    expect(asked).toEqual(['k', 'sub/disk.img']);
+  });
+});

@@ -1,8 +1,8 @@
 // `vm launch <kvm> <name or count> [config]` (vm-qemu.md §5, §6.1;
 // namespace.md §8): name checks, then each VM gets an id, UUID, MACs and
 // taps, and QEMU is started paused; the VMs wait in BUILDING.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { splitList } from '@mm/cli-grammar';
 import type { NamespaceInfo } from '@mm/namespace';
 import { cloneVmConfig, generateUuid, KvmVm, randomMac, type VmConfig } from '@mm/qemu';
@@ -46,6 +46,26 @@ export function launchNames(arg: string, existing: Set<string>, uuidSet: boolean
   return names;
 }
 
+/**
+ * Step 1 of a launch: files the config names under -filepath that are not
+ * here yet are fetched from the mesh (when the iomeshage module runs).
+ */
+async function fetchFiles(m: VmModuleContext, c: VmConfig, signal?: AbortSignal): Promise<void> {
+  const files = m.d.services.files;
+  if (!files) return;
+  const paths = [c.kernel, c.initrd, c.cdrom, c.state, ...c.disks.map((x) => x.path)];
+  for (const p of paths) {
+    if (!p) continue;
+    const rel = relative(m.d.flags.filepath, p);
+    if (rel.startsWith('..')) continue;
+    const present = await access(p).then(
+      () => true,
+      () => false,
+    );
+    if (!present) await files.get(rel, { signal });
+  }
+}
+
 export async function launchVms(
   m: VmModuleContext,
   ns: NamespaceInfo,
@@ -62,6 +82,7 @@ export async function launchVms(
   if (base.networks.length > 0 && !d.services.networking) {
     throw new Error('unable to create taps: the networking module is not running');
   }
+  await fetchFiles(m, base, signal);
   const vms: KvmVm[] = [];
   for (const name of names) {
     const config = cloneVmConfig(base);
