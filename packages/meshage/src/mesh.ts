@@ -238,7 +238,8 @@ class MeshNode extends EventEmitter implements Mesh {
   #announced: string | undefined;
   #lastOriginate = 0;
   #originateTimer: NodeJS.Timeout | undefined;
-  readonly #flood = new Map<string, { e: LsaEntry; from: string | undefined }>();
+  /** pending announcements to forward: the newest per origin, and peers known to have it */
+  readonly #flood = new Map<string, { e: LsaEntry; skip: Set<string> }>();
   #floodTimer: NodeJS.Timeout | undefined;
 
   #routes: Routes | undefined;
@@ -289,7 +290,6 @@ class MeshNode extends EventEmitter implements Mesh {
     };
     // start time in ms * 1000 + random: restarts get a larger incarnation
     this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
-    this.#db.accept({ o: this.name, i: this.incarnation, s: 0, p: [] });
   }
 
   async start(): Promise<void> {
@@ -825,7 +825,12 @@ class MeshNode extends EventEmitter implements Mesh {
         }
         continue;
       }
-      if (!this.#db.accept(e)) continue;
+      if (!this.#db.accept(e)) {
+        // the sender has this version: do not send it back to them in the pending batch
+        const slot = this.#flood.get(e.o);
+        if (slot && slot.e.i === e.i && slot.e.s === e.s) slot.skip.add(from.name);
+        continue;
+      }
       changed = true;
       this.#enqueueFlood(e, from.name);
     }
@@ -834,7 +839,9 @@ class MeshNode extends EventEmitter implements Mesh {
 
   #enqueueFlood(e: LsaEntry, from: string | undefined): void {
     // one pending slot per origin: a newer version replaces an older one in the same batch
-    this.#flood.set(e.o, { e, from });
+    const skip = new Set<string>([e.o]);
+    if (from) skip.add(from);
+    this.#flood.set(e.o, { e, skip });
     if (!this.#floodTimer && !this.#closed) {
       this.#floodTimer = setTimeout(() => this.#flushFlood(), this.#o.floodDelayMs);
     }
@@ -845,7 +852,8 @@ class MeshNode extends EventEmitter implements Mesh {
     const batch = [...this.#flood.values()];
     this.#flood.clear();
     for (const name of this.#peers.keys()) {
-      const e = batch.filter((b) => b.from !== name && b.e.o !== name).map((b) => b.e);
+      const e: LsaEntry[] = [];
+      for (const b of batch) if (!b.skip.has(name)) e.push(b.e);
       if (e.length > 0) this.#sendTo(name, { t: 'lsa', e });
     }
   }

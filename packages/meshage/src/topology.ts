@@ -22,29 +22,47 @@ export function newer(a: LsaEntry, b: LsaEntry | undefined): boolean {
   return a.s > b.s;
 }
 
+// Name ↔ integer table shared by every database in the process (indices
+// never leave the process), so an announcement object seen by many in-process
+// nodes is converted to indices once.
+const index = new Map<string, number>();
+const names: string[] = [];
+const peerIndices = new WeakMap<LsaEntry, Int32Array>();
+
+function intern(name: string): number {
+  let i = index.get(name);
+  if (i === undefined) {
+    i = names.length;
+    index.set(name, i);
+    names.push(name);
+  }
+  return i;
+}
+
+function indicesOf(e: LsaEntry): Int32Array {
+  let a = peerIndices.get(e);
+  if (!a) {
+    a = Int32Array.from(e.p, intern);
+    peerIndices.set(e, a);
+  }
+  return a;
+}
+
 export class LinkStateDb {
   readonly #stored = new Map<string, Stored>();
   readonly #byIndex: (Stored | undefined)[] = [];
-  readonly #index = new Map<string, number>();
-  readonly #names: string[] = [];
 
   /** the integer for `name` (assigned on first use) */
   intern(name: string): number {
-    let i = this.#index.get(name);
-    if (i === undefined) {
-      i = this.#names.length;
-      this.#index.set(name, i);
-      this.#names.push(name);
-    }
-    return i;
+    return intern(name);
   }
 
   nameOf(i: number): string {
-    return this.#names[i] as string;
+    return names[i] as string;
   }
 
   get capacity(): number {
-    return this.#names.length;
+    return names.length;
   }
 
   /** store `e` if it is newer than what is known; returns whether it was */
@@ -52,9 +70,9 @@ export class LinkStateDb {
     const cur = this.#stored.get(e.o);
     if (!newer(e, cur?.entry)) return false;
     const sorted = isSorted(e.p) ? e : { ...e, p: [...e.p].sort() };
-    const s: Stored = { entry: sorted, peers: Int32Array.from(sorted.p, (p) => this.intern(p)) };
+    const s: Stored = { entry: sorted, peers: indicesOf(sorted) };
     this.#stored.set(e.o, s);
-    this.#byIndex[this.intern(e.o)] = s;
+    this.#byIndex[intern(e.o)] = s;
     return true;
   }
 
@@ -84,8 +102,8 @@ export class LinkStateDb {
   }
 
   lists(origin: string, peer: string): boolean {
-    const i = this.#index.get(origin);
-    const j = this.#index.get(peer);
+    const i = index.get(origin);
+    const j = index.get(peer);
     return i !== undefined && j !== undefined && this.listsIdx(i, j);
   }
 
@@ -102,7 +120,7 @@ export class LinkStateDb {
         s.unreachableSince = now;
       } else if (now - s.unreachableSince > graceMs) {
         this.#stored.delete(origin);
-        const i = this.#index.get(origin);
+        const i = index.get(origin);
         if (i !== undefined) this.#byIndex[i] = undefined;
       }
     }
@@ -153,15 +171,24 @@ export function computeRoutes(
     }
     if (isDirect[u]) visit(me);
   };
+  for (const v of direct) {
+    dist[v] = 1;
+    first[v] = v;
+    queue[tail++] = v;
+  }
+  head = 1;
   while (head < tail) {
     const u = queue[head++] as number;
-    const du = dist[u] as number;
-    neighbours(u, (v) => {
-      if ((dist[v] as number) >= 0) return;
-      dist[v] = du + 1;
-      first[v] = u === me ? v : (first[u] as number);
+    const du = (dist[u] as number) + 1;
+    const fu = first[u] as number;
+    const ps = db.peersOf(u);
+    for (let k = 0; k < ps.length; k++) {
+      const v = ps[k] as number;
+      if ((dist[v] as number) >= 0 || !db.listsIdx(v, u)) continue;
+      dist[v] = du;
+      first[v] = fu;
       queue[tail++] = v;
-    });
+    }
   }
   const reached = queue.subarray(0, tail);
   let nodes: string[] | undefined;
