@@ -38,6 +38,8 @@ export interface FakeSwitchOptions {
   preexisting?: string[];
   /** network devices that exist on the host (e.g. `eth0`) */
   links?: string[];
+  /** answers DHCP on a link with an address (default: no DHCP server) */
+  dhcp?: (link: string) => string | undefined;
 }
 
 /** The fake's state, for assertions in tests. */
@@ -214,6 +216,19 @@ export function createFakeSwitch(opts: FakeSwitchOptions = {}): FakeSwitch {
     async addresses(link) {
       needLink(link);
       return [...(addresses.get(link) ?? [])];
+    },
+
+    async requestDhcp(link) {
+      needLink(link);
+      const lease = opts.dhcp?.(link);
+      if (!lease) {
+        throw new OvsCommandError(
+          ['busybox', 'udhcpc', '-i', link],
+          'udhcpc: no lease, failing',
+          1,
+        );
+      }
+      addresses.set(link, [...(addresses.get(link) ?? []), lease]);
     },
 
     async connectPort(bridge, name, vlan) {

@@ -397,6 +397,30 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
       return out;
     },
 
+    async requestDhcp(link, o = {}) {
+      checkIfName('tap', link);
+      const attempts: string[][] = [
+        ['dhclient', '-1', link],
+        ['busybox', 'udhcpc', '-i', link, '-n', '-q', '-t', '3', '-T', '1'],
+      ];
+      let last: unknown;
+      for (const argv of attempts) {
+        try {
+          await onLink(link, argv, o);
+          return;
+        } catch (err) {
+          last = err;
+          // only a missing client sends us to the next one
+          if (
+            !(err instanceof OvsCommandError) ||
+            !/ENOENT|not found|No such file/i.test(err.stderr)
+          )
+            break;
+        }
+      }
+      throw last;
+    },
+
     async connectPort(bridge, port, vlan, o = {}) {
       checkVlan(vlan);
       try {

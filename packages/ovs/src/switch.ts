@@ -113,6 +113,8 @@ export interface Switch {
   addAddress(link: string, cidr: string, o?: CallOptions): Promise<void>;
   /** addresses on a link, as `ip/len` */
   addresses(link: string, o?: CallOptions): Promise<string[]>;
+  /** runs a DHCP client on a link (dhclient, else busybox udhcpc); OvsCommandError without a lease */
+  requestDhcp(link: string, o?: CallOptions): Promise<void>;
   /** attaches an existing tap to `bridge` with `vlan`, detaching it from any bridge first */
   connectPort(bridge: string, port: string, vlan: number, o?: CallOptions): Promise<void>;
 

@@ -71,6 +71,17 @@ describe('tap commands (fake switch)', () => {
     expect(sw.state.links.has(tap)).toBe(false);
   });
 
+  it('runs DHCP on a host tap, and destroys the tap when there is no lease', async () => {
+    const sw = createFakeSwitch({ dhcp: (link) => (link === 'mm_d1' ? '10.5.0.9/24' : undefined) });
+    await using d = await netDaemon(sw);
+    expect((await d.run('tap create 5 dhcp mm_d1')).errors).toEqual([]);
+    expect(sw.state.addresses.get('mm_d1')).toEqual(['10.5.0.9/24']);
+    const r = await d.run('tap create 5 dhcp mm_d2');
+    expect(r.errors[0]).toMatch(/^dhcp error .*no lease/);
+    expect(sw.state.links.has('mm_d2')).toBe(false);
+    expect((await d.run('tap')).text).not.toContain('mm_d2');
+  });
+
   it('rejects reserved names and VM taps', async () => {
     const sw = createFakeSwitch();
     await using d = await netDaemon(sw);

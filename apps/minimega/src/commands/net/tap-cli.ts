@@ -1,26 +1,9 @@
 // Host taps (`tap`, `tap create`, `tap delete`, `tap mirror`, `clear tap`;
 // ovs-net.md §3.2). Each namespace keeps its own set of host taps; names are
 // global on the host.
-import { execa } from 'execa';
 import type { Daemon } from '../../context.js';
 import { HOST_TAPS, MIRRORS, type NetState } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
-
-/** DHCP on a host tap: dhclient when installed, else busybox udhcpc. */
-async function dhcp(tap: string): Promise<void> {
-  const tries: string[][] = [
-    ['dhclient', tap],
-    ['busybox', 'udhcpc', '-i', tap, '-n', '-q', '-t', '3'],
-  ];
-  let last = '';
-  for (const argv of tries) {
-    const r = await execa(argv[0]!, argv.slice(1), { reject: false, all: true });
-    if (r.exitCode === 0) return;
-    last = `${r.shortMessage ?? ''}: \`${String(r.all ?? '')}\``;
-    if ((r as { code?: string }).code !== 'ENOENT') break;
-  }
-  throw new Error(`dhcp error ${last}`);
-}
 
 export function registerTaps(d: Daemon, st: NetState): void {
   const nsInfo = async (name: string) => d.namespaces.getOrCreate(name);
@@ -87,7 +70,10 @@ tap (or VM interface) onto another.`,
                 throw new Error(`ip error ${e.message ?? String(err)}: \`${e.stderr ?? ''}\``);
               });
             } else if (cmd.boolArgs.dhcp) {
-              await dhcp(tap);
+              await sw.requestDhcp(tap).catch((err: unknown) => {
+                const e = err as { message?: string; stderr?: string };
+                throw new Error(`dhcp error ${e.message ?? String(err)}: \`${e.stderr ?? ''}\``);
+              });
             }
           } catch (err) {
             await sw.deleteTaps([{ bridge: br.name, name: tap }]).catch(() => undefined);
