@@ -1,5 +1,6 @@
 // The real driver: runs qemu-system-x86_64 with execa, supervises it and
 // speaks QMP on `<instance>/qmp`.
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { type AccelSetting, accelResolver, type ProbeAccelOptions } from './accel.js';
@@ -107,11 +108,15 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
     overlay: string;
     signal?: AbortSignal;
   }): Promise<void> {
+    // a relative backing path is relative to the overlay (as qemu-img reads it)
+    const cwd = dirname(o.overlay);
     const info = await execa('qemu-img', ['info', '--output=json', o.backing], {
+      cwd,
       cancelSignal: o.signal,
     });
     const fmt = (JSON.parse(info.stdout) as { format?: string }).format ?? 'raw';
     await execa('qemu-img', ['create', '-f', 'qcow2', '-b', o.backing, '-F', fmt, o.overlay], {
+      cwd,
       cancelSignal: o.signal,
     });
   }

@@ -417,6 +417,11 @@ export class KvmVm {
     return { status: r.status, complete: pct.toFixed(2) };
   }
 
+  /** a human-monitor command (text reply) */
+  hmp(commandLine: string): Promise<string> {
+    return this.#monitor().hmp(commandLine);
+  }
+
   /** raw QMP command (typed errors) for callers that need more */
   execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
     return this.#monitor().execute(command, args);

@@ -101,6 +101,77 @@ describe('real QEMU (tcg)', () => {
     expect(greeting).toMatch(/^RFB 003\.008\n/);
   });
 
+  qemu.test('snapshot disks get a qcow2 overlay in the instance dir; QEMU uses it', async () => {
+    await using env = await setup();
+    const files = join(env.path, 'files');
+    await execa('mkdir', ['-p', files]);
+    await execa('qemu-img', ['create', '-f', 'raw', join(files, 'd.img'), '1M']);
+    const vm = env.make('disk', (c) => {
+      c.disks = [{ path: join(files, 'd.img'), iface: 'virtio', cache: '', snapshotPath: '' }];
+    });
+    expect(await vm.launch()).toBe('');
+    const overlay = join(vm.instanceDir, 'disk-0.qcow2');
+    const info = JSON.parse(
+      (await execa('qemu-img', ['info', '-U', '--output=json', overlay])).stdout,
+    );
+    expect(info.format).toBe('qcow2');
+    expect(info['backing-filename']).toBe('../files/d.img');
+    expect(vm.argv).toContain(`file=${overlay},media=disk,if=virtio,cache=unsafe`);
+    const blocks = (await vm.execute('query-block')) as Array<{ inserted?: { file: string } }>;
+    expect(blocks.some((b) => b.inserted?.file === overlay)).toBe(true);
+  });
+
+  qemu.test('vm save: disk backup and state migration', async () => {
+    await using env = await setup();
+    const files = join(env.path, 'files');
+    await execa('mkdir', ['-p', files]);
+    await execa('qemu-img', ['create', '-f', 'raw', join(files, 'd.img'), '1M']);
+    const vm = env.make('saver', (c) => {
+      c.disks = [{ path: join(files, 'd.img'), iface: '', cache: '', snapshotPath: '' }];
+    });
+    expect(await vm.launch()).toBe('');
+    await vm.start({ wild: false });
+    const target = join(files, 'saved', 'saver');
+    await vm.save(target);
+    expect(vm.state).toBe('PAUSED');
+    let status: { status: string; complete: string } | undefined;
+    for (let i = 0; i < 100; i++) {
+      status = await vm.migrateStatus();
+      if (status?.status === 'completed' || status?.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toEqual({ status: 'completed', complete: '100.00' });
+    expect(await exists(`${target}.hdd`)).toBe(true);
+    expect(await exists(`${target}.state`)).toBe(true);
+  });
+
+  qemu.test('cdrom change/eject and USB hotplug add/remove through QMP', async () => {
+    await using env = await setup();
+    const files = join(env.path, 'files');
+    await execa('mkdir', ['-p', files]);
+    const img = join(files, 'usb.img');
+    await execa('qemu-img', ['create', '-f', 'raw', img, '1M']);
+    const vm = env.make('media');
+    expect(await vm.launch()).toBe('');
+    await vm.cdromChange(img, false);
+    expect(vm.config.cdrom).toBe(img);
+    const inserted = async () =>
+      (
+        (await vm.execute('query-block')) as Array<{ device: string; inserted?: { file: string } }>
+      ).find((b) => b.device === 'ide0-cd0')?.inserted?.file;
+    expect(await inserted()).toBe(img);
+    await vm.cdromEject(true);
+    expect(vm.config.cdrom).toBe('');
+    expect(await inserted()).toBeUndefined();
+    expect(await vm.hotplugAdd(img, '2.0', 'SER1')).toBe(0);
+    expect(await vm.hmp('info usb')).toContain('hotplug0');
+    await expect(vm.hotplugAdd('/nonexistent.img', '', '')).rejects.toThrow(/ENOENT/);
+    await vm.hotplugRemove(0);
+    expect(vm.hotplug.size).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await vm.hmp('info usb')).not.toContain('hotplug0');
+  });
+
   qemu.test('screenshot writes a valid PNG', async () => {
     await using env = await setup();
     const vm = env.make('shot');
