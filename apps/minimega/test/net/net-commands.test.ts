@@ -119,6 +119,33 @@ describe('tap commands (fake switch)', () => {
   });
 });
 
+describe('VM tap mirrors (fake switch)', () => {
+  it('mirrors one VM NIC onto another and clears it by VM NIC', async () => {
+    const sw = createFakeSwitch();
+    await using d = await netDaemon(sw);
+    const nic = (vm: string, bridge = 'mega_bridge') =>
+      d.net.createTap({ namespace: 'minimega', vm, bridge, vlan: 5, mac: '' });
+    const a0 = await nic('a');
+    const b0 = await nic('b');
+    await nic('c', 'other_br');
+    const err = async (line: string) => (await d.run(line)).errors;
+    expect(await err('tap mirror a 1 b 0')).toEqual(['no such interface 1 for a']);
+    expect(await err('tap mirror a 0 zz 0')).toEqual([
+      'vms are not colocated or invalid vm name: zz',
+    ]);
+    expect(await err('tap mirror a 0 c 0')).toEqual([
+      'interfaces on different bridges: mega_bridge and other_br',
+    ]);
+    expect(await err('tap mirror a 0 b 0')).toEqual([]);
+    expect([...(sw.state.bridges.get('mega_bridge')?.mirrors.values() ?? [])]).toEqual([
+      { name: `mirror-${b0}`, output: b0, src: a0 },
+    ]);
+    expect(await err('clear tap mirror a 0')).toEqual(['not a valid mirror']);
+    expect(await err('clear tap mirror b all')).toEqual([]);
+    expect(sw.state.bridges.get('mega_bridge')?.mirrors.size).toBe(0);
+  });
+});
+
 describe('bridge commands (fake switch)', () => {
   it('replays minitest bridge_trunk (without the shell lines)', async () => {
     const sw = createFakeSwitch();

@@ -29,30 +29,13 @@ export function parseLoss(v: string): number {
   return n;
 }
 
-/** The taps of each VM in namespace `ns`, in NIC order. */
-function vmTaps(st: NetState, ns: string): Map<string, TapRecord[]> {
-  const out = new Map<string, TapRecord[]>();
-  const all = [
-    ...[...st.bridges.values()].flatMap((b) => [...b.taps.values()]),
-    ...st.detached.values(),
-  ];
-  for (const t of all
-    .filter((t) => !t.host && t.namespace === ns && t.vm !== undefined)
-    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))) {
-    const list = out.get(t.vm!) ?? [];
-    list.push(t);
-    out.set(t.vm!, list);
-  }
-  return out;
-}
-
 function targets(
   st: NetState,
   ns: string,
   target: string,
 ): { wild: boolean; vms: [string, TapRecord[]][] } {
   const names = splitList(target);
-  const byVm = vmTaps(st, ns);
+  const byVm = st.vmTaps(ns);
   if (names.includes('all')) return { wild: true, vms: [...byVm] };
   const vms: [string, TapRecord[]][] = [];
   for (const n of names) {

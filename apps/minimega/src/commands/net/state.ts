@@ -97,6 +97,23 @@ export class NetState {
     return br;
   }
 
+  /** The taps of each VM in namespace `ns`, in NIC order (creation order). */
+  vmTaps(ns: string): Map<string, TapRecord[]> {
+    const out = new Map<string, TapRecord[]>();
+    const all = [
+      ...[...this.bridges.values()].flatMap((b) => [...b.taps.values()]),
+      ...this.detached.values(),
+    ];
+    for (const t of all
+      .filter((t) => !t.host && t.namespace === ns && t.vm !== undefined)
+      .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))) {
+      const list = out.get(t.vm!) ?? [];
+      list.push(t);
+      out.set(t.vm!, list);
+    }
+    return out;
+  }
+
   /** The bridge and record of a tap, wherever it is. */
   findTap(name: string): { bridge: ManagedBridge; tap: TapRecord } | undefined {
     for (const bridge of this.bridges.values()) {

@@ -109,16 +109,31 @@ tap (or VM interface) onto another.`,
       }
 
       if (cmd.boolArgs.mirror) {
+        let src = a.src ?? '';
+        let dst = a.dst ?? '';
+        let bridge = a.bridge ?? '';
         if (a.interface !== undefined) {
-          throw new Error(
-            'mirroring VM interfaces is not supported yet; mirror their taps by name',
-          );
+          // VM form: both NICs on this node and on one bridge
+          const byVm = st.vmTaps(nsName);
+          const nic = (vm: string, index: string) => {
+            const taps = byVm.get(vm);
+            if (!taps) throw new Error(`vms are not colocated or invalid vm name: ${vm}`);
+            const t = /^\d+$/.test(index) ? taps[Number(index)] : undefined;
+            if (!t) throw new Error(`no such interface ${index} for ${vm}`);
+            return t;
+          };
+          const s1 = nic(a.vm ?? '', a.interface);
+          const s2 = nic(a.vm2 ?? '', a.interface2 ?? '');
+          if (s1.bridge !== s2.bridge) {
+            throw new Error(`interfaces on different bridges: ${s1.bridge} and ${s2.bridge}`);
+          }
+          src = s1.name;
+          dst = s2.name;
+          bridge = s1.bridge;
         }
-        const src = a.src ?? '';
-        const dst = a.dst ?? '';
         if (src === dst) throw new Error('cannot mirror tap to itself');
         await st.withSwitch(async (sw) => {
-          const br = await st.bridgeLocked(sw, a.bridge ?? '');
+          const br = await st.bridgeLocked(sw, bridge);
           const ports = new Set((await sw.bridge(br.name))?.ports.map((p) => p.name) ?? []);
           if (!ports.has(src)) throw new Error('source tap is not on bridge');
           if (!ports.has(dst)) throw new Error('destination tap is not on bridge');
@@ -143,16 +158,38 @@ tap (or VM interface) onto another.`,
   d.cli.register({
     helpShort: 'reset host taps and mirrors',
     helpLong: `"clear tap" deletes every mirror and host tap of the current namespace on this node.
-"clear tap mirror [name]" deletes one mirror (by destination tap) or all of them.`,
-    patterns: ['clear tap', 'clear tap <mirror,> [name]'],
+"clear tap mirror [name]" deletes one mirror (by destination tap) or all of them;
+"clear tap mirror <vm> <interface index or all>" deletes the mirrors onto a VM's interfaces.`,
+    patterns: [
+      'clear tap',
+      'clear tap <mirror,> [name]',
+      'clear tap <mirror,> <vm name> <interface index or all>',
+    ],
     async call(cmd) {
       const nsName = commandNamespace(d, cmd);
       const ns = await nsInfo(nsName);
       const mirrors = ns.slot(MIRRORS);
       await st.lock.run(async () => {
         const sw = await st.provider.get();
-        const which = cmd.stringArgs.name;
-        if (which !== undefined && which !== 'all') {
+        let which = cmd.stringArgs.name;
+        const vm = cmd.stringArgs.vm;
+        if (vm !== undefined) {
+          // by VM NIC: the mirror whose destination is that NIC's tap
+          const taps = st.vmTaps(nsName).get(vm) ?? [];
+          const index = cmd.stringArgs.interface ?? '';
+          const chosen = index === 'all' ? taps : [taps[Number(index)]];
+          const dsts = chosen
+            .filter((t) => t !== undefined && mirrors.has(t.name))
+            .map((t) => t!.name);
+          if (dsts.length === 0) throw new Error('not a valid mirror');
+          for (const dst of dsts) {
+            await sw.removeMirror(mirrors.get(dst)!, dst).catch(() => undefined);
+            mirrors.delete(dst);
+          }
+          return;
+        }
+        if (which === 'all') which = undefined;
+        if (which !== undefined) {
           const br = mirrors.get(which);
           if (br === undefined) throw new Error('not a valid mirror');
           await sw.removeMirror(br, which).catch(() => undefined);
