@@ -20,6 +20,12 @@ export interface TcpTransportOptions {
   broadcast?: 'auto' | string[];
   /** largest accepted frame in bytes (default 16 MiB) */
   maxFrameBytes?: number;
+  /**
+   * keep the process alive while listening (default true); false when
+   * something else keeps it alive (a daemon's control socket), so a process
+   * that only builds the daemon (e.g. `minimega -cli`) still exits
+   */
+  keepAlive?: boolean;
 }
 
 class TcpLink extends BaseLink {
@@ -106,6 +112,7 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
       });
       const addr = srv.address();
       if (addr && typeof addr === 'object') port = addr.port;
+      if (opts.keepAlive === false) srv.unref();
       if (discoveryPort === false) return;
       const sock = createSocket({ type: 'udp4', reuseAddr: true });
       udp = sock;
@@ -125,6 +132,7 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
         });
       });
       sock.setBroadcast(true);
+      if (opts.keepAlive === false) sock.unref();
     },
 
     dial(address, dialOpts: DialOptions = {}) {

@@ -22,6 +22,8 @@ async function startNode(d: Daemon): Promise<Mesh> {
   const transport = createTcpTransport({
     port: f.port,
     broadcast: f.broadcast === GO_DEFAULT_BROADCAST ? 'auto' : [f.broadcast],
+    // the control socket keeps a daemon alive; `minimega -cli` builds one and must exit
+    keepAlive: false,
   });
   return createMesh({
     name: d.hostname,
