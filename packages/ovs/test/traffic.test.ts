@@ -1,21 +1,12 @@
 // Real traffic through the real switch: tiny QEMU guests on taps of a private
 // OVS (userspace datapath) in throwaway network namespaces.
-import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { createOvsSwitch, type Switch } from '../src/index.js';
 import { type Guest, type GuestImagePaths, guestImage, startGuest } from './guest.js';
-import { type OvsHost, realOvs, startOvsHost, uniqueName } from './support.js';
+import { type OvsHost, realOvsQemu, startOvsHost, uniqueName } from './support.js';
 
-const hasQemu = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const real = hasQemu ? realOvs : { ...realOvs, test: realOvs.test.skip };
+const real = realOvsQemu;
 
 const switchOf = (h: OvsHost): Switch =>
   createOvsSwitch({ env: h.ovs.env, netns: h.netns.name, datapath: 'netdev' });

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createOvsSwitch, type PrivateOvs, type Switch, startPrivateOvs } from '@mm/ovs';
 import { execa } from 'execa';
-import { test } from 'vitest';
+import { realComponent } from '#test-support';
 
 function hasBinary(name: string): boolean {
   try {
@@ -26,19 +26,17 @@ function why(): string {
 }
 
 /** The real-component gate (as test-support's realComponent: CI=true fails instead of skipping). */
-export const realOvs = (() => {
-  const reason = why();
-  if (reason === '') return { ok: true, test };
-  if (process.env.CI === 'true') {
-    const failing = ((title: string) =>
-      test(title, () => {
-        throw new Error(`ovs unavailable: ${reason} (CI=true: real-component tests never skip)`);
-      })) as unknown as typeof test;
-    return { ok: false, test: failing };
-  }
-  console.warn(`[skip] ovs unavailable: ${reason}`);
-  return { ok: false, test: test.skip as unknown as typeof test };
-})();
+export const realOvs = realComponent('ovs', () => why() || undefined);
+
+/** OVS plus QEMU (guests). */
+export const realOvsQemu = realComponent(
+  'ovs+qemu',
+  () =>
+    why() ||
+    (hasBinary('qemu-system-x86_64')
+      ? undefined
+      : 'qemu-system-x86_64 not installed (Debian: qemu-system-x86)'),
+);
 
 let seq = 0;
 export const uniqueName = (p: string) => `${p}${process.pid % 100000}${(seq++).toString(36)}`;

@@ -2,25 +2,16 @@
 // embedded OVS) launches tiny guests whose NICs the networking module puts on
 // VLANs; a host tap on one VLAN reaches the guests on it and not the guest on
 // another; flush, clear and quit leave nothing behind.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { MinimegaClient } from '../../src/client/connection.js';
-import { ownProcesses, realOvs, uniqueName } from './real-support.js';
+import { ownProcesses, realOvsQemu, uniqueName } from './real-support.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-const hasQemu = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const real = hasQemu ? realOvs : { ...realOvs, test: realOvs.test.skip };
+const real = realOvsQemu;
 
 async function guestImage(): Promise<{ kernel: string; initrd: string }> {
   const r = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
