@@ -46,4 +46,6 @@ export interface VmDriver {
   createOverlay(opts: { backing: string; overlay: string; signal?: AbortSignal }): Promise<void>;
   /** the accelerator it uses (resolved from auto) */
   accel(): Promise<Accel>;
+  /** releases what the driver holds (its process supervisor); VMs must be killed first */
+  close?(): Promise<void>;
 }

@@ -1,6 +1,8 @@
-// The real driver: runs qemu-system-x86_64 with execa, supervises it and
-// speaks QMP on `<instance>/qmp`.
-import { dirname } from 'node:path';
+// The real driver: starts QEMU (through a small helper shell by default, see
+// spawner.ts; or directly with execa), supervises it and speaks QMP on
+// `<instance>/qmp`.
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { type AccelSetting, accelResolver, type ProbeAccelOptions } from './accel.js';
@@ -9,19 +11,81 @@ import type { StartVmOptions, VmDriver, VmExit, VmProcess } from './driver.js';
 import { QemuStartError } from './errors.js';
 import { resolveQemuBinary } from './probe.js';
 import { QmpClient } from './qmp.js';
+import { createSpawner } from './spawner.js';
 
 export interface QemuDriverOptions {
   accel: AccelSetting;
   probe?: ProbeAccelOptions;
   /** how long to keep dialling QMP after starting QEMU; default 5000 ms (minimega: 50 x 100 ms) */
   qmpWaitMs?: number;
+  /**
+   * `helper` (default): QEMU is forked by one long-lived `sh`, stderr goes to
+   * `<instance>/stderr`; `direct`: each QEMU is an execa child of the daemon,
+   * stderr kept in memory. Both report the same exits.
+   */
+  spawn?: 'helper' | 'direct';
   log?: (msg: string) => void;
 }
 
 const STDERR_KEEP = 8192;
 
-export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
+/** One running QEMU as the driver sees it, whichever way it was started. */
+interface Running {
+  pid: number;
+  /** resolves when it is gone: exit code or signal, or a spawn failure message */
+  ended: Promise<{ code?: number; signal?: string; failure?: string }>;
+  stderr(): Promise<string>;
+  kill(): void;
+}
+
+function runDirect(bin: string, args: string[], cwd: string): Running {
+  let stderr = '';
+  const child = execa(bin, args, {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    buffer: false,
+    cwd,
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-STDERR_KEEP);
+  });
+  return {
+    pid: child.pid ?? 0,
+    ended: child.then((r) => ({
+      code: r.exitCode,
+      signal: r.signal,
+      failure:
+        r.exitCode === undefined && !r.signal ? (r.shortMessage ?? 'spawn failed') : undefined,
+    })),
+    stderr: async () => stderr,
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close(): Promise<void> } {
   const accel = accelResolver(opts.accel, { ...opts.probe, log: opts.probe?.log ?? opts.log });
+  const spawner = opts.spawn === 'direct' ? undefined : createSpawner();
+
+  async function run(bin: string, args: string[], cwd: string): Promise<Running> {
+    if (!spawner) return runDirect(bin, args, cwd);
+    const stderrFile = join(cwd, 'stderr');
+    const p = spawner.spawn(bin, args, { cwd, stderrFile });
+    const pid = await p.pid;
+    return {
+      pid,
+      ended: p.exited.then((r) => ({ code: r.code, signal: r.signal })),
+      stderr: async () => (await readFile(stderrFile, 'utf8').catch(() => '')).slice(-STDERR_KEEP),
+      kill: () => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      },
+    };
+  }
 
   async function start(s: StartVmOptions): Promise<VmProcess> {
     const bin = await resolveQemuBinary(s.config.qemu);
@@ -29,70 +93,60 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
       buildArgs(s.config, { id: s.id, instanceDir: s.instanceDir, accel: await accel() }),
       s.config.qemuOverride,
     );
-    let stderr = '';
+    const proc = await run(bin, args, s.instanceDir);
     let killing = false;
-    const child = execa(bin, args, {
-      reject: false,
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'pipe',
-      buffer: false,
-      cwd: s.instanceDir,
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-STDERR_KEEP);
-    });
     let gone = false;
-    const exited: Promise<VmExit> = child.then((r) => {
+    const exited: Promise<VmExit> = proc.ended.then(async (r) => {
       gone = true;
-      const tail = stderr.trim();
       if (killing) return { expected: true, reason: 'killed' };
-      if (r.exitCode === 0) return { expected: true, reason: 'qemu exited' };
+      if (r.code === 0) return { expected: true, reason: 'qemu exited' };
+      const tail = (await proc.stderr()).trim();
       const how = r.signal
         ? `qemu killed by ${r.signal}`
-        : r.exitCode !== undefined
-          ? `qemu exited with status ${r.exitCode}`
-          : (r.shortMessage ?? 'qemu failed');
+        : r.code !== undefined
+          ? `qemu exited with status ${r.code}`
+          : (r.failure ?? 'qemu failed');
       return { expected: false, reason: tail ? `${how}: ${tail}` : how };
     });
     const kill = async () => {
       killing = true;
-      child.kill('SIGKILL');
+      proc.kill();
       await exited;
     };
 
     let qmp: QmpClient | undefined;
-    // dial often at first (QEMU makes the socket within tens of ms), then back off
+    const path = `${s.instanceDir}/qmp`;
+    // poll for the socket often at first (QEMU makes it within tens of ms), then back off
     const deadline = Date.now() + (opts.qmpWaitMs ?? 5000);
     for (let delay = 10; !gone && Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
-      try {
-        qmp = await QmpClient.connect({
-          path: `${s.instanceDir}/qmp`,
-          timeoutMs: 5000,
-          signal: s.signal,
-        });
-        break;
-      } catch {
-        if (s.signal?.aborted) break;
-        await sleep(delay);
+      const ready = await access(path).then(
+        () => true,
+        () => false,
+      );
+      if (ready) {
+        try {
+          qmp = await QmpClient.connect({ path, timeoutMs: 5000, signal: s.signal });
+          break;
+        } catch {
+          if (s.signal?.aborted) break;
+        }
       }
+      await sleep(delay);
     }
     if (!qmp) {
       const early = gone ? await exited : undefined;
       if (!gone) await kill();
-      if (child.pid === undefined || (early && /ENOENT|not found/.test(early.reason))) {
-        throw new QemuStartError(
-          `unable to start qemu: ${early?.reason ?? 'spawn failed'} ${stderr.trim()}`.trim(),
-        );
+      if (early && /ENOENT|not found|status 127/.test(early.reason)) {
+        throw new QemuStartError(`unable to start qemu: ${early.reason}`);
       }
       throw new QemuStartError(
-        `unable to connect to qmp socket: qmp timeout. qemu output: ${early ? early.reason : stderr.trim()}`,
+        `unable to connect to qmp socket: qmp timeout. qemu output: ${early ? early.reason : (await proc.stderr()).trim()}`,
       );
     }
     const monitor = qmp;
     void exited.then(() => monitor.close());
     return {
-      pid: child.pid ?? 0,
+      pid: proc.pid,
       argv: [bin, ...args],
       monitor,
       exited,
@@ -121,5 +175,5 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver {
     });
   }
 
-  return { start, createOverlay, accel };
+  return { start, createOverlay, accel, close: async () => spawner?.close() };
 }

@@ -20,9 +20,9 @@ const exists = (p: string) =>
     () => false,
   );
 
-async function setup() {
+async function setup(spawn: 'helper' | 'direct' = 'helper') {
   const dir = await tempDir('mm-realvm-');
-  const driver = createQemuDriver({ accel: 'tcg' });
+  const driver = createQemuDriver({ accel: 'tcg', spawn });
   const vms: KvmVm[] = [];
   let id = 0;
   const make = (name: string, tweak?: (c: VmConfig) => void) => {
@@ -49,41 +49,44 @@ async function setup() {
     path: dir.path,
     async [Symbol.asyncDispose]() {
       await Promise.all(vms.map((v) => v.kill().catch(() => false)));
+      await driver.close();
       await dir[Symbol.asyncDispose]();
     },
   };
 }
 
 describe('real QEMU (tcg)', () => {
-  qemu.test('launch 3, start, stop, kill, flush', async () => {
-    await using env = await setup();
-    const vms = ['a', 'b', 'c'].map((n) => env.make(n));
-    expect(await Promise.all(vms.map((v) => v.launch()))).toEqual(['', '', '']);
-    for (const v of vms) {
-      expect(v.state).toBe('BUILDING');
-      expect(v.pid).toBeGreaterThan(0);
-      expect(await v.qmp('{ "execute": "query-status" }')).toBe(
-        '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
+  for (const spawn of ['helper', 'direct'] as const) {
+    qemu.test(`launch 3, start, stop, kill, flush (spawn: ${spawn})`, async () => {
+      await using env = await setup(spawn);
+      const vms = ['a', 'b', 'c'].map((n) => env.make(n));
+      expect(await Promise.all(vms.map((v) => v.launch()))).toEqual(['', '', '']);
+      for (const v of vms) {
+        expect(v.state).toBe('BUILDING');
+        expect(v.pid).toBeGreaterThan(0);
+        expect(await v.qmp('{ "execute": "query-status" }')).toBe(
+          '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
+        );
+      }
+      await Promise.all(vms.map((v) => v.start({ wild: true })));
+      for (const v of vms) {
+        expect(v.state).toBe('RUNNING');
+        expect(JSON.parse(await v.qmp('{"execute":"query-status"}')).return.status).toBe('running');
+      }
+      expect(await vms[0]!.stop()).toBe(true);
+      expect(vms[0]!.state).toBe('PAUSED');
+      expect(JSON.parse(await vms[0]!.qmp('{"execute":"query-status"}')).return.status).toBe(
+        'paused',
       );
-    }
-    await Promise.all(vms.map((v) => v.start({ wild: true })));
-    for (const v of vms) {
-      expect(v.state).toBe('RUNNING');
-      expect(JSON.parse(await v.qmp('{"execute":"query-status"}')).return.status).toBe('running');
-    }
-    expect(await vms[0]!.stop()).toBe(true);
-    expect(vms[0]!.state).toBe('PAUSED');
-    expect(JSON.parse(await vms[0]!.qmp('{"execute":"query-status"}')).return.status).toBe(
-      'paused',
-    );
-    for (const v of vms) {
-      expect(await v.kill()).toBe(true);
-      expect(v.state).toBe('QUIT');
-      expect(() => process.kill(v.pid, 0)).toThrow();
-      await v.flush();
-      expect(await exists(v.instanceDir)).toBe(false);
-    }
-  });
+      for (const v of vms) {
+        expect(await v.kill()).toBe(true);
+        expect(v.state).toBe('QUIT');
+        expect(() => process.kill(v.pid, 0)).toThrow();
+        await v.flush();
+        expect(await exists(v.instanceDir)).toBe(false);
+      }
+    });
+  }
 
   qemu.test("the VNC shim proxies a TCP port to QEMU's VNC socket", async () => {
     await using env = await setup();
@@ -185,29 +188,39 @@ describe('real QEMU (tcg)', () => {
     expect(await readFile(join(vm.instanceDir, 'screenshot.png'))).toEqual(png);
   });
 
-  qemu.test('a qemu killed from outside shows ERROR with the reason', async () => {
-    await using env = await setup();
-    const vm = env.make('victim');
-    await vm.launch();
-    await vm.start({ wild: false });
-    const changed = vm.nextChange();
-    process.kill(vm.pid, 'SIGKILL');
-    await changed;
-    expect(vm.state).toBe('ERROR');
-    expect(vm.tags.error).toMatch(/^qemu killed by SIGKILL/);
-    expect(await readFile(join(vm.instanceDir, 'state'), 'utf8')).toBe('ERROR');
-  });
+  for (const spawn of ['helper', 'direct'] as const) {
+    qemu.test(
+      `a qemu killed from outside shows ERROR with the reason (spawn: ${spawn})`,
+      async () => {
+        await using env = await setup(spawn);
+        const vm = env.make('victim');
+        await vm.launch();
+        await vm.start({ wild: false });
+        const changed = vm.nextChange();
+        process.kill(vm.pid, 'SIGKILL');
+        await changed;
+        expect(vm.state).toBe('ERROR');
+        expect(vm.tags.error).toMatch(/^qemu killed by SIGKILL/);
+        expect(await readFile(join(vm.instanceDir, 'state'), 'utf8')).toBe('ERROR');
+      },
+    );
+  }
 
-  qemu.test('a qemu that fails to start shows ERROR with its stderr', async () => {
-    await using env = await setup();
-    const vm = env.make('bad', (c) => {
-      c.qemuAppend = ['-bogus-flag'];
-    });
-    const err = await vm.launch();
-    expect(vm.state).toBe('ERROR');
-    expect(err).toContain('-bogus-flag');
-    expect(vm.tags.error).toBe(err);
-  });
+  for (const spawn of ['helper', 'direct'] as const) {
+    qemu.test(
+      `a qemu that fails to start shows ERROR with its stderr (spawn: ${spawn})`,
+      async () => {
+        await using env = await setup(spawn);
+        const vm = env.make('bad', (c) => {
+          c.qemuAppend = ['-bogus-flag'];
+        });
+        const err = await vm.launch();
+        expect(vm.state).toBe('ERROR');
+        expect(err).toContain('-bogus-flag');
+        expect(vm.tags.error).toBe(err);
+      },
+    );
+  }
 
   qemu.test(
     '20 guests launched at once',

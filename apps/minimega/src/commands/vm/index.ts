@@ -61,6 +61,7 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     });
     d.onShutdown('vm', async () => {
       await Promise.all(allVms(d).map((vm) => vm.kill().catch(() => false)));
+      await driver.close?.();
     });
   };
 }
