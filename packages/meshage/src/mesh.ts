@@ -180,6 +180,8 @@ interface Peer {
 interface Row {
   host: string;
   via: string;
+  /** the hops the request took (self … host); a request whose path breaks is lost */
+  path: string[];
   settle(r: SendResult<unknown>): void;
 }
 
@@ -424,6 +426,7 @@ class MeshNode extends EventEmitter implements Mesh {
           pending.rows.set(host, {
             host,
             via,
+            path: routes.path(host) ?? [this.name, host],
             settle: (r) => {
               if (!pending.rows.delete(host)) return;
               resolve(r as SendResult<Res>);
@@ -872,6 +875,12 @@ class MeshNode extends EventEmitter implements Mesh {
       for (const row of [...pending.rows.values()]) {
         if (!routes.distance.has(row.host)) {
           row.settle({ host: row.host, ok: false, error: new HostDownError(row.host) });
+          continue;
+        }
+        // a hop of its path went away: the request (or its answer) may be lost there
+        const broken = this.#brokenHop(row.path);
+        if (broken) {
+          row.settle({ host: row.host, ok: false, error: new RouteLostError(row.host, broken) });
         }
       }
     }
@@ -883,6 +892,22 @@ class MeshNode extends EventEmitter implements Mesh {
       }
     }
     return routes;
+  }
+
+  /** the first node of `path` whose link to the next one is gone */
+  #brokenHop(path: string[]): string | undefined {
+    for (let i = 0; i + 1 < path.length; i++) {
+      const a = path[i] as string;
+      const b = path[i + 1] as string;
+      const up =
+        a === this.name
+          ? this.#peers.has(b)
+          : b === this.name
+            ? this.#peers.has(a)
+            : this.#db.lists(a, b) && this.#db.lists(b, a);
+      if (!up) return b;
+    }
+    return undefined;
   }
 
   // ---- messages ---------------------------------------------------------

@@ -61,6 +61,11 @@ export class LinkStateDb {
     return names[i] as string;
   }
 
+  /** the integer for `name` if it was ever seen */
+  lookup(name: string): number | undefined {
+    return index.get(name);
+  }
+
   get capacity(): number {
     return names.length;
   }
@@ -140,6 +145,8 @@ export interface Routes {
   readonly distance: ReadonlyMap<string, number>;
   /** effective adjacency of the reachable mesh (symmetric, sorted lists) */
   readonly adjacency: ReadonlyMap<string, string[]>;
+  /** the hops from this node to `dest`, both included (undefined when unreachable) */
+  path(dest: string): string[] | undefined;
 }
 
 export function computeRoutes(
@@ -154,6 +161,7 @@ export function computeRoutes(
   const n = db.capacity;
   const dist = new Int32Array(n).fill(-1);
   const first = new Int32Array(n).fill(-1);
+  const parent = new Int32Array(n).fill(-1);
   const queue = new Int32Array(n);
   let head = 0;
   let tail = 0;
@@ -174,6 +182,7 @@ export function computeRoutes(
   for (const v of direct) {
     dist[v] = 1;
     first[v] = v;
+    parent[v] = me;
     queue[tail++] = v;
   }
   head = 1;
@@ -187,6 +196,7 @@ export function computeRoutes(
       if ((dist[v] as number) >= 0 || !db.listsIdx(v, u)) continue;
       dist[v] = du;
       first[v] = fu;
+      parent[v] = u;
       queue[tail++] = v;
     }
   }
@@ -197,6 +207,13 @@ export function computeRoutes(
   let adjacency: Map<string, string[]> | undefined;
   return {
     size: tail,
+    path(dest) {
+      const d = db.lookup(dest);
+      if (d === undefined || (dist[d] ?? -1) < 0) return undefined;
+      const out: string[] = [];
+      for (let v = d; v !== -1; v = v === me ? -1 : (parent[v] as number)) out.push(db.nameOf(v));
+      return out.reverse();
+    },
     get nodes() {
       nodes ??= Array.from(reached, (i) => db.nameOf(i)).sort();
       return nodes;

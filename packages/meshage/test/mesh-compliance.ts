@@ -156,6 +156,34 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
       await until('c gone from a', () => !a?.nodes().includes('c'));
     });
 
+    test('a request whose path loses an intermediate hop fails at once, though the host is still reachable', async () => {
+      // a - b - x - c  and  b - y - c: a reaches c through b and x (names sort x before y)
+      s ??= setup();
+      const ms = new Map<string, Mesh>();
+      const addr = new Map<string, string>();
+      for (const n of ['a', 'b', 'c', 'x', 'y']) {
+        const t = s.make();
+        const m = await createMesh({ name: n, transport: t, context, ...fast });
+        nodes.push(m);
+        ms.set(n, m);
+        addr.set(n, t.localAddress);
+      }
+      const get = (n: string) => ms.get(n) as Mesh;
+      await get('b').dial(addr.get('a') as string);
+      await get('x').dial(addr.get('b') as string);
+      await get('c').dial(addr.get('x') as string);
+      await get('y').dial(addr.get('b') as string);
+      await get('c').dial(addr.get('y') as string);
+      await until('square converged', () => [...ms.values()].every((m) => m.size() === 5));
+      get('c').handle(Hang, () => new Promise<string>(() => {}));
+      const p = get('a').send(['c'], Hang, { n: 1 }, { timeout: 8000 });
+      await new Promise((r) => setTimeout(r, 50));
+      await get('x').close();
+      const [row] = await p;
+      expect(row).toMatchObject({ host: 'c', ok: false, error: { code: 'ERR_MESH_ROUTE_LOST' } });
+      expect(get('a').nodes()).toContain('c');
+    });
+
     test('discovery: degree 2 nodes find each other without dialing', async () => {
       const ms = await Promise.all(['n1', 'n2', 'n3', 'n4'].map((n) => node(n, { degree: 2 })));
       await until('discovered', () => ms.every((m) => m.nodes().length === 4));

@@ -127,7 +127,9 @@ describe('mesh with 10 real daemons', () => {
           'n9',
         ]);
         for (const r of rows) {
-          if (r.Host !== 'n7') expect(r).toMatchObject({ Response: r.Host, Error: '' });
+          // a request in flight through n7 when it died fails too, naming n7
+          if (r.Host !== 'n7' && r.Error !== '') expect(r.Error).toMatch(/\bn7\b/);
+          if (r.Host !== 'n7' && r.Error === '') expect(r.Response).toBe(r.Host);
         }
       }
       const last = results[results.length - 1]?.rows.find((r) => r.Host === 'n7');
