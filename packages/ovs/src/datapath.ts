@@ -8,7 +8,7 @@ import type { Datapath } from './switch.js';
 export interface DetectDatapathOptions {
   /** where kernel modules show up (tests) */
   sysModule?: string;
-  /** whether `modprobe -n openvswitch` may be consulted (default true) */
+  /** whether `modprobe` may be consulted (and the module loaded when available; default true) */
   probe?: boolean;
   /** explicit choice; also read from MM_OVS_DATAPATH */
   override?: Datapath | 'auto';
@@ -23,10 +23,16 @@ export function parseDatapath(s: string | undefined): Datapath | 'auto' | undefi
 export function detectDatapath(opts: DetectDatapathOptions = {}): Datapath {
   const override = opts.override ?? parseDatapath(process.env.MM_OVS_DATAPATH);
   if (override && override !== 'auto') return override;
-  if (existsSync(`${opts.sysModule ?? '/sys/module'}/openvswitch`)) return 'system';
+  const loaded = () => existsSync(`${opts.sysModule ?? '/sys/module'}/openvswitch`);
+  if (loaded()) return 'system';
   if (opts.probe !== false) {
+    // loadable: load it as ovs-ctl would; a module that exists but cannot be
+    // loaded here (containers) must not leave us with bridges that fail
     const r = spawnSync('modprobe', ['-n', '-q', 'openvswitch'], { stdio: 'ignore' });
-    if (r.status === 0) return 'system';
+    if (r.status === 0) {
+      spawnSync('modprobe', ['-q', 'openvswitch'], { stdio: 'ignore' });
+      if (loaded()) return 'system';
+    }
   }
   return 'netdev';
 }
