@@ -454,12 +454,18 @@ class MeshNode extends EventEmitter implements Mesh {
       if (opts.signal?.aborted) onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       for (const [via, to] of groups) {
+        const paths: Record<string, string[]> = {};
+        for (const h of to) {
+          const row = pending.rows.get(h);
+          if (row) paths[h] = row.path;
+        }
         const frame: ReqFrame = {
           t: 'req',
           id,
           src: this.name,
           inc: this.incarnation,
           to,
+          paths,
           kind: kind.name,
           ttl: DEFAULT_TTL,
           body,
@@ -919,11 +925,21 @@ class MeshNode extends EventEmitter implements Mesh {
     if (mine) void this.#deliver(f);
   }
 
+  /** next hop for `h`: the source's path when it has one (replies retrace it), else our routes */
+  #nextHopFor(f: ReqFrame, h: string): string | undefined {
+    const path = f.paths?.[h];
+    if (path) {
+      const i = path.indexOf(this.name);
+      const next = i >= 0 ? path[i + 1] : undefined;
+      return next !== undefined && this.#peers.has(next) ? next : undefined;
+    }
+    return this.#currentRoutes().nextHop.get(h);
+  }
+
   #forwardReq(f: ReqFrame, to: string[]): void {
-    const routes = this.#currentRoutes();
     const groups = new Map<string, string[]>();
     for (const h of to) {
-      const via = f.ttl > 1 ? routes.nextHop.get(h) : undefined;
+      const via = f.ttl > 1 ? this.#nextHopFor(f, h) : undefined;
       if (!via) {
         this.#reply(f, h, {
           ok: false,
@@ -938,7 +954,12 @@ class MeshNode extends EventEmitter implements Mesh {
       else groups.set(via, [h]);
     }
     for (const [via, hosts] of groups) {
-      if (!this.#sendTo(via, { ...f, to: hosts, ttl: f.ttl - 1 })) {
+      const paths: Record<string, string[]> = {};
+      for (const h of hosts) {
+        const p = f.paths?.[h];
+        if (p) paths[h] = p;
+      }
+      if (!this.#sendTo(via, { ...f, to: hosts, paths, ttl: f.ttl - 1 })) {
         for (const h of hosts) {
           this.#reply(f, h, {
             ok: false,
@@ -991,6 +1012,9 @@ class MeshNode extends EventEmitter implements Mesh {
     host: string,
     r: { ok: boolean; body?: unknown; code?: string; msg?: string },
   ): void {
+    // retrace the request's hops (from here back to the source) when it carried them
+    const forward = f.paths?.[host];
+    const at = forward ? forward.indexOf(this.name) : -1;
     const res: ResFrame = {
       t: 'res',
       re: f.id,
@@ -998,6 +1022,7 @@ class MeshNode extends EventEmitter implements Mesh {
       src: host,
       dst: f.src,
       ttl: DEFAULT_TTL,
+      ...(forward && at >= 0 ? { path: forward.slice(0, at + 1).reverse() } : {}),
       ok: r.ok,
       body: r.body ?? null,
       ...(r.code ? { code: r.code } : {}),
@@ -1009,7 +1034,15 @@ class MeshNode extends EventEmitter implements Mesh {
   #onRes(f: ResFrame): void {
     if (f.dst !== this.name) {
       if (f.ttl <= 1) return;
-      const via = this.#currentRoutes().nextHop.get(f.dst);
+      let via: string | undefined;
+      if (f.path) {
+        // source-routed: a broken hop drops the reply; the requester sees the broken path
+        const i = f.path.indexOf(this.name);
+        const next = i >= 0 ? f.path[i + 1] : undefined;
+        via = next !== undefined && this.#peers.has(next) ? next : undefined;
+      } else {
+        via = this.#currentRoutes().nextHop.get(f.dst);
+      }
       if (via) this.#sendTo(via, { ...f, ttl: f.ttl - 1 });
       else this.#log('debug', `dropping response for unreachable ${f.dst}`);
       return;

@@ -45,6 +45,8 @@ export const meshFrame = z.discriminatedUnion('t', [
     src: name,
     inc: z.number(),
     to: z.array(name).min(1),
+    /** per destination, the hops chosen by the source (source routing: replies retrace them) */
+    paths: z.record(z.string(), z.array(name)).optional(),
     kind: z.string().min(1).max(255),
     ttl: z.number().int(),
     body: z.unknown(),
@@ -56,6 +58,8 @@ export const meshFrame = z.discriminatedUnion('t', [
     src: name,
     dst: name,
     ttl: z.number().int(),
+    /** hops from the responder back to the requester */
+    path: z.array(name).optional(),
     ok: z.boolean(),
     body: z.unknown(),
     code: z.string().optional(),
