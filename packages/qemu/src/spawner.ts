@@ -99,6 +99,8 @@ export function createSpawner(): Spawner {
       buffer: false,
       reject: false,
     });
+    // a write after the helper died must not take the daemon down (its exit is handled below)
+    h.stdin?.on('error', () => {});
     h.stdout?.setEncoding('utf8');
     h.stdout?.on('data', (d: string) => {
       buf += d;

@@ -30,6 +30,8 @@ export async function startVncShim(opts: { unixPath: string; host?: string }): P
     server.once('error', reject);
     server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
   });
+  // accept failures (EMFILE...) must not take the daemon down
+  server.on('error', () => {});
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
