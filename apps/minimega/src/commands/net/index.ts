@@ -32,7 +32,9 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
         datapath: typeof d.flags['ovs-datapath'] === 'string' ? d.flags['ovs-datapath'] : 'auto',
         log: d.log,
       });
-    const st = new NetState(provider, d.flags.base, parseVlanRange(d.flags.vlanrange));
+    const st = new NetState(provider, d.flags.base, parseVlanRange(d.flags.vlanrange), (m) =>
+      d.log.warn(m),
+    );
     st.onAliasCreated = (alias, vlan) => announceAlias(d, alias, vlan);
 
     const forgetHostTaps = (names: string[]) => {

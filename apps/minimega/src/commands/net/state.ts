@@ -58,6 +58,8 @@ export class NetState {
     readonly provider: SwitchProvider,
     readonly base: string,
     defaultRange: { min: number; max: number },
+    /** teardown is best effort: failures are logged, never thrown */
+    readonly warn: (msg: string) => void = () => {},
   ) {
     this.vlans = new VlanTable({ defaultRange });
   }
@@ -141,11 +143,17 @@ export class NetState {
     for (const t of br.taps.values()) if (t.host) removedHostTaps.push(t.name);
     br.taps.clear();
     for (const p of [...br.trunks, ...br.tunnels]) {
-      await sw.removePort(br.name, p).catch(() => undefined);
+      await sw
+        .removePort(br.name, p)
+        .catch((e: unknown) => this.warn(`remove ${p} from ${br.name}: ${String(e)}`));
     }
     br.trunks.clear();
     br.tunnels.clear();
-    if (!br.preexisting) await sw.deleteBridge(br.name).catch(() => undefined);
+    if (!br.preexisting) {
+      await sw
+        .deleteBridge(br.name)
+        .catch((e: unknown) => this.warn(`delete bridge ${br.name}: ${String(e)}`));
+    }
     this.bridges.delete(br.name);
     await this.writeBridges();
     await this.writeTaps();

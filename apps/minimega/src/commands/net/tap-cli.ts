@@ -76,7 +76,9 @@ tap (or VM interface) onto another.`,
               });
             }
           } catch (err) {
-            await sw.deleteTaps([{ bridge: br.name, name: tap }]).catch(() => undefined);
+            await sw
+              .deleteTaps([{ bridge: br.name, name: tap }])
+              .catch((e: unknown) => st.warn(`remove tap ${tap}: ${String(e)}`));
             throw err;
           }
           br.taps.set(tap, { name: tap, bridge: br.name, vlan, host: true, namespace: nsName });
@@ -183,7 +185,9 @@ tap (or VM interface) onto another.`,
             .map((t) => t!.name);
           if (dsts.length === 0) throw new Error('not a valid mirror');
           for (const dst of dsts) {
-            await sw.removeMirror(mirrors.get(dst)!, dst).catch(() => undefined);
+            await sw
+              .removeMirror(mirrors.get(dst)!, dst)
+              .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
             mirrors.delete(dst);
           }
           return;
@@ -192,11 +196,16 @@ tap (or VM interface) onto another.`,
         if (which !== undefined) {
           const br = mirrors.get(which);
           if (br === undefined) throw new Error('not a valid mirror');
-          await sw.removeMirror(br, which).catch(() => undefined);
+          await sw
+            .removeMirror(br, which)
+            .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
           mirrors.delete(which);
           return;
         }
-        for (const [dst, br] of mirrors) await sw.removeMirror(br, dst).catch(() => undefined);
+        for (const [dst, br] of mirrors)
+          await sw
+            .removeMirror(br, dst)
+            .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
         mirrors.clear();
         if (cmd.boolArgs.mirror) return;
         const taps = ns.slot(HOST_TAPS);
@@ -215,7 +224,8 @@ export async function clearNamespaceTaps(
 ): Promise<void> {
   if (taps.size === 0 && mirrors.size === 0) return;
   await st.withSwitch(async (sw) => {
-    for (const [dst, br] of mirrors) await sw.removeMirror(br, dst).catch(() => undefined);
+    for (const [dst, br] of mirrors)
+      await sw.removeMirror(br, dst).catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
     mirrors.clear();
     const doomed = [...taps]
       .map((n) => st.findTap(n))
