@@ -11,6 +11,27 @@ import { serialLaunch, VM_STATE, type VmModuleContext } from './state.js';
 
 const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
 
+/** QEMUs started at once by one launch (a launch of thousands must not fork them all together). */
+const LAUNCH_PARALLELISM = 64;
+
+/** `fn` over `items` with at most `limit` running at once; results in order. */
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Expands and checks the names; '' entries are unnamed VMs. */
 export function launchNames(arg: string, existing: Set<string>, uuidSet: boolean): string[] {
   let names: string[];
@@ -111,32 +132,30 @@ export async function launchVms(
   }
   for (const vm of vms) st.vms.set(vm.id, vm);
 
-  const errors = await Promise.all(
-    vms.map(async (vm) => {
-      try {
-        const net = d.services.networking;
-        for (const nic of vm.config.networks) {
-          if (nic.tap || !net) continue;
-          nic.tap = await net.createTap({
-            namespace: ns.name,
-            vm: vm.name,
-            bridge: nic.bridge,
-            vlan: nic.vlan,
-            mac: nic.mac,
-            signal,
-          });
-        }
-      } catch (err) {
-        // no tap, no QEMU: the VM shows ERROR with the reason
-        vm.state = 'ERROR';
-        vm.config.tags.error = `unable to create tap: ${(err as Error).message}`;
-        return vm.config.tags.error;
+  const errors = await mapLimit(vms, LAUNCH_PARALLELISM, async (vm) => {
+    try {
+      const net = d.services.networking;
+      for (const nic of vm.config.networks) {
+        if (nic.tap || !net) continue;
+        nic.tap = await net.createTap({
+          namespace: ns.name,
+          vm: vm.name,
+          bridge: nic.bridge,
+          vlan: nic.vlan,
+          mac: nic.mac,
+          signal,
+        });
       }
-      const err = await vm.launch(signal);
-      await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
-      return err;
-    }),
-  );
+    } catch (err) {
+      // no tap, no QEMU: the VM shows ERROR with the reason
+      vm.state = 'ERROR';
+      vm.config.tags.error = `unable to create tap: ${(err as Error).message}`;
+      return vm.config.tags.error;
+    }
+    const err = await vm.launch(signal);
+    await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
+    return err;
+  });
   return errors.filter((e) => e !== '');
 }
 
