@@ -78,6 +78,8 @@ export interface MeshOptions {
   gcGraceMs?: number;
   /** solicited dials allowed in flight at once (default 4) */
   maxSolicitedDials?: number;
+  /** how long to keep redialing a peer whose link went silent, ms (default 10 min) */
+  redialForMs?: number;
   log?: (level: LogLevel, message: string) => void;
   random?: () => number;
 }
@@ -173,6 +175,10 @@ interface Peer {
   key: string;
   /** which side dialed this link */
   dialer: string;
+  /** the address we dialed (undefined when the peer dialed us) */
+  dialAddress?: string;
+  /** closed for silence (not by the peer): the network may come back */
+  silent?: boolean;
   lastRecv: number;
   lastSent: number;
 }
@@ -222,6 +228,7 @@ class MeshNode extends EventEmitter implements Mesh {
       | 'floodDelayMs'
       | 'gcGraceMs'
       | 'maxSolicitedDials'
+      | 'redialForMs'
     >
   >;
   readonly #log: (level: LogLevel, message: string) => void;
@@ -233,6 +240,7 @@ class MeshNode extends EventEmitter implements Mesh {
   /** acceptor-side handshakes that were told "soliciting" (reserve a slot) */
   #reserved = 0;
   readonly #dialing = new Set<string>();
+  readonly #redialing = new Set<string>();
   #solicitedDials = 0;
 
   readonly #db = new LinkStateDb();
@@ -289,6 +297,7 @@ class MeshNode extends EventEmitter implements Mesh {
       floodDelayMs: opts.floodDelayMs ?? 5,
       gcGraceMs: opts.gcGraceMs ?? 60_000,
       maxSolicitedDials: opts.maxSolicitedDials ?? 4,
+      redialForMs: opts.redialForMs ?? 600_000,
     };
     // start time in ms * 1000 + random: restarts get a larger incarnation
     this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
@@ -331,7 +340,7 @@ class MeshNode extends EventEmitter implements Mesh {
       signal: opts.signal,
       timeoutMs: this.#o.dialTimeoutMs,
     });
-    const name = await this.#setupLink(link, 'dialer', false);
+    const name = await this.#setupLink(link, 'dialer', false, address);
     return name ?? address;
   }
 
@@ -547,6 +556,7 @@ class MeshNode extends EventEmitter implements Mesh {
     link: Link,
     role: 'dialer' | 'acceptor',
     solicited: boolean,
+    dialAddress?: string,
   ): Promise<string | undefined> {
     const nonce = randomBytes(16);
     let soliciting = false;
@@ -650,6 +660,7 @@ class MeshNode extends EventEmitter implements Mesh {
             address: link.remoteAddress,
             key: `${dialer < other ? 0 : 1}:${Buffer.from(dialerNonce).toString('hex')}`,
             dialer,
+            ...(dialAddress ? { dialAddress } : {}),
             lastRecv: Date.now(),
             lastSent: Date.now(),
           };
@@ -720,6 +731,36 @@ class MeshNode extends EventEmitter implements Mesh {
     this.#peersChanged();
     this.emit('peer-down', p.name, reason);
     this.#kickSolicit();
+    if (p.silent && p.dialAddress) void this.#redial(p.name, p.dialAddress);
+  }
+
+  /**
+   * A link we dialed went silent (cable pulled, partition): keep redialing
+   * it with back-off for a while, so partitions heal even when both sides
+   * found enough peers meanwhile and stopped soliciting.
+   */
+  async #redial(name: string, address: string): Promise<void> {
+    if (this.#redialing.has(name)) return;
+    this.#redialing.add(name);
+    try {
+      const giveUp = Date.now() + this.#o.redialForMs;
+      for (
+        let wait = this.#o.heartbeatMs * 2;
+        Date.now() < giveUp;
+        wait = Math.min(wait * 2, 30_000)
+      ) {
+        await sleep(wait * (0.5 + this.#random() / 2), this.#closing.signal);
+        if (this.#closed || this.#peers.has(name)) return;
+        try {
+          await this.dial(address);
+          return;
+        } catch (err) {
+          if ((err as MeshError).code === 'ERR_MESH_ALREADY_CONNECTED') return;
+        }
+      }
+    } finally {
+      this.#redialing.delete(name);
+    }
   }
 
   /** fail requests that were routed through a link that is gone */
@@ -740,6 +781,7 @@ class MeshNode extends EventEmitter implements Mesh {
     const now = Date.now();
     for (const p of [...this.#peers.values()]) {
       if (now - p.lastRecv > this.#o.deadAfterMs) {
+        p.silent = true;
         p.link.close(`no traffic for ${now - p.lastRecv} ms`);
       } else if (now - p.lastSent >= this.#o.heartbeatMs * 0.8) {
         this.#sendTo(p.name, { t: 'ping' });
@@ -1160,7 +1202,7 @@ class MeshNode extends EventEmitter implements Mesh {
         signal: this.#closing.signal,
         timeoutMs: this.#o.dialTimeoutMs,
       });
-      await this.#setupLink(link, 'dialer', true);
+      await this.#setupLink(link, 'dialer', true, address);
     } catch (err) {
       this.#log('debug', `solicited dial ${address}: ${err instanceof Error ? err.message : err}`);
     }
