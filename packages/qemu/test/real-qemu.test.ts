@@ -263,11 +263,11 @@ describe('real QEMU (tcg)', () => {
         out += d.toString();
       });
       await vm.start({ wild: false });
-      for (let i = 0; i < 300 && !out.includes('MM-GUEST-READY'); i++)
+      for (let i = 0; i < 900 && !out.includes('MM-GUEST-READY'); i++)
         await new Promise((r) => setTimeout(r, 100));
       sock.destroy();
       expect(out).toContain('MM-GUEST-READY mm-guest 10.0.0.1/24');
     },
-    60_000,
+    150_000,
   );
 });

@@ -77,7 +77,7 @@ describe('buildGuestImage', () => {
       );
       try {
         let out = '';
-        for (let i = 0; i < 300 && !out.includes(GUEST_READY_MARKER); i++) {
+        for (let i = 0; i < 900 && !out.includes(GUEST_READY_MARKER); i++) {
           await new Promise((r) => setTimeout(r, 100));
           out = await readFile(serial, 'utf8').catch(() => '');
         }
@@ -87,6 +87,6 @@ describe('buildGuestImage', () => {
         await qemu;
       }
     },
-    60_000,
+    150_000,
   );
 });

@@ -63,7 +63,7 @@ describe('vm commands on real QEMU', () => {
         expect(await ok('.columns name,state vm info')).toBe(
           'name | state\ng1   | RUNNING\ng2   | RUNNING\ng3   | RUNNING',
         );
-        for (let t = 0; t < 600 && !serial.every((s) => s.includes('MM-GUEST-READY')); t++) {
+        for (let t = 0; t < 900 && !serial.every((s) => s.includes('MM-GUEST-READY')); t++) {
           await new Promise((r) => setTimeout(r, 100));
         }
         for (const s of serial) expect(s).toContain('MM-GUEST-READY mm-guest 10.0.0.1/24');
@@ -99,6 +99,6 @@ describe('vm commands on real QEMU', () => {
       expect(await ok('vm info')).toBe('');
       for (const i of [0, 1, 2]) expect(await exists(join(d.base, String(i)))).toBe(false);
     },
-    120_000,
+    180_000,
   );
 });
