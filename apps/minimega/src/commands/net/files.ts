@@ -19,20 +19,31 @@ export function alignTable(header: string[], rows: string[][]): string {
 }
 
 let seq = 0;
+/** one write chain per file: writes land in call order, each rendering the state of its turn */
+const chains = new Map<string, Promise<void>>();
 
 /** Best-effort write: a failing state file never fails the command. */
-export async function writeStateFile(path: string, text: string): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    // write-then-rename: readers never see a half-written table
-    const tmp = `${path}.${process.pid}.${++seq}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, path);
-  } catch {
-    // the base dir may be gone during shutdown
-  }
+export function writeStateFile(path: string, render: () => string): Promise<void> {
+  const next = (chains.get(path) ?? Promise.resolve()).then(async () => {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      // write-then-rename: readers never see a half-written table
+      const tmp = `${path}.${process.pid}.${++seq}.tmp`;
+      await writeFile(tmp, render());
+      await rename(tmp, path);
+    } catch {
+      // the base dir may be gone during shutdown
+    }
+  });
+  chains.set(path, next);
+  return next;
 }
 
-export async function removeStateFile(path: string): Promise<void> {
-  await rm(path, { force: true }).catch(() => undefined);
+/** Removes a state file after any pending write to it. */
+export function removeStateFile(path: string): Promise<void> {
+  const next = (chains.get(path) ?? Promise.resolve()).then(async () => {
+    await rm(path, { force: true }).catch(() => undefined);
+  });
+  chains.set(path, next);
+  return next;
 }

@@ -162,38 +162,39 @@ export class NetState {
 
   // --- state files ---------------------------------------------------------
 
-  async writeBridges(): Promise<void> {
-    const rows = [...this.bridges.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((b) => [b.name, String(b.preexisting), `[${this.activeVlans(b).join(' ')}]`]);
-    await writeStateFile(
-      join(this.base, 'bridges'),
-      alignTable(['Bridge', 'Existed before minimega', 'Active VLANS'], rows),
+  writeBridges(): Promise<void> {
+    return writeStateFile(join(this.base, 'bridges'), () =>
+      alignTable(
+        ['Bridge', 'Existed before minimega', 'Active VLANS'],
+        [...this.bridges.values()]
+          .sort((a, b) => (a.name < b.name ? -1 : 1))
+          .map((b) => [b.name, String(b.preexisting), `[${this.activeVlans(b).join(' ')}]`]),
+      ),
     );
   }
 
-  async writeTaps(): Promise<void> {
-    const rows: string[][] = [];
-    for (const b of this.bridges.values()) {
-      for (const t of b.taps.values()) {
-        if (!t.host) continue;
-        rows.push([b.name, t.name, this.vlans.printAlias('', t.vlan)]);
+  writeTaps(): Promise<void> {
+    return writeStateFile(join(this.base, 'taps'), () => {
+      const rows: string[][] = [];
+      for (const b of this.bridges.values()) {
+        for (const t of b.taps.values()) {
+          if (t.host) rows.push([b.name, t.name, this.vlans.printAlias('', t.vlan)]);
+        }
       }
-    }
-    await writeStateFile(join(this.base, 'taps'), alignTable(['Bridge', 'Tap', 'VLAN'], rows));
+      return alignTable(['Bridge', 'Tap', 'VLAN'], rows);
+    });
   }
 
-  async writeVlans(): Promise<void> {
-    const all = this.vlans.allAliases();
-    await writeStateFile(
-      join(this.base, 'vlans'),
-      all.length === 0
+  writeVlans(): Promise<void> {
+    return writeStateFile(join(this.base, 'vlans'), () => {
+      const all = this.vlans.allAliases();
+      return all.length === 0
         ? ''
         : alignTable(
             ['Alias', 'VLAN'],
             all.map((a) => [a.alias, String(a.vlan)]),
-          ),
-    );
+          );
+    });
   }
 
   async removeFiles(): Promise<void> {
