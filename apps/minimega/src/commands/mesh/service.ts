@@ -42,8 +42,14 @@ export function createMeshService(node: Mesh | undefined, error: string): MeshSe
       });
       const merged: Batch = [];
       for (const r of rows) {
-        if (r.ok) for (const b of r.value) merged.push(...b);
-        else merged.push(errorRow(r.host, r.error.message));
+        if (!r.ok) {
+          merged.push(errorRow(r.host, r.error.message));
+          continue;
+        }
+        const before = merged.length;
+        for (const b of r.value) merged.push(...b);
+        // a command that answered nothing still shows that its host ran it
+        if (merged.length === before) merged.push(errorRow(r.host, ''));
       }
       return merged;
     },
