@@ -97,7 +97,7 @@ describe('QEMU argv', () => {
       '-k',
       'en-us',
       '-cpu',
-      'max',
+      'qemu64',
       '-net',
       'none',
       '-S',
