@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { initScript, VIRTIO_MODULES } from './init-script.js';
 
 /** Bump when the image contents change so cached images are rebuilt. */
-const IMAGE_VERSION = 1;
+const IMAGE_VERSION = 2;
 
 export interface GuestImage {
   /** path of the kernel (bzImage) */

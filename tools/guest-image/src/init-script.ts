@@ -40,9 +40,14 @@ for w in $(cat /proc/cmdline); do
 done
 hostname "$MM_HOSTNAME"
 ip link set lo up
-# wait (briefly) for the NIC to appear: virtio_net probes asynchronously
+# wait (briefly) for the NIC when there is a virtio-net device: virtio_net probes asynchronously
+has_nic=0
+for d in /sys/bus/pci/devices/*; do
+  [ "$(cat $d/vendor 2>/dev/null)" = 0x1af4 ] || continue
+  case "$(cat $d/device 2>/dev/null)" in 0x1000|0x1041) has_nic=1 ;; esac
+done
 i=0
-while [ ! -e /sys/class/net/$MM_IFACE ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+while [ $has_nic = 1 ] && [ ! -e /sys/class/net/$MM_IFACE ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 if [ -e /sys/class/net/$MM_IFACE ]; then
   ip link set "$MM_IFACE" up
   [ -n "$MM_IP" ] && ip addr add "$MM_IP" dev "$MM_IFACE"
