@@ -211,3 +211,25 @@ describe('mesh key', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('mesh flags', () => {
+  it('a bad -broadcast or an unreadable -meshkey stops the daemon from starting', async () => {
+    const base = await mkdtemp(join(tmpdir(), `mm-meshflags-t${process.pid}-`));
+    const start = (extra: Record<string, unknown>) =>
+      startDaemon({
+        flags: defaultDaemonFlags({ base, port: 0, ...extra }),
+        log: createLogger({ level: 'fatal', stderr: false }),
+        hostname: 'bad',
+        modules: [meshModule],
+      });
+    await expect(start({ broadcast: 'nonsense' })).rejects.toThrow(
+      'unable to start meshage: invalid broadcast IP nonsense for meshage',
+    );
+    await expect(start({ meshkey: join(base, 'missing.key') })).rejects.toThrow(
+      /unable to start meshage: cannot read mesh key/,
+    );
+    await writeFile(join(base, 'short.key'), 'abc\n');
+    await expect(start({ meshkey: join(base, 'short.key') })).rejects.toThrow(/too short/);
+    await rm(base, { recursive: true, force: true });
+  });
+});

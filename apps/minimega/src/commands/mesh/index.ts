@@ -15,10 +15,21 @@ export { type MeshService, meshService } from './service.js';
 /** The original's default broadcast address; ours means "every interface's broadcast address". */
 const GO_DEFAULT_BROADCAST = '255.255.255.255';
 
-async function startNode(d: Daemon): Promise<Mesh> {
+/** Flag errors are fatal at start-up, as in the original. */
+async function meshConfig(d: Daemon): Promise<{ key: Buffer | undefined }> {
   const f = d.flags;
-  if (!isIPv4(f.broadcast)) throw new Error(`invalid broadcast IP ${f.broadcast} for meshage`);
-  const key = f.meshkey ? await readMeshKey(f.meshkey) : undefined;
+  if (!isIPv4(f.broadcast)) {
+    throw new Error(`unable to start meshage: invalid broadcast IP ${f.broadcast} for meshage`);
+  }
+  try {
+    return { key: f.meshkey ? await readMeshKey(f.meshkey) : undefined };
+  } catch (e) {
+    throw new Error(`unable to start meshage: ${(e as Error).message}`);
+  }
+}
+
+async function startNode(d: Daemon, key: Buffer | undefined): Promise<Mesh> {
+  const f = d.flags;
   const transport = createTcpTransport({
     port: f.port,
     broadcast: f.broadcast === GO_DEFAULT_BROADCAST ? 'auto' : [f.broadcast],
@@ -37,13 +48,15 @@ async function startNode(d: Daemon): Promise<Mesh> {
 }
 
 export const meshModule: CommandModule = async (d) => {
+  const { key } = await meshConfig(d);
   let node: Mesh | undefined;
   let error = '';
   try {
-    node = await startNode(d);
+    node = await startNode(d, key);
   } catch (e) {
-    // The original exits here. We keep the daemon up (several daemons on one
-    // machine share the default port in tests) and every mesh command says why.
+    // The original exits when the port is taken. We keep the daemon up
+    // (several daemons on one machine share the default port in tests) and
+    // every mesh command says why.
     error = e instanceof Error ? e.message : String(e);
     d.log.error(`unable to start meshage: ${error}`);
   }
