@@ -596,3 +596,15 @@ describe('files', () => {
     expect(asked).toEqual(['k', 'sub/disk.img']);
   });
 });
+
+describe('shutdown', () => {
+  test('kills and flushes every VM (instance dirs removed)', async () => {
+    await using d = await vmDaemon();
+    await d.run('vm launch kvm a,b');
+    await d.run('namespace other vm launch kvm c');
+    expect(await exists(join(d.base, '2'))).toBe(true);
+    await d.core.shutdown('test');
+    for (const id of ['0', '1', '2']) expect(await exists(join(d.base, id))).toBe(false);
+    expect(await exists(join(d.base, 'namespaces'))).toBe(false);
+  });
+});

@@ -60,7 +60,12 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
       }
     });
     d.onShutdown('vm', async () => {
+      // like minimega's teardown: kill every VM, then flush them (taps, instance dirs)
       await Promise.all(allVms(d).map((vm) => vm.kill().catch(() => false)));
+      for (const n of d.namespaces.names()) {
+        const st = d.namespaces.get(n)?.slot(VM_STATE);
+        if (st) await destroyNamespaceVms(m, st.vms);
+      }
       await driver.close?.();
     });
   };
