@@ -1,7 +1,6 @@
 // The state files minimega keeps under <base> (ovs-net.md §2, §3.2, §5.5):
 // tab-aligned tables rewritten after every change, for people and `nuke`.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
 
 /** Aligns columns like Go's tabwriter (padding 1). */
 export function alignTable(header: string[], rows: string[][]): string {
@@ -26,7 +25,8 @@ const chains = new Map<string, Promise<void>>();
 export function writeStateFile(path: string, render: () => string): Promise<void> {
   const next = (chains.get(path) ?? Promise.resolve()).then(async () => {
     try {
-      await mkdir(dirname(path), { recursive: true });
+      // no mkdir: <base> exists while the daemon runs, and a write that lands
+      // after teardown must not bring a removed base back
       // write-then-rename: readers never see a half-written table
       const tmp = `${path}.${process.pid}.${++seq}.tmp`;
       await writeFile(tmp, render());
@@ -46,4 +46,9 @@ export function removeStateFile(path: string): Promise<void> {
   });
   chains.set(path, next);
   return next;
+}
+
+/** Waits for every pending state-file write (shutdown). */
+export async function flushStateFiles(): Promise<void> {
+  await Promise.all(chains.values());
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { slotKey } from '@mm/namespace';
 import { type Alias, DEFAULT_VLAN_NAMESPACE, type QosSpec, type Switch, VlanTable } from '@mm/ovs';
 import type { SwitchProvider } from './connection.js';
-import { alignTable, removeStateFile, writeStateFile } from './files.js';
+import { alignTable, flushStateFiles, removeStateFile, writeStateFile } from './files.js';
 import { Mutex } from './lock.js';
 
 export const DEFAULT_BRIDGE = 'mega_bridge';
@@ -199,6 +199,7 @@ export class NetState {
 
   async removeFiles(): Promise<void> {
     await removeStateFile(join(this.base, 'bridges'));
+    await flushStateFiles();
   }
 
   activeVlans(b: ManagedBridge): number[] {
