@@ -31,6 +31,23 @@ async function guestImage(): Promise<{ kernel: string; initrd: string }> {
 }
 
 describe('vm commands on real QEMU', () => {
+  qemu.test('cpu, machine and NIC drivers are checked against what QEMU reports', async () => {
+    await using d = await vmDaemon({ driver: createQemuDriver({ accel: 'tcg' }) });
+    expect((await d.run('vm config cpu qemu64')).errors).toEqual([]);
+    expect((await d.run('vm config cpu')).text).toBe('qemu64');
+    expect((await d.run('vm config cpu nope')).errors).toEqual([
+      'invalid QEMU CPU: `nope`, see help',
+    ]);
+    expect((await d.run('vm config machine pc')).errors).toEqual([]);
+    expect((await d.run('vm config machine nope')).errors).toEqual([
+      'invalid QEMU machine: `nope`, see help',
+    ]);
+    expect((await d.run('vm config net 100,virtio-net-pci')).errors).toEqual([]);
+    expect((await d.run('vm config net')).text).toBe('[100,virtio-net-pci]');
+    expect((await d.run('vm config net 100,e1000')).errors).toEqual([]);
+    expect((await d.run('vm config net')).text).toBe('[100]');
+  });
+
   qemu.test(
     '3 tiny guests: launch, start (ready marker on serial), stop, screenshot, kill, flush; crash -> ERROR',
     async () => {
