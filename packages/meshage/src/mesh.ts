@@ -200,6 +200,14 @@ const DISCOVERY_VERSION = 1;
 
 type OutFrame = { t: keyof MeshStats['sent'] } & Record<string, unknown>;
 
+/** an announcement waiting to be forwarded, and who must not get it */
+interface FloodSlot {
+  e: LsaEntry;
+  from: string | undefined;
+  /** peers that sent us this very version meanwhile (created on first duplicate) */
+  skip?: Set<string>;
+}
+
 /** Start a mesh node: listen, then (degree > 0) solicit peers. */
 export async function createMesh(opts: MeshOptions): Promise<Mesh> {
   const node = new MeshNode(opts);
@@ -249,7 +257,7 @@ class MeshNode extends EventEmitter implements Mesh {
   #lastOriginate = 0;
   #originateTimer: NodeJS.Timeout | undefined;
   /** pending announcements to forward: the newest per origin, and peers known to have it */
-  readonly #flood = new Map<string, { e: LsaEntry; skip: Set<string> }>();
+  readonly #flood = new Map<string, FloodSlot>();
   #floodTimer: NodeJS.Timeout | undefined;
 
   #routes: Routes | undefined;
@@ -878,8 +886,8 @@ class MeshNode extends EventEmitter implements Mesh {
       }
       if (!this.#db.accept(e)) {
         // the sender has this version: do not send it back to them in the pending batch
-        const slot = this.#flood.get(e.o);
-        if (slot && slot.e.i === e.i && slot.e.s === e.s) slot.skip.add(from.name);
+        const slot = this.#flood.size > 0 ? this.#flood.get(e.o) : undefined;
+        if (slot && slot.e.i === e.i && slot.e.s === e.s) (slot.skip ??= new Set()).add(from.name);
         continue;
       }
       changed = true;
@@ -890,9 +898,7 @@ class MeshNode extends EventEmitter implements Mesh {
 
   #enqueueFlood(e: LsaEntry, from: string | undefined): void {
     // one pending slot per origin: a newer version replaces an older one in the same batch
-    const skip = new Set<string>([e.o]);
-    if (from) skip.add(from);
-    this.#flood.set(e.o, { e, skip });
+    this.#flood.set(e.o, { e, from });
     if (!this.#floodTimer && !this.#closed) {
       this.#floodTimer = setTimeout(() => this.#flushFlood(), this.#o.floodDelayMs);
     }
@@ -904,7 +910,9 @@ class MeshNode extends EventEmitter implements Mesh {
     this.#flood.clear();
     for (const name of this.#peers.keys()) {
       const e: LsaEntry[] = [];
-      for (const b of batch) if (!b.skip.has(name)) e.push(b.e);
+      for (const b of batch) {
+        if (b.e.o !== name && b.from !== name && !b.skip?.has(name)) e.push(b.e);
+      }
       if (e.length > 0) this.#sendTo(name, { t: 'lsa', e });
     }
   }
