@@ -17,7 +17,10 @@ let counter = 0;
 export const NETNS_PREFIX = 'mmc-';
 
 export function clusterNames(pid = process.pid): ClusterNames {
-  const k = (counter++).toString(36);
+  // counter + random: worker threads of one test process share the pid
+  const k = `${(counter++).toString(36)}${Math.floor(Math.random() * 36 ** 3)
+    .toString(36)
+    .padStart(3, '0')}`;
   const p = pid.toString(36);
   return {
     id: `${p}-${k}`,
