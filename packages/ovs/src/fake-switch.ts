@@ -23,7 +23,7 @@ import type {
   TapSpec,
 } from './switch.js';
 
-interface FakeBridge {
+export interface FakeBridge {
   datapath: Datapath;
   ports: Map<string, PortInfo>;
   mirrors: Map<string, MirrorInfo>;

@@ -16,7 +16,12 @@ export {
   OvsStartError,
   PortExistsError,
 } from './errors.js';
-export { createFakeSwitch, type FakeSwitch, type FakeSwitchOptions } from './fake-switch.js';
+export {
+  createFakeSwitch,
+  type FakeBridge,
+  type FakeSwitch,
+  type FakeSwitchOptions,
+} from './fake-switch.js';
 export { checkIfName, MAX_IFNAME } from './names.js';
 export { type PrivateOvs, type PrivateOvsOptions, startPrivateOvs } from './private-ovs.js';
 export { CLK_TCK, formatQos, qosArgv, tbfBurst } from './qos.js';
