@@ -9,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import type { VmConfig } from './config.js';
 import type { VmDriver, VmProcess } from './driver.js';
 import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
+import type { NetConfig } from './netspec.js';
 import { ppmToPng } from './png.js';
 import { startVncShim, type VncShim } from './vnc.js';
 
@@ -415,6 +416,30 @@ export class KvmVm {
     if (r.status === 'failed') return { status: r.status, complete: '' };
     const pct = r.ram && r.ram.total > 0 ? (r.ram.transferred / r.ram.total) * 100 : 0;
     return { status: r.status, complete: pct.toFixed(2) };
+  }
+
+  /**
+   * `vm net add`: hot-plugs a NIC whose tap already exists (the caller made
+   * it). Unlike minimega, the monitor's replies are checked.
+   */
+  async netAdd(nic: NetConfig): Promise<void> {
+    const m = this.#monitor();
+    const r1 = await m.hmp(
+      `netdev_add type=tap,id=${nic.tap},ifname=${nic.tap},script=no,downscript=no`,
+    );
+    if (r1.trim() !== '') throw new VmCommandError(`netdev_add: ${r1.trim()}`);
+    const r2 = await m.hmp(
+      `device_add id=${nic.tap},netdev=${nic.tap},bus=pci.0,driver=${nic.driver},mac=${nic.mac}`,
+    );
+    if (r2.trim() !== '') {
+      await m.hmp(`netdev_del ${nic.tap}`).catch(() => '');
+      throw new VmCommandError(`device_add: ${r2.trim()}`);
+    }
+    this.config.networks.push(nic);
+    await writeFile(
+      join(this.instanceDir, 'taps'),
+      this.config.networks.map((n) => n.tap).join('\n'),
+    );
   }
 
   /** a human-monitor command (text reply) */

@@ -608,3 +608,48 @@ describe('shutdown', () => {
     expect(await exists(join(d.base, 'namespaces'))).toBe(false);
   });
 });
+
+describe('vm net', () => {
+  test('add hot-plugs a NIC on a new tap; connect moves it; disconnect detaches it', async () => {
+    await using d = await vmDaemon({ net: true });
+    await d.run('vm config net 100');
+    await d.run('vm launch kvm n');
+    expect((await d.run('vm net add n 200,de:ad:be:ef:00:01,virtio-net-pci')).errors).toEqual([]);
+    const cols = '.columns vlan,bridge,mac vm info';
+    expect((await d.run(cols)).text).toMatch(
+      /\[100, 200\] \| \[mega_bridge, mega_bridge\] \| \[[0-9a-f:]{17}, de:ad:be:ef:00:01\]$/,
+    );
+    const fake = (d.driver as FakeDriver).processes.get(0)!;
+    expect(fake.commands.filter((c) => c.startsWith('hmp:'))).toEqual([
+      expect.stringMatching(
+        /^hmp:netdev_add type=tap,id=mega_tap\d+,ifname=mega_tap\d+,script=no,downscript=no$/,
+      ),
+      expect.stringMatching(
+        /^hmp:device_add id=mega_tap\d+,netdev=mega_tap\d+,bus=pci\.0,driver=virtio-net-pci,mac=de:ad:be:ef:00:01$/,
+      ),
+    ]);
+    expect((await d.run('vm net connect n 0 300 other_bridge')).errors).toEqual([]);
+    expect((await d.run(cols)).text).toMatch(/\[300, 200\] \| \[other_bridge, mega_bridge\]/);
+    expect((await d.run('vm net connect n 5 300')).errors).toEqual([
+      'no network 5, VM only has 2 networks',
+    ]);
+    expect((await d.run('vm net disconnect n 1')).errors).toEqual([]);
+    expect((await d.run('vm net disconnect n 1')).errors).toEqual([]);
+    expect((await d.run(cols)).text).toMatch(/\[300, disconnected\] \| \[other_bridge, \]/);
+    expect(await readFile(join(d.base, '0', 'config'), 'utf8')).toContain(
+      'vm config networks other_bridge,300',
+    );
+    const taps = (await d.run('.columns tap vm info')).text.match(/mega_tap\d+/g)!;
+    expect(taps).toHaveLength(2);
+    await d.run('vm kill all');
+    await d.run('vm flush');
+    const left = await d.sw!.links();
+    for (const t of taps) expect(left).not.toContain(t);
+  });
+
+  test('without networking vm net says why', async () => {
+    await using d = await vmDaemon();
+    await d.run('vm launch kvm n');
+    expect((await d.run('vm net add n 100')).errors[0]).toMatch(/networking module is not running/);
+  });
+});

@@ -86,6 +86,12 @@ function sortedJson(o: Record<string, string>): string {
 
 const bracket = (xs: string[]) => `[${xs.join(', ')}]`;
 
+/** The qos column comes from the networking module (it owns tc), `[]` without it. */
+function qosCell(d: Daemon, taps: string[]): string {
+  const net = d.services.networking as { qosInfo?: (taps: string[]) => string } | undefined;
+  return net?.qosInfo?.(taps) ?? '[]';
+}
+
 export function printVlan(d: Daemon, ns: string, vlan: number): string {
   if (vlan < 0) return 'disconnected';
   return d.services.networking?.printVlan(ns, vlan) ?? String(vlan);
@@ -114,7 +120,10 @@ export function infoRow(
     // addresses are learned by snooping on the bridge (networking); none known here
     ip: bracket(c.networks.map(() => '')),
     ip6: bracket(c.networks.map(() => '')),
-    qos: '[]',
+    qos: qosCell(
+      d,
+      c.networks.map((n) => n.tap),
+    ),
     qinq: bracket(c.networks.filter((n) => n.qinq).map((n) => `${n.tap} (${n.vlan})`)),
     bond: '[]',
     memory: String(c.memory),

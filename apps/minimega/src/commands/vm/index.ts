@@ -7,6 +7,7 @@ import { registerConfig } from './config-cli.js';
 import { registerLaunch } from './launch.js';
 import { flushVm, registerLifecycle } from './lifecycle-cli.js';
 import { registerMisc } from './misc-cli.js';
+import { registerNet } from './net-cli.js';
 import { allVms, VM_STATE, type VmModuleContext } from './state.js';
 
 export interface VmModuleOptions {
@@ -38,6 +39,7 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     registerLaunch(m);
     registerLifecycle(m);
     registerMisc(m);
+    registerNet(m);
 
     d.services.vmStats = () => {
       const vms = allVms(d).filter((v) => v.state !== 'QUIT' && v.state !== 'ERROR');
