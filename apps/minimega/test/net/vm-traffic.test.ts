@@ -99,4 +99,41 @@ describe('VMs on VLANs through the daemon', () => {
     },
     300_000,
   );
+  real.test(
+    'vm net connect/disconnect/add move a running guest between VLANs',
+    async () => {
+      const img = await guestImage();
+      await using d = await daemonInNetns('mmn');
+      const ovs = async (...args: string[]) =>
+        (await execa('ovs-vsctl', args, { env: d.ovsEnv })).stdout;
+      await d.run('vm config memory 160');
+      await d.run('vm config net 100,virtio-net-pci');
+      await d.run(boot(img, '10.83.0.1/24'));
+      await d.run('vm launch kvm g');
+      await d.run('vm start g');
+      await d.run('tap create 100 ip 10.83.0.254/24 mm_nh');
+      const tap =
+        (await d.run('.columns tap .headers false vm info')).match(/mega_tap\d+/)?.[0] ?? '';
+      expect(tap).not.toBe('');
+      expect(await reach(d, '10.83.0.1', 60)).toBe(true);
+
+      await d.run('vm net connect g 0 200');
+      expect(await ovs('get', 'port', tap, 'tag')).toBe('200');
+      expect(await reach(d, '10.83.0.1', 2)).toBe(false);
+      await d.run('vm net connect g 0 100');
+      expect(await reach(d, '10.83.0.1', 10)).toBe(true);
+
+      await d.run('vm net disconnect g 0');
+      expect((await ovs('list-ports', 'mega_bridge')).split('\n')).not.toContain(tap);
+      expect(await d.run('.columns vlan vm info')).toContain('disconnected');
+
+      await d.run('vm net add g other_br,300,virtio-net-pci');
+      expect((await ovs('list-ports', 'other_br')).split('\n')).toHaveLength(1);
+      await d.run('vm kill g');
+      await d.run('vm flush');
+      expect(await ovs('list-ports', 'other_br')).toBe('');
+      expect((await d.inNs('ip', '-o', 'link', 'show')).stdout).not.toContain(tap);
+    },
+    240_000,
+  );
 });
