@@ -28,11 +28,17 @@ export interface VmDaemon {
 }
 
 export async function vmDaemon(
-  opts: { driver?: VmDriver; net?: boolean; flags?: Record<string, unknown> } = {},
+  opts: {
+    driver?: VmDriver;
+    net?: boolean;
+    flags?: Record<string, unknown>;
+    /** modules registered before the VM module */
+    before?: CommandModule[];
+  } = {},
 ): Promise<VmDaemon> {
   const base = await mkdtemp(join(tmpdir(), `mm-vm-t${process.pid}-`));
   const driver = opts.driver ?? createFakeDriver();
-  const modules: CommandModule[] = [];
+  const modules: CommandModule[] = [...(opts.before ?? [])];
   let sw: FakeSwitch | undefined;
   if (opts.net) {
     sw = createFakeSwitch();

@@ -653,3 +653,23 @@ describe('vm net', () => {
     expect((await d.run('vm net add n 100')).errors[0]).toMatch(/networking module is not running/);
   });
 });
+
+describe('module composition', () => {
+  test('a module that already registered `vm net` keeps it; the daemon still starts', async () => {
+    await using d = await vmDaemon({
+      before: [
+        (core) => {
+          core.cli.register({
+            helpShort: 'theirs',
+            patterns: ['vm net add <vm target> <netspec>...'],
+            call(_cmd, out) {
+              out.respond({ response: 'theirs' });
+            },
+          });
+        },
+      ],
+    });
+    expect((await d.run('vm net add x 100')).text).toBe('theirs');
+    expect((await d.run('vm config memory')).text).toBe('2048');
+  });
+});

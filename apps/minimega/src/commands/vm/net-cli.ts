@@ -3,6 +3,7 @@
 // the VM side is the NIC list, the QMP hot-plug and the config file.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HandlerSpec } from '@mm/cli-grammar';
 import { DEFAULT_BRIDGE, type KvmVm, parseNetspec, probeNicDrivers, randomMac } from '@mm/qemu';
 import { resolveVlan } from './config-cli.js';
 import { configFile } from './config-file.js';
@@ -30,7 +31,7 @@ export function registerNet(m: VmModuleContext): void {
     return net;
   };
 
-  d.cli.register({
+  const spec = {
     helpShort: 'add, connect or disconnect VM network interfaces',
     helpLong: `vm net add <target> <netspec>... hot-plugs new interfaces (on new taps);
 vm net connect <target> <position> <vlan> [bridge] moves interface <position>
@@ -110,5 +111,12 @@ bridge.`,
       }
       out.respond({});
     },
-  });
+  } satisfies HandlerSpec;
+  try {
+    d.cli.register(spec);
+  } catch (err) {
+    // the networking module may own `vm net` itself: theirs wins, the daemon still starts
+    if ((err as { code?: string }).code !== 'ERR_CONFLICT') throw err;
+    d.log.warn(`vm net: already registered by another module (${(err as Error).message})`);
+  }
 }
