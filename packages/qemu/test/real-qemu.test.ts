@@ -202,6 +202,15 @@ describe('real QEMU (tcg)', () => {
         expect(vm.state).toBe('ERROR');
         expect(vm.tags.error).toMatch(/^qemu killed by SIGKILL/);
         expect(await readFile(join(vm.instanceDir, 'state'), 'utf8')).toBe('ERROR');
+        // an explicit start relaunches it in the same instance dir
+        const oldPid = vm.pid;
+        expect(await vm.start({ wild: false })).toBe(true);
+        expect(vm.state).toBe('RUNNING');
+        expect(vm.pid).not.toBe(oldPid);
+        expect(vm.tags.error).toBeUndefined();
+        expect(JSON.parse(await vm.qmp('{"execute":"query-status"}')).return.status).toBe(
+          'running',
+        );
       },
     );
   }
