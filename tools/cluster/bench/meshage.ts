@@ -105,6 +105,18 @@ console.log(`meshage real-daemon bench (entry: ${daemonEntry().kind})`);
   console.log(
     `kill -9 → every other node dropped it: ${ms(performance.now() - tk)} (poll ${ms(gone)})`,
   );
+  const cut = c.hosts[3] as ClusterHost;
+  const live = rest.filter((h) => h !== cut);
+  const tc = performance.now();
+  await cut.disconnect();
+  await until(live, 8, 20);
+  console.log(
+    `silent cut-off (veth down) → every other node dropped it: ${ms(performance.now() - tc)}`,
+  );
+  const tr = performance.now();
+  await cut.reconnect();
+  await until(rest, 9, 20);
+  console.log(`cable back → rejoined everywhere: ${ms(performance.now() - tr)}`);
 }
 {
   await using c = await startCluster({ hosts: 3, flags: ['-degree', '2'] });

@@ -10,7 +10,14 @@ import { MinimegaClient } from '../../../apps/minimega/src/client/connection.js'
 import type { WireResp } from '../../../apps/minimega/src/protocol/wire.js';
 import { appDir, daemonEntry } from './daemon-entry.js';
 import { clusterNames } from './names.js';
-import { createBridge, createHostNetns, deleteBridge, deleteHostNetns, sweepStale } from './net.js';
+import {
+  createBridge,
+  createHostNetns,
+  deleteBridge,
+  deleteHostNetns,
+  ip,
+  sweepStale,
+} from './net.js';
 
 export interface ClusterOptions {
   /** number of hosts */
@@ -49,6 +56,10 @@ export interface ClusterHost {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** run a program inside the host's network namespace */
   exec(argv: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
+  /** pull the cable: the host's veth goes down silently (no FIN, no RST) */
+  disconnect(): Promise<void>;
+  /** plug it back in */
+  reconnect(): Promise<void>;
 }
 
 export interface Cluster extends AsyncDisposable {
@@ -70,6 +81,7 @@ class Host implements ClusterHost {
     readonly name: string,
     readonly index: number,
     readonly netns: string,
+    private readonly veth: string,
     readonly address: string,
     readonly base: string,
     private readonly flags: string[],
@@ -151,6 +163,14 @@ class Host implements ClusterHost {
     clearTimeout(timer);
   }
 
+  async disconnect(): Promise<void> {
+    await ip(['link', 'set', this.veth, 'down']);
+  }
+
+  async reconnect(): Promise<void> {
+    await ip(['link', 'set', this.veth, 'up']);
+  }
+
   async exec(argv: string[]) {
     const r = await execa('ip', ['netns', 'exec', this.netns, ...argv], { reject: false });
     return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
@@ -190,6 +210,7 @@ export async function startCluster(opts: ClusterOptions | number): Promise<Clust
           name,
           i,
           ns,
+          veth,
           names.address(i),
           join(dir, name),
           flags,

@@ -145,4 +145,26 @@ describe('mesh with 10 real daemons', () => {
     },
     120_000,
   );
+  netns.test(
+    'a host cut off silently (cable pulled) is dropped, and rejoins when it is back',
+    async () => {
+      const cl = c as Cluster;
+      await waitForSize(cl.hosts, 10);
+      const h = cl.host('n4');
+      const others = cl.hosts.filter((x) => x !== h);
+      await h.disconnect();
+      try {
+        await waitForSize(others, 9);
+        await waitForSize([h], 1);
+        const rows = await cl.host('n1').run('mesh send n4 host name');
+        expect(rows[0]?.Error).not.toBe('');
+      } finally {
+        await h.reconnect();
+      }
+      await waitForSize(cl.hosts, 10);
+      const back = await cl.host('n1').run('mesh send n4 host name');
+      expect(back).toMatchObject([{ Host: 'n4', Response: 'n4', Error: '' }]);
+    },
+    120_000,
+  );
 });
