@@ -16,7 +16,7 @@ import { createSpawner } from './spawner.js';
 export interface QemuDriverOptions {
   accel: AccelSetting;
   probe?: ProbeAccelOptions;
-  /** how long to keep dialling QMP after starting QEMU; default 5000 ms (minimega: 50 x 100 ms) */
+  /** how long to keep dialling QMP after starting QEMU; default 30 s (minimega: 50 x 100 ms, too short on a loaded host) */
   qmpWaitMs?: number;
   /**
    * `helper` (default): QEMU is forked by one long-lived `sh`, stderr goes to
@@ -117,7 +117,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     let qmp: QmpClient | undefined;
     const path = `${s.instanceDir}/qmp`;
     // poll for the socket often at first (QEMU makes it within tens of ms), then back off
-    const deadline = Date.now() + (opts.qmpWaitMs ?? 5000);
+    const deadline = Date.now() + (opts.qmpWaitMs ?? 30_000);
     for (let delay = 10; !gone && Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
       const ready = await access(path).then(
         () => true,
@@ -125,7 +125,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       );
       if (ready) {
         try {
-          qmp = await QmpClient.connect({ path, timeoutMs: 5000, signal: s.signal });
+          qmp = await QmpClient.connect({ path, timeoutMs: 10_000, signal: s.signal });
           break;
         } catch {
           if (s.signal?.aborted) break;
