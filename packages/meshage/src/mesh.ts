@@ -887,7 +887,10 @@ class MeshNode extends EventEmitter implements Mesh {
       if (!this.#db.accept(e)) {
         // the sender has this version: do not send it back to them in the pending batch
         const slot = this.#flood.size > 0 ? this.#flood.get(e.o) : undefined;
-        if (slot && slot.e.i === e.i && slot.e.s === e.s) (slot.skip ??= new Set()).add(from.name);
+        if (slot && slot.e.i === e.i && slot.e.s === e.s) {
+          slot.skip ??= new Set();
+          slot.skip.add(from.name);
+        }
         continue;
       }
       changed = true;
