@@ -184,6 +184,12 @@ describe('mesh commands', () => {
     expect(rows).toMatchObject([{ host: 'h2', response: 'alive', error: '' }]);
   });
 
+  it('completion offers mesh nodes (and all) for send, direct peers for hangup', async () => {
+    expect(await h1.complete('mesh send ')).toEqual(['mesh send all ', 'mesh send h2 ']);
+    expect(await h1.complete('mesh hangup ')).toEqual(['mesh hangup h2 ']);
+    expect(await h1.complete('mesh hangup x')).toEqual([]);
+  });
+
   it('mesh dial errors and mesh hangup', async () => {
     expect((await one(h1, `mesh dial 127.0.0.1:${p2}`))[0]?.error).toBe('already connected to h2');
     expect((await one(h1, 'mesh hangup nosuch'))[0]?.error).toBe('no such client nosuch');
