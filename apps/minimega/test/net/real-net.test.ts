@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { MinimegaClient } from '../../src/client/connection.js';
+import { createSwitchProvider } from '../../src/commands/net/connection.js';
+import type { Logger } from '../../src/context.js';
 import { netDaemon } from './harness.js';
+
+const noop = () => {};
+const quietLog: Logger = { debug: noop, info: noop, warn: noop, error: noop, level: 'fatal' };
+
 import { ovsNetns, ownProcesses, realOvs, uniqueName } from './real-support.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -230,5 +236,29 @@ describe('networking commands on a real OVS', () => {
       }
     },
     60_000,
+  );
+  realOvs.test(
+    'with -ovs-embedded=false and no OVS reachable, commands fail naming OVS',
+    async () => {
+      const saved = process.env.OVS_RUNDIR;
+      process.env.OVS_RUNDIR = `/tmp/mm-net-noovs-${process.pid}`;
+      try {
+        await using d = await netDaemon((base) =>
+          createSwitchProvider({
+            base,
+            embedded: false,
+            datapath: 'netdev',
+            log: quietLog,
+          }),
+        );
+        const r = await d.run('tap create 5');
+        expect(r.errors).toHaveLength(1);
+        expect(r.errors[0]).toMatch(/^openvswitch does not appear to be running/);
+        expect((await d.run('vlans')).errors).toEqual([]); // the daemon keeps working
+      } finally {
+        if (saved === undefined) delete process.env.OVS_RUNDIR;
+        else process.env.OVS_RUNDIR = saved;
+      }
+    },
   );
 });
