@@ -7,5 +7,7 @@ const pkgs = ['cli-grammar', 'meshage', 'iomeshage', 'ovs', 'qemu', 'scheduler',
 
 export const alias: Record<string, string> = {
   '#test-support': `${root}test-support/index.ts`,
+  // subpath entries before their package (an alias also matches `@mm/x/...`)
+  '@mm/cli-grammar/words': `${root}packages/cli-grammar/src/words.ts`,
   ...Object.fromEntries(pkgs.map((p) => [`@mm/${p}`, `${root}packages/${p}/src/index.ts`])),
 };

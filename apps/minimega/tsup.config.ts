@@ -42,5 +42,12 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     esbuildPlugins: [daemonExternal],
+    // the grammar's light lexer/quoting entry goes into the one file (the
+    // rest of @mm/cli-grammar stays external and is not loaded by -e); built
+    // from its sources, so this build does not wait for the grammar's dist
+    noExternal: ['@mm/cli-grammar/words'],
+    esbuildOptions(options) {
+      options.conditions = ['source'];
+    },
   },
 ]);

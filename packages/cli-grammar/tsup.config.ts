@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // words: the light lexer/quoting entry (package.json exports "./words")
+  entry: ['src/index.ts', 'src/words.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

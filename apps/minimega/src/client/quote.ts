@@ -1,59 +1,9 @@
-// Go strconv.Quote, and minimega's rule for turning argv words into one
-// command line (daemon.md §4): words with whitespace are quoted.
+// minimega's rule for turning argv words into one command line (daemon.md
+// §4). The Go quoting itself is the grammar's (its light `words` entry, which
+// tsup bundles into dist/main.js without the rest of the grammar or zod).
+import { goQuote } from '@mm/cli-grammar/words';
 
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
-function isPrintable(cp: number): boolean {
-  // close to Go's unicode.IsPrint for the cases that matter here
-  if (cp < 0x20 || cp === 0x7f) return false;
-  if (cp >= 0x80 && cp < 0xa0) return false;
-  if (cp === 0xad || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) return false;
-  if (cp >= 0xd800 && cp <= 0xdfff) return false;
-  return true;
-}
-
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (isPrintable(cp)) out += ch;
-    else if (cp < 0x80) out += `\\x${hex(cp, 2)}`;
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return out + '"';
-}
+export { goQuote };
 
 /**
  * One command line from argv words: a single word is sent unchanged (so
