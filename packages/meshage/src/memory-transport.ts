@@ -174,15 +174,20 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
         },
         async broadcast(data) {
           if (closed) return ['transport closed'];
-          for (const other of endpoints.values()) {
-            if (state.blocked(address, other.address)) continue;
-            if (loss > 0 && random() < loss) continue;
-            const copy = new Uint8Array(data);
-            const deliver = () => other.onDatagram?.(copy, address);
-            const d = state.delay();
-            if (d > 0) setTimeout(deliver, d);
-            else setImmediate(deliver);
-          }
+          // one read-only buffer for every receiver (they may cache its decoding),
+          // and one timer for the whole broadcast: a 1,000-node domain stays cheap
+          const shared = new Uint8Array(data);
+          const receivers = [...endpoints.values()].filter(
+            (other) => !state.blocked(address, other.address) && !(loss > 0 && random() < loss),
+          );
+          const deliverAll = () => {
+            for (const other of receivers) {
+              if (endpoints.get(other.address) === other) other.onDatagram?.(shared, address);
+            }
+          };
+          const d = state.delay();
+          if (d > 0) setTimeout(deliverAll, d);
+          else setImmediate(deliverAll);
           return [];
         },
         async close() {

@@ -39,6 +39,7 @@ import {
   type ReqFrame,
   type ResFrame,
   readyFrame,
+  type Solicitation,
   solicitation,
 } from './wire.js';
 
@@ -249,6 +250,9 @@ class MeshNode extends EventEmitter implements Mesh {
   #reserved = 0;
   readonly #dialing = new Set<string>();
   readonly #redialing = new Set<string>();
+  /** solicitors heard recently (estimates the broadcast domain's size) */
+  readonly #heard = new Map<string, number>();
+  #heardPruned = 0;
   #solicitedDials = 0;
 
   readonly #db = new LinkStateDb();
@@ -1177,15 +1181,8 @@ class MeshNode extends EventEmitter implements Mesh {
 
   #onDatagram(data: Uint8Array, from: string): void {
     if (this.#closed) return;
-    let raw: unknown;
-    try {
-      raw = decode(data);
-    } catch {
-      return;
-    }
-    const parsed = solicitation.safeParse(raw);
-    if (!parsed.success) return;
-    const s = parsed.data;
+    const s = parseSolicitation(data);
+    if (!s) return;
     if (s.v !== DISCOVERY_VERSION || s.ctx !== this.context || s.name === this.name) return;
     if (this.#key) {
       const { mac, ...body } = s;
@@ -1196,8 +1193,13 @@ class MeshNode extends EventEmitter implements Mesh {
     } else if (s.mac) {
       return;
     }
+    const now = Date.now();
+    this.#heard.set(s.name, now);
     if (this.#peers.has(s.name) || this.#dialing.has(s.name)) return;
     if (this.#peers.size > 16 && Math.floor(this.#random() * 8) !== 0) return;
+    // In a big broadcast domain every node hears every solicitation: answer
+    // with a probability that gives the solicitor a few offers, not hundreds.
+    if (this.#random() >= this.#answerProbability(s.want, now)) return;
     if (this.#solicitedDials >= this.#o.maxSolicitedDials) return;
     this.#solicitedDials++;
     this.#dialing.add(s.name);
@@ -1205,6 +1207,16 @@ class MeshNode extends EventEmitter implements Mesh {
       this.#solicitedDials--;
       this.#dialing.delete(s.name);
     });
+  }
+
+  /** (2·want + 2) / (nodes we know of): ~1 in small meshes, a few offers in big ones */
+  #answerProbability(want: number, now: number): number {
+    if (now - this.#heardPruned > 1000) {
+      for (const [n, t] of this.#heard) if (now - t > 10_000) this.#heard.delete(n);
+      this.#heardPruned = now;
+    }
+    const domain = Math.max(this.#heard.size, this.#db.size);
+    return Math.min(1, (2 * Math.max(want, 1) + 2) / Math.max(domain, 1));
   }
 
   async #solicitedDial(address: string): Promise<void> {
@@ -1218,6 +1230,25 @@ class MeshNode extends EventEmitter implements Mesh {
       this.#log('debug', `solicited dial ${address}: ${err instanceof Error ? err.message : err}`);
     }
   }
+}
+
+/**
+ * Decode and validate a solicitation. In one process (in-memory transport)
+ * every receiver of a broadcast gets the same buffer: decode it once.
+ */
+const parsedDatagrams = new WeakMap<Uint8Array, Solicitation | null>();
+function parseSolicitation(data: Uint8Array): Solicitation | undefined {
+  const cached = parsedDatagrams.get(data);
+  if (cached !== undefined) return cached ?? undefined;
+  let result: Solicitation | null = null;
+  try {
+    const parsed = solicitation.safeParse(decode(data));
+    if (parsed.success) result = parsed.data;
+  } catch {
+    // garbage: dropped
+  }
+  parsedDatagrams.set(data, result);
+  return result ?? undefined;
 }
 
 function checkDegree(n: number): number {
