@@ -4,20 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { MinimegaClient } from '../../src/client/connection.js';
 import { createSwitchProvider } from '../../src/commands/net/connection.js';
 import type { Logger } from '../../src/context.js';
+import { daemonInNetns } from './daemon-netns.js';
 import { netDaemon } from './harness.js';
+import { ovsNetns, realOvs } from './real-support.js';
 
 const noop = () => {};
 const quietLog: Logger = { debug: noop, info: noop, warn: noop, error: noop, level: 'fatal' };
-
-import { ovsNetns, ownProcesses, realOvs, uniqueName } from './real-support.js';
-
-const appDir = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('networking commands on a real OVS', () => {
   realOvs.test(
@@ -156,84 +152,43 @@ describe('networking commands on a real OVS', () => {
   realOvs.test(
     'a daemon with no reachable OVS starts an embedded one under <base>/ovs and stops it at shutdown',
     async () => {
-      const netns = uniqueName('mme');
-      await execa('ip', ['netns', 'add', netns]);
-      const base = `/tmp/mm-net-emb-${process.pid}-${netns}`;
-      const daemon = execa(
-        'ip',
-        [
-          'netns',
-          'exec',
-          netns,
-          'node',
-          '--conditions=source',
-          '--import',
-          'tsx',
-          join(appDir, 'src/main.ts'),
-          '-base',
-          base,
-          '-nostdin',
-          '-port',
-          String(20000 + (process.pid % 20000)),
-        ],
-        {
-          cwd: appDir,
-          reject: false,
-          stdin: 'ignore',
-          env: { OVS_RUNDIR: join(base, 'no-ovs-here') },
-        },
+      // no -ovs-embedded flag: OVS_RUNDIR points where no OVS runs
+      await using d = await daemonInNetns('mme');
+      const c = d.client;
+      const run = async (line: string) => {
+        const replies = await c.runAll(line);
+        return replies
+          .flatMap((r) => r.Resp ?? [])
+          .map((r) => r.Error)
+          .filter((e) => e !== '');
+      };
+      expect(await run('bridge trunk minitest minitest_tap0')).toEqual([]);
+      expect((await execa('ovs-vsctl', ['list-ports', 'minitest'], { env: d.ovsEnv })).stdout).toBe(
+        'minitest_tap0',
       );
-      try {
-        const c = await MinimegaClient.dial(join(base, 'minimega'), { waitMs: 30_000 });
-        const run = async (line: string) => {
-          const replies = await c.runAll(line);
-          return replies
-            .flatMap((r) => r.Resp ?? [])
-            .map((r) => r.Error)
-            .filter((e) => e !== '');
-        };
-        expect(await run('bridge trunk minitest minitest_tap0')).toEqual([]);
-        const env = { OVS_RUNDIR: join(base, 'ovs') };
-        expect((await execa('ovs-vsctl', ['list-ports', 'minitest'], { env })).stdout).toBe(
-          'minitest_tap0',
-        );
-        const shell = (await c.runAll('shell ovs-vsctl list-ports minitest'))
-          .map((r) => r.Rendered)
-          .join('');
-        expect(shell).toContain('minitest_tap0');
-        expect(await run('tap create 10 bridge minitest name mm_embh')).toEqual([]);
-        const pids = await Promise.all(
-          ['ovs-vswitchd.pid', 'ovsdb-server.pid'].map(async (f) =>
-            Number((await readFile(join(base, 'ovs', f), 'utf8')).trim()),
-          ),
-        );
-        await c.runAll('quit').catch(() => undefined);
-        await c.close().catch(() => undefined);
-        const r = await daemon;
-        expect(r.exitCode).toBe(0);
-        const left = (await execa('ip', ['netns', 'exec', netns, 'ip', '-o', 'link', 'show']))
-          .stdout;
-        expect(left).not.toMatch(/minitest|ovs-netdev|mm_embh/);
-        // a zombie counts as gone (detached daemons are reaped by init, whenever)
-        const alive = (pid: number) => {
-          try {
-            return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-          } catch {
-            return false;
-          }
-        };
-        expect(pids.filter(alive)).toEqual([]);
-      } finally {
-        if (daemon.exitCode === null) {
-          daemon.kill('SIGTERM');
-          const t = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
-          await daemon;
-          clearTimeout(t);
+      const shell = (await c.runAll('shell ovs-vsctl list-ports minitest'))
+        .map((r) => r.Rendered)
+        .join('');
+      expect(shell).toContain('minitest_tap0');
+      expect(await run('tap create 10 bridge minitest name mm_embh')).toEqual([]);
+      const pids = await Promise.all(
+        ['ovs-vswitchd.pid', 'ovsdb-server.pid'].map(async (f) =>
+          Number((await readFile(join(d.base, 'ovs', f), 'utf8')).trim()),
+        ),
+      );
+      expect(await d.quit()).toBe(0);
+      const left = (await execa('ip', ['netns', 'exec', d.netns, 'ip', '-o', 'link', 'show']))
+        .stdout;
+      expect(left).not.toMatch(/minitest|ovs-netdev|mm_embh/);
+      // a zombie counts as gone (detached daemons are reaped by init, whenever)
+      const alive = (pid: number) => {
+        try {
+          return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false;
         }
-        for (const pid of ownProcesses(base)) process.kill(pid, 'SIGKILL');
-        await execa('ip', ['netns', 'del', netns], { reject: false });
-        await execa('rm', ['-rf', base]);
-      }
+      };
+      expect(pids.filter(alive)).toEqual([]);
     },
     60_000,
   );
