@@ -1,15 +1,10 @@
 // minimega's control-socket protocol (daemon.md §3): a stream of JSON values
-// each way, Go field names. Light on purpose: the client imports this.
+// each way, Go field names. Light on purpose: the client imports this (the
+// grammar is imported for a type only, erased at run time).
+import type { WireResponse } from '@mm/cli-grammar';
 
-/** One host's answer, as minimega's minicli.Response marshals it. */
-export interface WireResp {
-  Host: string;
-  Response: string;
-  Header: string[] | null;
-  Tabular: string[][] | null;
-  Error: string;
-  Data: unknown;
-}
+/** One host's answer, as minimega's minicli.Response marshals it (the grammar's wire form). */
+export type WireResp = WireResponse;
 
 /** client → daemon; all three fields are always sent */
 export interface WireRequest {
