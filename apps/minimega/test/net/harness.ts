@@ -10,6 +10,7 @@ import type { NetworkingService } from '../../src/commands/net/networking.js';
 import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
 import { defaultDaemonFlags } from '../../src/daemon/flags.js';
 import { createLogger } from '../../src/log/logger.js';
+import { coreRunner } from '../core-runner.js';
 
 export interface NetDaemon {
   core: DaemonCore;
@@ -27,7 +28,6 @@ export async function netDaemon(
   flags: Record<string, unknown> = {},
 ): Promise<NetDaemon> {
   const base = await mkdtemp(join(tmpdir(), `mm-net-t${process.pid}-`));
-  let annotated = false;
   const provider = typeof sw === 'function' ? sw(base) : fixedSwitchProvider(sw);
   const core = await createDaemonCore({
     flags: defaultDaemonFlags({ base, ...flags }),
@@ -35,36 +35,13 @@ export async function netDaemon(
     hostname: 'testhost',
     modules: [createNetModule({ provider: () => provider })],
   });
-  const run = async (line: string) => {
-    if (!annotated) {
-      annotated = true;
-      for await (const _ of core.execute('.annotate false', {}, { aliases: false })) {
-        // no output
-      }
-    }
-    let text = '';
-    const errors: string[] = [];
-    for await (const batch of core.execute(line, {}, { aliases: true })) {
-      for (const r of batch) if (r.error) errors.push(r.error);
-      text += core.cli.render(batch);
-    }
-    return { text, errors };
-  };
+  const { run, transcript } = coreRunner(core);
   return {
     core,
     base,
     net: core.services.networking as NetworkingService,
     run,
-    async transcript(lines) {
-      let out = '';
-      for (const line of lines) {
-        out += `## ${line}\n`;
-        const r = await run(line);
-        for (const e of r.errors.sort()) out += `E: ${e}\n`;
-        if (r.text !== '') out += r.text.endsWith('\n') ? r.text : `${r.text}\n`;
-      }
-      return out;
-    },
+    transcript,
     async [Symbol.asyncDispose]() {
       await core.shutdown('test done');
       await rm(base, { recursive: true, force: true });

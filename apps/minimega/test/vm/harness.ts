@@ -13,6 +13,7 @@ import type { CommandModule } from '../../src/context.js';
 import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
 import { defaultDaemonFlags } from '../../src/daemon/flags.js';
 import { createLogger } from '../../src/log/logger.js';
+import { coreRunner } from '../core-runner.js';
 
 export interface VmDaemon {
   core: DaemonCore;
@@ -52,46 +53,14 @@ export async function vmDaemon(
     hostname: 'testhost',
     modules,
   });
-  let annotated = false;
-  const run = async (line: string) => {
-    if (!annotated) {
-      annotated = true;
-      for await (const _ of core.execute('.annotate false', {}, { aliases: false })) {
-        // no output
-      }
-    }
-    let text = '';
-    const errors: string[] = [];
-    const data: unknown[] = [];
-    for await (const batch of core.execute(line, {}, { aliases: true })) {
-      for (const r of batch) {
-        if (r.error) errors.push(r.error);
-        if (r.data !== undefined) data.push(r.data);
-      }
-      text += core.cli.render(batch);
-    }
-    return { text, errors, data };
-  };
+  const { run, transcript } = coreRunner(core);
   return {
     core,
     base,
     driver,
     sw,
     run,
-    async transcript(lines) {
-      let out = '';
-      for (const line of lines) {
-        if (line === '') {
-          out += '\n';
-          continue;
-        }
-        out += `## ${line}\n`;
-        const { text, errors } = await run(line);
-        for (const e of [...errors].sort()) out += `E: ${e}\n`;
-        if (text) out += text.endsWith('\n') ? text : `${text}\n`;
-      }
-      return out;
-    },
+    transcript,
     async [Symbol.asyncDispose]() {
       await core.shutdown('test done');
       await rm(base, { recursive: true, force: true });
