@@ -20,10 +20,14 @@ afterEach(() => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(pred: (screen: string) => boolean, what: string): Promise<string> {
+async function waitFor(
+  pred: (screen: string) => boolean,
+  what: string,
+  target = session,
+): Promise<string> {
   let screen = '';
   for (let i = 0; i < 150; i++) {
-    screen = tm('capture-pane', '-p', '-t', session).stdout;
+    screen = tm('capture-pane', '-p', '-t', target).stdout;
     if (pred(screen)) return screen;
     await sleep(100);
   }
@@ -58,4 +62,40 @@ tmux.test('attach: prompt, output, completion, history, double quit, disconnect'
   tm('send-keys', '-t', session, 'disconnect', 'Enter');
   await waitFor((s) => s.includes('ATTACH-EXIT=0'), 'disconnect');
   expect(d.core.stopping).toBe(false);
+});
+
+tmux.test('attach: the session ends on its own when the daemon quits or goes away', async () => {
+  const start = async (d: { base: string }, name: string) => {
+    const cmd = `cd ${appDir} && node --conditions=source --import tsx ${mainTs} -base ${d.base} -attach; echo ATTACH-EXIT=$?; sleep 30`;
+    // the previous test's tmux server may still be going away: retry briefly
+    let r = tm('new-session', '-d', '-s', name, '-x', '150', '-y', '40', cmd);
+    for (let i = 0; i < 20 && r.status !== 0; i++) {
+      await sleep(100);
+      r = tm('new-session', '-d', '-s', name, '-x', '150', '-y', '40', cmd);
+    }
+    expect(r.stderr).toBe('');
+    await waitFor((s) => s.includes(`minimega:${d.base}/minimega$`), 'the prompt', name);
+  };
+
+  // double quit: the daemon stops and the client exits 0 without another line
+  const a = await inProcessDaemon();
+  try {
+    await start(a, `${session}-q`);
+    tm('send-keys', '-t', `${session}-q`, 'quit', 'Enter');
+    await waitFor((s) => s.includes("enter 'quit' again"), 'quit caution', `${session}-q`);
+    tm('send-keys', '-t', `${session}-q`, 'quit', 'Enter');
+    const screen = await waitFor((s) => s.includes('ATTACH-EXIT='), 'exit', `${session}-q`);
+    expect(screen).toContain('ATTACH-EXIT=0');
+    expect(a.core.stopping).toBe(true);
+  } finally {
+    await a.close();
+  }
+
+  // the daemon goes away while the prompt is idle: the client says so and exits 1
+  const b = await inProcessDaemon();
+  await start(b, `${session}-g`);
+  await b.close();
+  const screen = await waitFor((s) => s.includes('ATTACH-EXIT='), 'exit', `${session}-g`);
+  expect(screen).toContain('minimega: server disconnected');
+  expect(screen).toContain('ATTACH-EXIT=1');
 });

@@ -51,6 +51,25 @@ export async function runAttach(opts: { socketPath: string; namespace: string })
 
   let quitOnce = false;
   let status = 0;
+  let running = false;
+  let ended = false;
+  let sentQuit = false;
+  // The daemon quit (or died) while we sat at the prompt: end the session now
+  // instead of prompting for a line that can only fail. After our own `quit`
+  // that is the expected outcome; otherwise say what happened.
+  const endSession = (e: Error): void => {
+    if (ended) return;
+    ended = true;
+    if (!sentQuit) {
+      process.stdout.write('\n');
+      process.stderr.write(`minimega: ${e.message}\n`);
+      status = 1;
+    }
+    rl.close();
+  };
+  client.onDisconnect((e) => {
+    if (!running) endSession(e);
+  });
   rl.setPrompt(prompt);
   rl.prompt();
   for await (const raw of rl) {
@@ -70,22 +89,31 @@ export async function runAttach(opts: { socketPath: string; namespace: string })
         continue;
       }
     }
+    sentQuit = quitOnce && line === 'quit';
     quitOnce = false;
     try {
       rl.pause();
+      running = true;
       await client.run(inNamespace(opts.namespace, line), async (r) => {
         if (r.Rendered) await page(r.Rendered);
         const e = replyErrors(r);
         if (e) process.stderr.write(`${e}\n`);
       });
+      running = false;
       rl.resume();
     } catch (e) {
       process.stderr.write(`minimega: ${(e as Error).message}\n`);
       status = 1;
       break;
     }
+    const gone = client.disconnected;
+    if (gone) {
+      endSession(gone);
+      break;
+    }
     rl.prompt();
   }
+  ended = true; // our own close below is not the daemon going away
   rl.close();
   await client.close();
   return status;

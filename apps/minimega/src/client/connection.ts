@@ -36,6 +36,7 @@ export class MinimegaClient {
   private waiter: (() => void) | undefined;
   private failure: ClientError | undefined;
   private lock: Promise<void> = Promise.resolve();
+  private readonly disconnectListeners: ((e: ClientError) => void)[] = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk) => {
@@ -99,8 +100,24 @@ export class MinimegaClient {
   }
 
   private fail(e: ClientError): void {
+    const first = this.failure === undefined;
     this.failure ??= e;
     this.wake();
+    if (first) for (const fn of this.disconnectListeners.splice(0)) fn(e);
+  }
+
+  /** The connection's end (daemon quit or died), or undefined while it lives. */
+  get disconnected(): ClientError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Called once when the connection ends, also while no command is running,
+   * so an idle prompt can end instead of waiting for the next line.
+   */
+  onDisconnect(fn: (e: ClientError) => void): void {
+    if (this.failure) fn(this.failure);
+    else this.disconnectListeners.push(fn);
   }
 
   private wake(): void {
