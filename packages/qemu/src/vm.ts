@@ -283,7 +283,7 @@ export class KvmVm {
     return this.#proc.monitor;
   }
 
-  /** `vm qmp`: sends raw JSON, returns the reply re-encoded; errors as minimega (`received nil status`). */
+  /** `vm qmp`: sends raw JSON, returns the reply re-encoded; a QMP error is `received nil status: <class>: <desc>`. */
   async qmp(json: string): Promise<string> {
     let msg: unknown;
     try {
@@ -295,7 +295,12 @@ export class KvmVm {
       throw new VmCommandError('invalid JSON: expected an object');
     }
     const r = await this.#monitor().raw(msg as Record<string, unknown>);
-    if (!('return' in r)) throw new VmCommandError('received nil status');
+    if (!('return' in r)) {
+      // minimega says only `received nil status`; keep those words and add
+      // QEMU's own reason so the user learns what was wrong
+      const why = 'error' in r ? `: ${r.error.class}: ${r.error.desc}` : '';
+      throw new VmCommandError(`received nil status${why}`);
+    }
     // Go re-encodes through a map: keys come out sorted
     return JSON.stringify({ return: sortKeys(r.return) });
   }

@@ -129,7 +129,9 @@ describe('KvmVm lifecycle (fake driver)', () => {
     const vm = make('q');
     await vm.launch();
     await expect(vm.qmp('{nope')).rejects.toThrow(/^invalid JSON: /);
-    await expect(vm.qmp('{"execute":"bogus"}')).rejects.toThrow('received nil status');
+    await expect(vm.qmp('{"execute":"bogus"}')).rejects.toThrow(
+      'received nil status: CommandNotFound: The command bogus has not been found',
+    );
   });
 
   test('screenshot needs RUNNING and writes a PNG', async () => {

@@ -415,7 +415,7 @@ describe('vm tag, qmp, screenshot, cdrom, hotplug, save', () => {
       '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
     );
     expect((await d.run(`vm qmp foo '{ "execute": "nope" }'`)).errors).toEqual([
-      'received nil status',
+      'received nil status: CommandNotFound: The command nope has not been found',
     ]);
     expect((await d.run(`vm qmp foo '{ nope'`)).errors[0]).toMatch(/^invalid JSON: /);
     expect((await d.run(`vm qmp bar '{}'`)).errors).toEqual(['vm not found: bar']);
