@@ -1,7 +1,7 @@
 // The real driver: starts QEMU (through a small helper shell by default, see
 // spawner.ts; or directly with execa), supervises it and speaks QMP on
 // `<instance>/qmp`.
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -24,6 +24,12 @@ export interface QemuDriverOptions {
    * stderr kept in memory. Both report the same exits.
    */
   spawn?: 'helper' | 'direct';
+  /**
+   * `oom_score_adj` given to each QEMU (default 500): when the host runs out
+   * of memory the kernel then kills a guest (which shows as ERROR) rather than
+   * the daemon, whose death would orphan every VM it manages.
+   */
+  oomScoreAdj?: number;
   log?: (msg: string) => void;
 }
 
@@ -94,6 +100,12 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       s.config.qemuOverride,
     );
     const proc = await run(bin, args, s.instanceDir);
+    if (proc.pid > 0) {
+      // best effort: raising it needs no privilege, but /proc may be missing
+      await writeFile(`/proc/${proc.pid}/oom_score_adj`, String(opts.oomScoreAdj ?? 500)).catch(
+        () => {},
+      );
+    }
     let killing = false;
     let gone = false;
     const exited: Promise<VmExit> = proc.ended.then(async (r) => {

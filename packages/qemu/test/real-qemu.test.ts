@@ -3,15 +3,13 @@
 import { access, readFile } from 'node:fs/promises';
 import { connect, createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { realComponent, tempDir } from '#test-support';
+import { hasBinary, realComponent, tempDir } from '#test-support';
 import { createQemuDriver, defaultVmConfig, KvmVm, type VmConfig } from '../src/index.js';
 
 const qemu = realComponent('qemu', () =>
-  execaSync('sh', ['-c', 'command -v qemu-system-x86_64'], { reject: false }).exitCode === 0
-    ? undefined
-    : 'qemu-system-x86_64 not installed',
+  hasBinary('qemu-system-x86_64') ? undefined : 'qemu-system-x86_64 not installed',
 );
 
 const exists = (p: string) =>
@@ -64,6 +62,9 @@ describe('real QEMU (tcg)', () => {
       for (const v of vms) {
         expect(v.state).toBe('BUILDING');
         expect(v.pid).toBeGreaterThan(0);
+        // a guest, not the daemon, is the kernel's first choice when memory runs out
+        expect((await readFile(`/proc/${v.pid}/comm`, 'utf8')).trim()).toMatch(/^qemu-system/);
+        expect((await readFile(`/proc/${v.pid}/oom_score_adj`, 'utf8')).trim()).toBe('500');
         expect(await v.qmp('{ "execute": "query-status" }')).toBe(
           '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
         );
