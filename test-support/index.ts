@@ -1,2 +1,3 @@
+export { hasBinary, ovsMissing, ovsQemuMissing } from './binaries.js';
 export { type RealComponent, realComponent } from './real.js';
 export { tempDir } from './temp.js';

@@ -1,14 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execaSync } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { realComponent, tempDir } from '#test-support';
+import { hasBinary, realComponent, tempDir } from '#test-support';
 import { accelResolver, probeAccel } from '../src/index.js';
 
 const qemu = realComponent('qemu', () =>
-  execaSync('sh', ['-c', 'command -v qemu-system-x86_64'], { reject: false }).exitCode === 0
-    ? undefined
-    : 'qemu-system-x86_64 not installed',
+  hasBinary('qemu-system-x86_64') ? undefined : 'qemu-system-x86_64 not installed',
 );
 
 describe('acceleration', () => {

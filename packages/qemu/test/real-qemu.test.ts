@@ -226,7 +226,14 @@ describe('real QEMU (tcg)', () => {
         });
         const err = await vm.launch();
         expect(vm.state).toBe('ERROR');
-        expect(err).toContain('-bogus-flag');
+        // it exited: a start failure with QEMU's own words, not a QMP timeout
+        // and not QEMU's "waiting for connection" chatter
+        expect(err).toMatch(
+          /^unable to start qemu: qemu exited with status 1: \S*qemu-system-x86_64: -bogus-flag: invalid option$/,
+        );
+        expect(vm.tags.error).toBe(err);
+        // a relaunch reports its own run's stderr only, not the earlier run's again
+        await expect(vm.start({ wild: false })).rejects.toThrow(`unable to start: ${err}`);
         expect(vm.tags.error).toBe(err);
       },
     );

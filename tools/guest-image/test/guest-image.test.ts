@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { realComponent, tempDir } from '#test-support';
+import { hasBinary, realComponent, tempDir } from '#test-support';
 import {
   buildGuestImage,
   GUEST_READY_MARKER,
@@ -10,10 +10,6 @@ import {
   initScript,
   VIRTIO_MODULES,
 } from '../src/index.js';
-
-function hasBinary(name: string): boolean {
-  return execaSync('sh', ['-c', `command -v ${name}`], { reject: false }).exitCode === 0;
-}
 
 const real = realComponent('guest image (apt, dpkg, cpio, busybox, qemu)', () => {
   for (const b of ['apt-get', 'dpkg', 'cpio', 'busybox', 'qemu-system-x86_64']) {

@@ -1,42 +1,17 @@
 // Real-OVS fixtures for the daemon's networking tests: a throwaway network
 // namespace with a private OVS in it, and helpers to look at it from outside
 // (ovs-vsctl through OVS_RUNDIR, ip inside the namespace).
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createOvsSwitch, type PrivateOvs, type Switch, startPrivateOvs } from '@mm/ovs';
 import { execa } from 'execa';
-import { realComponent } from '#test-support';
-
-function hasBinary(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function why(): string {
-  for (const b of ['ovs-vsctl', 'ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ip', 'tc']) {
-    if (!hasBinary(b)) return `${b} not installed (Debian: openvswitch-switch, iproute2)`;
-  }
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, taps)';
-  return '';
-}
+import { ovsMissing, ovsQemuMissing, realComponent } from '#test-support';
 
 /** The real-component gate (as test-support's realComponent: CI=true fails instead of skipping). */
-export const realOvs = realComponent('ovs', () => why() || undefined);
+export const realOvs = realComponent('ovs', ovsMissing);
 
 /** OVS plus QEMU (guests). */
-export const realOvsQemu = realComponent(
-  'ovs+qemu',
-  () =>
-    why() ||
-    (hasBinary('qemu-system-x86_64')
-      ? undefined
-      : 'qemu-system-x86_64 not installed (Debian: qemu-system-x86)'),
-);
+export const realOvsQemu = realComponent('ovs+qemu', ovsQemuMissing);
 
 let seq = 0;
 export const uniqueName = (p: string) => `${p}${process.pid % 100000}${(seq++).toString(36)}`;

@@ -3,15 +3,14 @@ import { access, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createQemuDriver } from '@mm/qemu';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { realComponent } from '#test-support';
+import { hasBinary, realComponent } from '#test-support';
 import { vmDaemon } from './harness.js';
 
 const qemu = realComponent('qemu + guest image tools', () => {
   for (const b of ['qemu-system-x86_64', 'apt-get', 'dpkg', 'cpio', 'busybox']) {
-    if (execaSync('sh', ['-c', `command -v ${b}`], { reject: false }).exitCode !== 0)
-      return `${b} not installed`;
+    if (!hasBinary(b)) return `${b} not installed`;
   }
   return undefined;
 });
