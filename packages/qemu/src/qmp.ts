@@ -161,8 +161,8 @@ export class QmpClient {
     p.resolve(r.data);
   }
 
-  #protocolFailure(e: Error): void {
-    // garbage on the wire: nothing after it can be trusted
+  /** Every command waiting for an answer (and the waiter for the greeting) fails with `e`. */
+  #failAll(e: Error): void {
     this.#fail?.(e);
     for (const p of [...this.#pending.values(), ...this.#anon]) {
       clearTimeout(p.timer);
@@ -170,19 +170,18 @@ export class QmpClient {
     }
     this.#pending.clear();
     this.#anon = [];
+  }
+
+  #protocolFailure(e: Error): void {
+    // garbage on the wire: nothing after it can be trusted
+    this.#failAll(e);
     this.close();
   }
 
   #onClose(e: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#fail?.(e);
-    for (const p of [...this.#pending.values(), ...this.#anon]) {
-      clearTimeout(p.timer);
-      p.reject(e);
-    }
-    this.#pending.clear();
-    this.#anon = [];
+    this.#failAll(e);
     this.events.emit('close');
   }
 
