@@ -1,7 +1,7 @@
 // The real driver: starts QEMU (through a small helper shell by default, see
 // spawner.ts; or directly with execa), supervises it and speaks QMP on
 // `<instance>/qmp`.
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -34,6 +34,18 @@ export interface QemuDriverOptions {
 }
 
 const STDERR_KEEP = 8192;
+
+/**
+ * QEMU's stderr without its `info: QEMU waiting for connection on: ...` line
+ * for the QMP server socket, which says nothing about what went wrong.
+ */
+function withoutQmpWait(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => !l.includes('info: QEMU waiting for connection on:'))
+    .join('\n')
+    .trim();
+}
 
 /** One running QEMU as the driver sees it, whichever way it was started. */
 interface Running {
@@ -77,12 +89,19 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
   async function run(bin: string, args: string[], cwd: string): Promise<Running> {
     if (!spawner) return runDirect(bin, args, cwd);
     const stderrFile = join(cwd, 'stderr');
+    // the file is appended to by every run in this instance dir (a relaunch
+    // reuses it): this run's errors are what comes after its current end
+    const from = (await stat(stderrFile).catch(() => undefined))?.size ?? 0;
     const p = spawner.spawn(bin, args, { cwd, stderrFile });
     const pid = await p.pid;
     return {
       pid,
       ended: p.exited.then((r) => ({ code: r.code, signal: r.signal })),
-      stderr: async () => (await readFile(stderrFile, 'utf8').catch(() => '')).slice(-STDERR_KEEP),
+      stderr: async () =>
+        (await readFile(stderrFile).catch(() => Buffer.alloc(0)))
+          .subarray(from)
+          .toString('utf8')
+          .slice(-STDERR_KEEP),
       kill: () => {
         try {
           process.kill(pid, 'SIGKILL');
@@ -112,7 +131,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       gone = true;
       if (killing) return { expected: true, reason: 'killed' };
       if (r.code === 0) return { expected: true, reason: 'qemu exited' };
-      const tail = (await proc.stderr()).trim();
+      const tail = withoutQmpWait(await proc.stderr());
       const how = r.signal
         ? `qemu killed by ${r.signal}`
         : r.code !== undefined
@@ -148,11 +167,11 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     if (!qmp) {
       const early = gone ? await exited : undefined;
       if (!gone) await kill();
-      if (early && /ENOENT|not found|status 127/.test(early.reason)) {
-        throw new QemuStartError(`unable to start qemu: ${early.reason}`);
-      }
+      // QEMU exited before QMP answered: that is a start failure with its
+      // reason, not a QMP timeout (which minimega reports for both)
+      if (early) throw new QemuStartError(`unable to start qemu: ${early.reason}`);
       throw new QemuStartError(
-        `unable to connect to qmp socket: qmp timeout. qemu output: ${early ? early.reason : (await proc.stderr()).trim()}`,
+        `unable to connect to qmp socket: qmp timeout. qemu output: ${withoutQmpWait(await proc.stderr())}`,
       );
     }
     const monitor = qmp;
