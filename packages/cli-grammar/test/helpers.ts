@@ -34,3 +34,13 @@ export async function transcript(cli: Cli, line: string): Promise<string> {
 export function resp(host: string, r: Partial<Response>): Response {
   return { host, response: '', header: null, tabular: null, error: '', ...r };
 }
+
+/** What `fn` throws (undefined when it returns): for asserting on error class, code and fields. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

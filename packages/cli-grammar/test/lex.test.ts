@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { goQuote, joinWords, LexError, lex, quoteWord } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 describe('lex', () => {
   test.each([
@@ -30,12 +31,7 @@ describe('lex', () => {
     ['foo\\x', 'unexpected escaped character: x'],
     ['"abc\\q"', 'unexpected escaped character: q'],
   ])('%j fails with %s', (input, message) => {
-    let err: unknown;
-    try {
-      lex(input);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => lex(input));
     expect(err).toBeInstanceOf(LexError);
     expect((err as LexError).code).toBe('ERR_LEX');
     expect((err as LexError).message).toBe(message);

@@ -7,6 +7,7 @@ import {
   parsePattern,
   renderPattern,
 } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 const { optional, literal, command, string, choice, list } = ItemType;
 const noop = (): void => {};
@@ -71,12 +72,7 @@ describe('parsePattern', () => {
     ['ls [a,b] c', 'trailing characters when EOF expected'],
     ['', 'empty pattern'],
   ])('rejects %j (%s)', (pattern, message) => {
-    let err: unknown;
-    try {
-      parsePattern(pattern);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => parsePattern(pattern));
     expect(err).toBeInstanceOf(PatternError);
     expect((err as PatternError).code).toBe('ERR_PATTERN');
     expect((err as PatternError).message).toContain(message);
@@ -123,12 +119,9 @@ describe('register', () => {
   test('two handlers on the same node conflict; the loser leaves no trace', () => {
     const cli = new Cli({ hostname: 'h' });
     cli.register({ helpShort: 'a', patterns: ['vm info'], call: noop });
-    let err: unknown;
-    try {
-      cli.register({ helpShort: 'b', patterns: ['vm launch <name>', 'vm info [x]'], call: noop });
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() =>
+      cli.register({ helpShort: 'b', patterns: ['vm launch <name>', 'vm info [x]'], call: noop }),
+    );
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).code).toBe('ERR_CONFLICT');
     expect((err as Error).message).toContain('conflicting handlers');

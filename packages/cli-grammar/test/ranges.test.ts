@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { RangeSyntaxError, splitList, unsplitList } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 const seq = (prefix: string, from: number, to: number, width = 0): string[] =>
   Array.from({ length: to - from + 1 }, (_, i) => prefix + String(from + i).padStart(width, '0'));
@@ -39,12 +40,7 @@ describe('splitList', () => {
     ['kn[2147483648]', 'value of out range: 2147483648'],
     ['kn[0-2147483647]', 'range expands to more than 1000000 names'],
   ])('%j fails: %s', (input, message) => {
-    let err: unknown;
-    try {
-      splitList(input);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => splitList(input));
     expect(err).toBeInstanceOf(RangeSyntaxError);
     expect((err as RangeSyntaxError).code).toBe('ERR_RANGE');
     expect((err as Error).message).toBe(message);
