@@ -4,24 +4,19 @@
 // -batch` and one `ovs-vsctl` for all of them.
 import type { TapSpec } from '@mm/ovs';
 import type { VmNetworking } from '../../context.js';
+import { coalesce, type Waiter } from './coalesce.js';
 import { qosColumn } from './qos-cli.js';
 import type { NetState } from './state.js';
 
-interface PendingCreate {
+interface CreateRequest {
   namespace: string;
   vm: string;
   bridge: string;
   vlan: number;
   mac: string;
-  resolve(name: string): void;
-  reject(err: unknown): void;
 }
-
-interface PendingDelete {
-  tap: string;
-  resolve(): void;
-  reject(err: unknown): void;
-}
+type PendingCreate = CreateRequest & Waiter<string>;
+type PendingDelete = { tap: string } & Waiter<void>;
 
 export interface NetworkingService extends VmNetworking {
   /** the alias word without the number (`A`, `other//A`, or the number) */
@@ -33,11 +28,6 @@ export interface NetworkingService extends VmNetworking {
 }
 
 export function createNetworking(st: NetState): NetworkingService {
-  let creates: PendingCreate[] = [];
-  let deletes: PendingDelete[] = [];
-  let createScheduled = false;
-  let deleteScheduled = false;
-
   async function createBatch(batch: PendingCreate[]): Promise<void> {
     await st.withSwitch(async (sw) => {
       const ok: PendingCreate[] = [];
@@ -113,6 +103,9 @@ export function createNetworking(st: NetState): NetworkingService {
     });
   }
 
+  const submitCreate = coalesce<CreateRequest, string>(createBatch);
+  const submitDelete = coalesce<{ tap: string }, void>(deleteBatch);
+
   const svc: NetworkingService = {
     resolveVlan(ns, word) {
       return st.lookupVlan(ns, word);
@@ -134,34 +127,10 @@ export function createNetworking(st: NetState): NetworkingService {
     },
     createTap(o) {
       o.signal?.throwIfAborted();
-      return new Promise<string>((resolve, reject) => {
-        creates.push({ ...o, resolve, reject });
-        if (createScheduled) return;
-        createScheduled = true;
-        setImmediate(() => {
-          createScheduled = false;
-          const batch = creates;
-          creates = [];
-          createBatch(batch).catch((err: unknown) => {
-            for (const p of batch) p.reject(err);
-          });
-        });
-      });
+      return submitCreate(o);
     },
     deleteTap(o) {
-      return new Promise<void>((resolve, reject) => {
-        deletes.push({ tap: o.tap, resolve, reject });
-        if (deleteScheduled) return;
-        deleteScheduled = true;
-        setImmediate(() => {
-          deleteScheduled = false;
-          const batch = deletes;
-          deletes = [];
-          deleteBatch(batch).catch((err: unknown) => {
-            for (const p of batch) p.reject(err);
-          });
-        });
-      });
+      return submitDelete({ tap: o.tap });
     },
     async connectTap(o) {
       await st.withSwitch(async (sw) => {
