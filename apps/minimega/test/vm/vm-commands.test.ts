@@ -426,6 +426,10 @@ describe('vm tag, qmp, screenshot, cdrom, hotplug, save', () => {
     await d.run('vm launch kvm s');
     expect((await d.run('vm screenshot s')).errors).toEqual(['vm not running: 0']);
     await d.run('vm start s');
+    // a bad size names the argument (it used to claim Atoi could not parse "-5")
+    expect((await d.run('vm screenshot s -5')).errors).toEqual([
+      'invalid maximum dimension: `-5` (a number of pixels, or 0 for full size)',
+    ]);
     const r = await d.run('vm screenshot s file shot.png 1');
     expect(r.errors).toEqual([]);
     const png = await readFile(join(d.base, 'files', 'shot.png'));

@@ -79,7 +79,9 @@ export function registerMisc(m: VmModuleContext): void {
       const vm = await one(cmd.namespace, cmd.stringArgs.vm!);
       const maxRaw = cmd.stringArgs.maximum ?? '0';
       if (!/^\d+$/.test(maxRaw))
-        throw new Error(`strconv.Atoi: parsing ${JSON.stringify(maxRaw)}: invalid syntax`);
+        throw new Error(
+          `invalid maximum dimension: \`${maxRaw}\` (a number of pixels, or 0 for full size)`,
+        );
       const png = await vm.screenshot(Number(maxRaw));
       const file = cmd.stringArgs.filename;
       if (file) {
