@@ -55,9 +55,15 @@ export async function setNetworks(
   }
   try {
     c.networks = specs.map((s) => {
-      const n = parseNetspec(s, { drivers });
-      n.vlan = resolveVlan(d, ns, n.alias);
-      return n;
+      try {
+        const n = parseNetspec(s, { drivers });
+        n.vlan = resolveVlan(d, ns, n.alias);
+        return n;
+      } catch (err) {
+        // with several specs, say which one was wrong (minimega does not)
+        const e = err as Error & { code?: string };
+        throw Object.assign(new Error(`${e.message}: \`${s}\``, { cause: e }), { code: e.code });
+      }
     });
   } catch (err) {
     c.networks = [];
