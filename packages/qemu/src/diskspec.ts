@@ -33,13 +33,14 @@ export function parseDiskspec(spec: string): DiskConfig {
   if (f.length === 2) {
     if (isCache(f[1]!)) d.cache = f[1]!;
     else if (isIface(f[1]!)) d.iface = f[1]!;
-    else throw new MalformedDiskspecError('malformed diskspec');
+    else throw new MalformedDiskspecError(`malformed diskspec: \`${spec}\``);
   } else if (f.length === 3) {
-    if (!isIface(f[1]!) || !isCache(f[2]!)) throw new MalformedDiskspecError('malformed diskspec');
+    if (!isIface(f[1]!) || !isCache(f[2]!))
+      throw new MalformedDiskspecError(`malformed diskspec: \`${spec}\``);
     d.iface = f[1]!;
     d.cache = f[2]!;
   } else if (f.length !== 1) {
-    throw new MalformedDiskspecError('malformed diskspec');
+    throw new MalformedDiskspecError(`malformed diskspec: \`${spec}\``);
   }
   return d;
 }

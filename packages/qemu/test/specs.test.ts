@@ -86,7 +86,8 @@ describe('diskspec', () => {
   });
   test('anything else is malformed', () => {
     for (const s of ['a,bogus', 'a,none,virtio', 'a,virtio,bogus', 'a,b,c,d']) {
-      expect(() => parseDiskspec(s), s).toThrow('malformed diskspec');
+      // the message names the spec, so one bad disk among several is easy to find
+      expect(() => parseDiskspec(s), s).toThrow(`malformed diskspec: \`${s}\``);
     }
   });
 });
