@@ -212,6 +212,26 @@ describe('vm launch', () => {
 });
 
 describe('lifecycle', () => {
+  test('tab completion of start/stop/kill/flush targets offers the VMs each applies to', async () => {
+    await using d = await vmDaemon();
+    await d.run('vm launch kvm web[1-2],db');
+    await d.run('vm start web1');
+    await d.run('vm start db');
+    await d.run('vm kill db');
+    expect(await d.core.complete('vm start ')).toEqual([
+      'vm start all ',
+      'vm start db ',
+      'vm start web2 ',
+    ]);
+    expect(await d.core.complete('vm stop w')).toEqual(['vm stop web1 ']);
+    expect(await d.core.complete('vm kill ')).toEqual([
+      'vm kill all ',
+      'vm kill web1 ',
+      'vm kill web2 ',
+    ]);
+    expect(await d.core.complete('vm flush ')).toEqual(['vm flush all ', 'vm flush db ']);
+  });
+
   test('vm_lifecycle transcript', async () => {
     await using d = await vmDaemon();
     const info = '.columns name,state vm info';

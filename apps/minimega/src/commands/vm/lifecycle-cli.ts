@@ -23,15 +23,29 @@ export async function flushVm(
 
 export function registerLifecycle(m: VmModuleContext): void {
   const { d } = m;
+  /**
+   * Tab completion of a target (minimega's VM suggest): names of the active
+   * namespace's VMs the command applies to, plus `all`.
+   */
+  const suggestVms =
+    (applies: (vm: KvmVm) => boolean) =>
+    async (_raw: string, key: string, prefix: string): Promise<string[]> => {
+      if (key !== 'vm') return [];
+      const ns = await resolveNs(d, '');
+      const names = [...ns.slot(VM_STATE).vms.values()].filter(applies).map((vm) => vm.name);
+      return [...names, 'all'].filter((n) => n.startsWith(prefix));
+    };
   const target = (
     verb: string,
     help: string,
     fn: (vm: KvmVm, wild: boolean, signal?: AbortSignal) => Promise<boolean>,
+    applies: (vm: KvmVm) => boolean,
   ) =>
     d.cli.register({
       helpShort: help,
       helpLong: `${help[0]!.toUpperCase()}${help.slice(1)}. Target one VM by name or id, a range (foo[1-3]) or all.`,
       patterns: [`vm ${verb} <vm target>`],
+      suggest: suggestVms(applies),
       async call(cmd, out, env) {
         const ns = await resolveNs(d, cmd.namespace);
         const t = expandTargets(cmd.stringArgs.vm!, ns.slot(VM_STATE).vms.values());
@@ -40,17 +54,31 @@ export function registerLifecycle(m: VmModuleContext): void {
       },
     });
 
-  target('start', 'start paused virtual machines', (vm, wild, signal) =>
-    vm.start({ wild, signal }),
+  target(
+    'start',
+    'start paused virtual machines',
+    (vm, wild, signal) => vm.start({ wild, signal }),
+    (vm) => vm.state !== 'RUNNING',
   );
-  target('stop', 'stop (pause) running virtual machines', (vm) => vm.stop());
-  target('kill', 'kill running virtual machines', (vm) => vm.kill());
+  target(
+    'stop',
+    'stop (pause) running virtual machines',
+    (vm) => vm.stop(),
+    (vm) => vm.state === 'RUNNING',
+  );
+  target(
+    'kill',
+    'kill running virtual machines',
+    (vm) => vm.kill(),
+    (vm) => vm.state === 'BUILDING' || vm.state === 'RUNNING' || vm.state === 'PAUSED',
+  );
 
   d.cli.register({
     helpShort: 'discard information about quit or failed VMs',
     helpLong:
       'Discard information about VMs that have quit or failed (all of them, or a target), removing their taps and state directories.',
     patterns: ['vm flush [vm target]'],
+    suggest: suggestVms((vm) => vm.state === 'QUIT' || vm.state === 'ERROR'),
     async call(cmd, out) {
       const ns = await resolveNs(d, cmd.namespace);
       const vms = ns.slot(VM_STATE).vms;
