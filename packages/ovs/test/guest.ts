@@ -1,27 +1,11 @@
-// Tiny QEMU guests (TCG) on a tap, for traffic tests and benchmarks. The
-// image comes from the guest-image dev tool, run as a process (a package
-// never imports tools/). Commands run on the guest's serial shell.
-import { fileURLToPath } from 'node:url';
+// Tiny QEMU guests (TCG) on a tap, for traffic tests and benchmarks (the
+// image: test-support's guestImage). Commands run on the guest's serial shell.
 import { execa, type ResultPromise } from 'execa';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+// by path, not '#test-support': that also loads vitest, and benchmarks use this file
+import type { GuestImagePaths } from '../../../test-support/guest-image.js';
 
-export interface GuestImagePaths {
-  kernel: string;
-  initrd: string;
-}
-
-/** Builds (or reuses the cached) guest image through tools/guest-image. */
-export async function guestImage(signal?: AbortSignal): Promise<GuestImagePaths> {
-  const r = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
-    cwd: repoRoot,
-    cancelSignal: signal,
-  });
-  const kernel = /^kernel (.+)$/m.exec(r.stdout)?.[1];
-  const initrd = /^initrd (.+)$/m.exec(r.stdout)?.[1];
-  if (!kernel || !initrd) throw new Error(`guest-image printed no paths: ${r.stdout}`);
-  return { kernel, initrd };
-}
+export { type GuestImagePaths, guestImage } from '../../../test-support/guest-image.js';
 
 export interface GuestOptions extends GuestImagePaths {
   /** network namespace the tap lives in */

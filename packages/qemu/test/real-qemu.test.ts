@@ -2,10 +2,10 @@
 // outside, 20 guests at once, and the tiny guest's ready marker on serial.
 import { access, readFile } from 'node:fs/promises';
 import { connect, createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { hasBinary, realComponent, tempDir } from '#test-support';
+import { guestImage, hasBinary, realComponent, tempDir } from '#test-support';
 import { createQemuDriver, defaultVmConfig, KvmVm, type VmConfig } from '../src/index.js';
 
 const qemu = realComponent('qemu', () =>
@@ -256,19 +256,13 @@ describe('real QEMU (tcg)', () => {
   qemu.test(
     'the tiny guest boots and prints its ready marker on serial',
     async () => {
-      // the guest image is a dev tool: run its CLI rather than import it
-      const root = resolve(import.meta.dirname, '../../..');
-      const { stdout } = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
-        cwd: root,
-      });
-      const kernel = /^kernel (.+)$/m.exec(stdout)?.[1];
-      const initrd = /^initrd (.+)$/m.exec(stdout)?.[1];
+      const { kernel, initrd } = await guestImage();
       expect(kernel && initrd).toBeTruthy();
       await using env = await setup();
       const vm = env.make('guest', (c) => {
         c.memory = 128;
-        c.kernel = kernel!;
-        c.initrd = initrd!;
+        c.kernel = kernel;
+        c.initrd = initrd;
         // serial-ports 1 is the guest's ttyS0 (socket I/serial0)
         c.serialPorts = 1;
         c.append = ['console=ttyS0', 'quiet', 'mm.ip=10.0.0.1/24'];

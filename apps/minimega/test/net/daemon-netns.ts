@@ -8,17 +8,6 @@ import { MinimegaClient } from '../../src/client/connection.js';
 import { ownProcesses, uniqueName } from './real-support.js';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-
-export async function guestImage(): Promise<{ kernel: string; initrd: string }> {
-  const r = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
-    cwd: repoRoot,
-  });
-  const kernel = /^kernel (.+)$/m.exec(r.stdout)?.[1];
-  const initrd = /^initrd (.+)$/m.exec(r.stdout)?.[1];
-  if (!kernel || !initrd) throw new Error(`guest-image printed no paths: ${r.stdout}`);
-  return { kernel, initrd };
-}
 
 export interface NetnsDaemon {
   netns: string;

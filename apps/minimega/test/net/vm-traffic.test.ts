@@ -5,7 +5,8 @@
 // leave nothing behind.
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { daemonInNetns, guestImage, reach } from './daemon-netns.js';
+import { guestImage } from '#test-support';
+import { daemonInNetns, reach } from './daemon-netns.js';
 import { realOvsQemu, uniqueName } from './real-support.js';
 
 const real = realOvsQemu;

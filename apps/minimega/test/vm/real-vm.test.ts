@@ -1,11 +1,10 @@
 // The VM commands on real QEMU (TCG) booting the tiny guest image.
 import { access, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createQemuDriver } from '@mm/qemu';
-import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { hasBinary, realComponent } from '#test-support';
+import { guestImage, hasBinary, realComponent } from '#test-support';
 import { vmDaemon } from './harness.js';
 
 const qemu = realComponent('qemu + guest image tools', () => {
@@ -20,14 +19,6 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
-
-async function guestImage(): Promise<{ kernel: string; initrd: string }> {
-  const root = resolve(import.meta.dirname, '../../../..');
-  const { stdout } = await execa('node', ['--import', 'tsx', 'tools/guest-image/src/cli.ts'], {
-    cwd: root,
-  });
-  return { kernel: /^kernel (.+)$/m.exec(stdout)![1]!, initrd: /^initrd (.+)$/m.exec(stdout)![1]! };
-}
 
 describe('vm commands on real QEMU', () => {
   qemu.test('cpu, machine and NIC drivers are checked against what QEMU reports', async () => {
