@@ -5,6 +5,17 @@ import type { Daemon } from '../../context.js';
 import { HOST_TAPS, MIRRORS, type NetState } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
 
+/**
+ * minimega's ``<what> error <err>: `<output>` ``: the exit status, then the
+ * command's own words once (the failed command's message already holds them).
+ */
+function commandError(what: string, err: unknown): Error {
+  const e = err as { message?: string; stderr?: string; exitCode?: number };
+  if (e.stderr === undefined) return new Error(`${what} error ${e.message ?? String(err)}`);
+  const status = e.exitCode === undefined ? 'failed' : `exit status ${e.exitCode}`;
+  return new Error(`${what} error ${status}: \`${e.stderr.trim()}\``);
+}
+
 export function registerTaps(d: Daemon, st: NetState): void {
   const nsInfo = async (name: string) => d.namespaces.getOrCreate(name);
 
@@ -66,13 +77,11 @@ tap (or VM interface) onto another.`,
           try {
             if (a.ip !== undefined) {
               await sw.addAddress(tap, a.ip).catch((err: unknown) => {
-                const e = err as { message?: string; stderr?: string };
-                throw new Error(`ip error ${e.message ?? String(err)}: \`${e.stderr ?? ''}\``);
+                throw commandError('ip', err);
               });
             } else if (cmd.boolArgs.dhcp) {
               await sw.requestDhcp(tap).catch((err: unknown) => {
-                const e = err as { message?: string; stderr?: string };
-                throw new Error(`dhcp error ${e.message ?? String(err)}: \`${e.stderr ?? ''}\``);
+                throw commandError('dhcp', err);
               });
             }
           } catch (err) {
