@@ -2,7 +2,7 @@
 // spawner.ts; or directly with execa), supervises it and speaks QMP on
 // `<instance>/qmp`.
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { type AccelSetting, accelResolver, type ProbeAccelOptions } from './accel.js';
@@ -195,15 +195,20 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
   }): Promise<void> {
     // a relative backing path is relative to the overlay (as qemu-img reads it)
     const cwd = dirname(o.overlay);
-    const info = await execa('qemu-img', ['info', '--output=json', o.backing], {
-      cwd,
-      cancelSignal: o.signal,
+    // a missing disk is the usual mistake: say so plainly, not through qemu-img
+    await access(resolve(cwd, o.backing)).catch(() => {
+      throw new Error('no such file or directory');
     });
+    // qemu-img's own complaint, not execa's dump of the whole command line
+    const qemuImg = (args: string[]) =>
+      execa('qemu-img', args, { cwd, cancelSignal: o.signal }).catch((err: unknown) => {
+        const e = err as { stderr?: unknown; shortMessage?: string; message?: string };
+        const said = typeof e.stderr === 'string' ? e.stderr.trim() : '';
+        throw new Error(said || e.shortMessage || e.message || String(err), { cause: err });
+      });
+    const info = await qemuImg(['info', '--output=json', o.backing]);
     const fmt = (JSON.parse(info.stdout) as { format?: string }).format ?? 'raw';
-    await execa('qemu-img', ['create', '-f', 'qcow2', '-b', o.backing, '-F', fmt, o.overlay], {
-      cwd,
-      cancelSignal: o.signal,
-    });
+    await qemuImg(['create', '-f', 'qcow2', '-b', o.backing, '-F', fmt, o.overlay]);
   }
 
   return { start, createOverlay, accel, close: async () => spawner?.close() };

@@ -105,6 +105,26 @@ describe('real QEMU (tcg)', () => {
     expect(greeting).toMatch(/^RFB 003\.008\n/);
   });
 
+  qemu.test('a snapshot of a missing or unreadable disk fails saying why', async () => {
+    await using env = await setup();
+    const files = join(env.path, 'files');
+    await execa('mkdir', ['-p', files]);
+    const missing = join(files, 'missing.img');
+    const gone = env.make('gone', (c) => {
+      c.disks = [{ path: missing, iface: '', cache: '', snapshotPath: '' }];
+    });
+    expect(await gone.launch()).toBe(`unable to snapshot ${missing}: no such file or directory`);
+    // a directory is there but is no image: qemu-img's words, not execa's command dump
+    const dir = join(files, 'adir');
+    await execa('mkdir', ['-p', dir]);
+    const bad = env.make('bad', (c) => {
+      c.disks = [{ path: dir, iface: '', cache: '', snapshotPath: '' }];
+    });
+    const err = await bad.launch();
+    expect(err).toMatch(new RegExp(`^unable to snapshot ${dir}: qemu-img: `));
+    expect(err).not.toContain('Command failed');
+  });
+
   qemu.test('snapshot disks get a qcow2 overlay in the instance dir; QEMU uses it', async () => {
     await using env = await setup();
     const files = join(env.path, 'files');
