@@ -2,3 +2,4 @@ export { hasBinary, ovsMissing, ovsQemuMissing } from './binaries.js';
 export { type GuestImagePaths, guestImage } from './guest-image.js';
 export { type RealComponent, realComponent } from './real.js';
 export { tempDir } from './temp.js';
+export { uniqueName } from './unique-name.js';

@@ -2,13 +2,11 @@
 // and the benchmarks (no vitest imports here).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { execa } from 'execa';
+// by path, not '#test-support': that also loads vitest, and benchmarks use this file
+import { uniqueName } from '../../../test-support/unique-name.js';
 import { type PrivateOvs, startPrivateOvs } from '../src/index.js';
 
-let seq = 0;
-/** A unique short name (pid-based) for netns, bridges and taps. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}${process.pid % 100000}${(seq++).toString(36)}`;
-}
+export { uniqueName };
 
 export interface Netns {
   name: string;

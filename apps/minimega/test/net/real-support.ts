@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createOvsSwitch, type PrivateOvs, type Switch, startPrivateOvs } from '@mm/ovs';
 import { execa } from 'execa';
-import { ovsMissing, ovsQemuMissing, realComponent } from '#test-support';
+import { ovsMissing, ovsQemuMissing, realComponent, uniqueName } from '#test-support';
 
 /** The real-component gate (as test-support's realComponent: CI=true fails instead of skipping). */
 export const realOvs = realComponent('ovs', ovsMissing);
@@ -13,8 +13,7 @@ export const realOvs = realComponent('ovs', ovsMissing);
 /** OVS plus QEMU (guests). */
 export const realOvsQemu = realComponent('ovs+qemu', ovsQemuMissing);
 
-let seq = 0;
-export const uniqueName = (p: string) => `${p}${process.pid % 100000}${(seq++).toString(36)}`;
+export { uniqueName };
 
 export interface OvsNetns {
   netns: string;
