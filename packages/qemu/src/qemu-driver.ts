@@ -114,10 +114,16 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
 
   async function start(s: StartVmOptions): Promise<VmProcess> {
     const bin = await resolveQemuBinary(s.config.qemu);
-    const args = applyOverrides(
-      buildArgs(s.config, { id: s.id, instanceDir: s.instanceDir, accel: await accel() }),
-      s.config.qemuOverride,
-    );
+    const built = buildArgs(s.config, {
+      id: s.id,
+      instanceDir: s.instanceDir,
+      accel: await accel(),
+    });
+    // minimega always makes the override string round trip, which splits an
+    // -append holding a quoted word into stray arguments: only make it when
+    // there are rules to apply
+    const args =
+      s.config.qemuOverride.length > 0 ? applyOverrides(built, s.config.qemuOverride) : built;
     const proc = await run(bin, args, s.instanceDir);
     if (proc.pid > 0) {
       // best effort: raising it needs no privilege, but /proc may be missing

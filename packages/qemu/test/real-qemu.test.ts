@@ -285,9 +285,14 @@ describe('real QEMU (tcg)', () => {
         c.initrd = initrd;
         // serial-ports 1 is the guest's ttyS0 (socket I/serial0)
         c.serialPorts = 1;
-        c.append = ['console=ttyS0', 'quiet', 'mm.ip=10.0.0.1/24'];
+        // a word with a space is quoted on the kernel command line; it must
+        // reach QEMU inside the one -append argument
+        c.append = ['console=ttyS0', 'quiet', 'mm.ip=10.0.0.1/24', 'mm.note=x y'];
       });
       expect(await vm.launch()).toBe('');
+      expect(vm.argv[vm.argv.indexOf('-append') + 1]).toBe(
+        'console=ttyS0 quiet mm.ip=10.0.0.1/24 "mm.note=x y"',
+      );
       const sock = connect(join(vm.instanceDir, 'serial0'));
       let out = '';
       sock.on('data', (d) => {
