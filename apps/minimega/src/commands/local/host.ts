@@ -36,27 +36,41 @@ const FIELDS = [
 ];
 
 export const hostCommand: LocalModule = (d) => {
-  async function values(): Promise<Record<string, string>> {
-    const [load, mem, up] = await Promise.all([loadAverage(), memoryMB(), uptime()]);
-    const bw = d.services.bandwidth?.() ?? { rx: 0, tx: 0 };
-    const vm = d.services.vmStats?.() ?? { vms: 0, cpucommit: 0, memcommit: 0, netcommit: 0 };
-    return {
-      name: d.hostname,
-      cpus: String(cpus()),
-      load,
-      memused: String(mem.used),
-      memtotal: String(mem.total),
-      bandwidth: `${bw.rx.toFixed(1)}/${bw.tx.toFixed(1)} (rx/tx MB/s)`,
-      rx: bw.rx.toFixed(1),
-      tx: bw.tx.toFixed(1),
-      uptime: up,
-      vms: String(vm.vms),
-      vmlimit: String(vm.vmlimit ?? 0),
-      cpucommit: String(vm.cpucommit),
-      memcommit: String(vm.memcommit),
-      netcommit: String(vm.netcommit),
-      androidvms: String(vm.androidvms ?? 0),
+  /**
+   * The figures for `fields`, each computed only when asked for: `host name`
+   * (sent to every host by `mesh send all host name`) reads nothing from /proc.
+   */
+  function values(fields: readonly string[]): Record<string, string> {
+    let mem: { total: number; used: number } | undefined;
+    const memory = () => {
+      mem ??= memoryMB();
+      return mem;
     };
+    const bw = () => d.services.bandwidth?.() ?? { rx: 0, tx: 0 };
+    const vm = () => d.services.vmStats?.() ?? { vms: 0, cpucommit: 0, memcommit: 0, netcommit: 0 };
+    const figure: Record<string, () => string> = {
+      name: () => d.hostname,
+      cpus: () => String(cpus()),
+      load: loadAverage,
+      memused: () => String(memory().used),
+      memtotal: () => String(memory().total),
+      bandwidth: () => {
+        const b = bw();
+        return `${b.rx.toFixed(1)}/${b.tx.toFixed(1)} (rx/tx MB/s)`;
+      },
+      rx: () => bw().rx.toFixed(1),
+      tx: () => bw().tx.toFixed(1),
+      uptime,
+      vms: () => String(vm().vms),
+      vmlimit: () => String(vm().vmlimit ?? 0),
+      cpucommit: () => String(vm().cpucommit),
+      memcommit: () => String(vm().memcommit),
+      netcommit: () => String(vm().netcommit),
+      androidvms: () => String(vm().androidvms ?? 0),
+    };
+    const out: Record<string, string> = {};
+    for (const f of fields) out[f] = figure[f]?.() ?? '';
+    return out;
   }
 
   d.cli.register({
@@ -81,13 +95,13 @@ export const hostCommand: LocalModule = (d) => {
 
 All fields are displayed by default.`,
     patterns: ['host', ...FIELDS.map((f) => `host <${f},>`)],
-    async call(cmd, out) {
-      const v = await values();
+    call(cmd, out) {
       const field = FIELDS.find((f) => cmd.boolArgs[f]);
       if (field) {
-        out.respond({ response: v[field] ?? '' });
+        out.respond({ response: values([field])[field] ?? '' });
         return;
       }
+      const v = values(COLUMNS);
       out.respond({ header: [...COLUMNS], tabular: [COLUMNS.map((c) => v[c] ?? '')] });
     },
   });
