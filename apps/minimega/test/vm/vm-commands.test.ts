@@ -212,7 +212,7 @@ describe('vm launch', () => {
 });
 
 describe('lifecycle', () => {
-  test('tab completion of start/stop/kill/flush targets offers the VMs each applies to', async () => {
+  test('tab completion of VM targets offers the VMs each command applies to', async () => {
     await using d = await vmDaemon();
     await d.run('vm launch kvm web[1-2],db');
     await d.run('vm start web1');
@@ -230,6 +230,14 @@ describe('lifecycle', () => {
       'vm kill web2 ',
     ]);
     expect(await d.core.complete('vm flush ')).toEqual(['vm flush all ', 'vm flush db ']);
+    // one-VM commands offer no `all`; target commands do
+    expect(await d.core.complete('vm qmp ')).toEqual([
+      'vm qmp db ',
+      'vm qmp web1 ',
+      'vm qmp web2 ',
+    ]);
+    expect(await d.core.complete('vm tag w')).toEqual(['vm tag web1 ', 'vm tag web2 ']);
+    expect(await d.core.complete('vm cdrom eject a')).toEqual(['vm cdrom eject all ']);
   });
 
   test('vm_lifecycle transcript', async () => {

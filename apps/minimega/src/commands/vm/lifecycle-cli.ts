@@ -2,7 +2,7 @@
 import type { KvmVm } from '@mm/qemu';
 import { INFO_COLUMNS, infoRow, SUMMARY_COLUMNS } from './format.js';
 import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
-import { applyTargets, expandTargets } from './targets.js';
+import { applyTargets, expandTargets, vmSuggester } from './targets.js';
 
 /** Removes a QUIT/ERROR VM: its taps, its instance dir, its map entry. */
 export async function flushVm(
@@ -23,18 +23,7 @@ export async function flushVm(
 
 export function registerLifecycle(m: VmModuleContext): void {
   const { d } = m;
-  /**
-   * Tab completion of a target (minimega's VM suggest): names of the active
-   * namespace's VMs the command applies to, plus `all`.
-   */
-  const suggestVms =
-    (applies: (vm: KvmVm) => boolean) =>
-    async (_raw: string, key: string, prefix: string): Promise<string[]> => {
-      if (key !== 'vm') return [];
-      const ns = await resolveNs(d, '');
-      const names = [...ns.slot(VM_STATE).vms.values()].filter(applies).map((vm) => vm.name);
-      return [...names, 'all'].filter((n) => n.startsWith(prefix));
-    };
+  const suggestVms = (applies: (vm: KvmVm) => boolean) => vmSuggester(d, { applies, wild: true });
   const target = (
     verb: string,
     help: string,

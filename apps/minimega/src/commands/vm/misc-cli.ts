@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { KvmVm } from '@mm/qemu';
 import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
-import { applyTargets, expandTargets } from './targets.js';
+import { applyTargets, expandTargets, vmSuggester } from './targets.js';
 
 export function registerMisc(m: VmModuleContext): void {
   const { d } = m;
@@ -22,6 +22,7 @@ export function registerMisc(m: VmModuleContext): void {
     helpLong:
       'Display or set tags on VMs: "vm tag <target> [key|all]" reads, "vm tag <target> <key> <value>" writes.',
     patterns: ['vm tag <vm target> [key or all]', 'vm tag <vm target> <key> <value>'],
+    suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
       const t = expandTargets(cmd.stringArgs.vm!, (await vmsOf(cmd.namespace)).values());
       const key = cmd.stringArgs.key;
@@ -55,6 +56,7 @@ export function registerMisc(m: VmModuleContext): void {
     helpShort: 'remove tags from VMs',
     helpLong: 'Remove a tag (or all tags) from VMs (or all VMs).',
     patterns: ['clear vm tag', 'clear vm tag <vm target> [tag]'],
+    suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
       const t = expandTargets(cmd.stringArgs.vm ?? 'all', (await vmsOf(cmd.namespace)).values());
       const tag = cmd.stringArgs.tag ?? 'all';
@@ -75,6 +77,7 @@ export function registerMisc(m: VmModuleContext): void {
       'vm screenshot <vm name> [maximum dimension]',
       'vm screenshot <vm name> file <filename> [maximum dimension]',
     ],
+    suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
       const vm = await one(cmd.namespace, cmd.stringArgs.vm!);
       const maxRaw = cmd.stringArgs.maximum ?? '0';
@@ -98,6 +101,7 @@ export function registerMisc(m: VmModuleContext): void {
     helpLong: `Issue a JSON-encoded QMP command to a KVM VM and print the reply, e.g.
 vm qmp foo '{ "execute": "query-status" }'`,
     patterns: ['vm qmp <vm name> <qmp command>'],
+    suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
       const vm = await one(cmd.namespace, cmd.stringArgs.vm!);
       out.respond({ response: await vm.qmp(cmd.stringArgs.qmp!) });
@@ -111,6 +115,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
       'vm cdrom eject <vm target> [force,]',
       'vm cdrom change <vm target> <path> [force,]',
     ],
+    suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
       const t = expandTargets(cmd.stringArgs.vm!, (await vmsOf(cmd.namespace)).values());
       const force = cmd.boolArgs.force === true;
@@ -139,6 +144,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
       'vm hotplug add <vm target> <filename> serial <serial> [version]',
       'vm hotplug remove <vm target> <disk id or all>',
     ],
+    suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
       const vms = await vmsOf(cmd.namespace);
       const verb = cmd.words[2];
@@ -185,6 +191,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
     helpLong: `Save a running VM's snapshot disk(s) and memory state to files (default
 saved/<name> under the files directory). With no VM, print migration progress.`,
     patterns: ['vm save', 'vm save <vm name> [filename]'],
+    suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
       const vms = await vmsOf(cmd.namespace);
       const name = cmd.stringArgs.vm;

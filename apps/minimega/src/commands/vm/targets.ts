@@ -2,6 +2,8 @@
 // anywhere makes the call wild.
 import { splitList } from '@mm/cli-grammar';
 import type { KvmVm } from '@mm/qemu';
+import type { Daemon } from '../../context.js';
+import { resolveNs, VM_STATE } from './state.js';
 
 export interface Targets {
   wild: boolean;
@@ -51,4 +53,23 @@ export async function applyTargets(t: Targets, fn: (vm: KvmVm) => Promise<boolea
     }),
   );
   if (errors.length > 0) throw new Error(errors.join('\n'));
+}
+
+/**
+ * Tab completion of a `<vm ...>` item (minimega's VM suggest): names of the
+ * active namespace's VMs the command applies to, plus `all` when `wild`.
+ */
+export function vmSuggester(
+  d: Daemon,
+  opts: { applies?: (vm: KvmVm) => boolean; wild: boolean },
+): (raw: string, key: string, prefix: string) => Promise<string[]> {
+  return async (_raw, key, prefix) => {
+    if (key !== 'vm') return [];
+    const ns = await resolveNs(d, '');
+    const names = [...ns.slot(VM_STATE).vms.values()]
+      .filter(opts.applies ?? (() => true))
+      .map((vm) => vm.name);
+    if (opts.wild) names.push('all');
+    return names.filter((n) => n.startsWith(prefix));
+  };
 }
