@@ -103,6 +103,35 @@ describe('control socket protocol', () => {
     expect(q?.Resp?.[0]?.Error).not.toBe('');
   });
 
+  it('a command may wait on its signal from many operations at once without a leak warning', async () => {
+    // `vm launch kvm 15` dials QMP and runs qemu-img for every VM at once, each
+    // listening on the connection's signal; Node warned of a leak past 10
+    const fanout: CommandModule = (dm) => {
+      dm.cli.register({
+        helpShort: 'twenty waits on the signal',
+        patterns: ['fanout'],
+        async call(_c, out, env) {
+          const listeners = Array.from({ length: 20 }, () => () => {});
+          for (const l of listeners) env.signal?.addEventListener('abort', l);
+          for (const l of listeners) env.signal?.removeEventListener('abort', l);
+          out.respond({ response: 'ok' });
+        },
+      });
+    };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const d = await daemon([fanout]);
+      const c = await client(d.socketPath);
+      expect(texts(await c.runAll('fanout'))).toEqual(['testhost: ok']);
+      await new Promise((r) => setTimeout(r, 50)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('streams every batch with More=true until the last', async () => {
     const multi: CommandModule = (dm) => {
       dm.cli.register({

@@ -3,6 +3,7 @@
 // inside a frame and never reach another client (fixes sharp edge 3).
 // Malformed frames get an error reply and the stream resynchronises at the
 // next JSON value; nothing a client sends can stop the daemon.
+import { setMaxListeners } from 'node:events';
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Batch, CallEnv } from '@mm/cli-grammar';
@@ -41,6 +42,9 @@ class Connection {
     private readonly core: DaemonCore,
     private readonly socket: Socket,
   ) {
+    // one command may wait on this signal from many operations at once
+    // (`vm launch kvm 50` dials QMP and runs qemu-img per VM): not a leak
+    setMaxListeners(0, this.abort.signal);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (e) => {
       core.log.debug(`client ${this.id}: ${e.message}`);
