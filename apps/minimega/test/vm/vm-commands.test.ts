@@ -684,6 +684,16 @@ describe('vm net', () => {
     for (const t of taps) expect(left).not.toContain(t);
   });
 
+  test('add with a bad netspec among good ones adds nothing and names the bad one', async () => {
+    await using d = await vmDaemon({ net: true });
+    await d.run('vm config net 100');
+    await d.run('vm launch kvm n');
+    expect((await d.run('vm net add n 200 a,b,c,d,e,f 300')).errors).toEqual([
+      'malformed netspec: `a,b,c,d,e,f`',
+    ]);
+    expect((await d.run('.columns vlan vm info')).text).toMatch(/\[100\]$/);
+  });
+
   test('without networking vm net says why', async () => {
     await using d = await vmDaemon();
     await d.run('vm launch kvm n');

@@ -50,12 +50,21 @@ bridge.`,
       if (verb === 'add') {
         await applyTargets(t, async (vm) => {
           const drivers = await probeNicDrivers(vm.config.qemu, vm.config.machine).catch(() => []);
-          // minimega returns only the last spec's error
-          let last: Error | undefined;
-          for (const spec of cmd.listArgs.netspec ?? []) {
+          // as in minimega, every spec is parsed before anything is added, so
+          // a bad one among several adds nothing (and the error names it)
+          const nics = (cmd.listArgs.netspec ?? []).map((spec) => {
             try {
               const nic = parseNetspec(spec, { drivers });
               nic.vlan = resolveVlan(d, ns.name, nic.alias);
+              return nic;
+            } catch (err) {
+              throw new Error(`${(err as Error).message}: \`${spec}\``, { cause: err });
+            }
+          });
+          // a failed hot-plug does not stop the others; each failure is reported
+          const failures: string[] = [];
+          for (const nic of nics) {
+            try {
               if (!nic.mac) nic.mac = randomMac();
               nic.tap = await net.createTap({
                 namespace: ns.name,
@@ -71,13 +80,12 @@ bridge.`,
                 await net.deleteTap({ bridge: nic.bridge, tap: nic.tap }).catch(() => {});
                 throw err;
               }
-              last = undefined;
             } catch (err) {
-              last = err as Error;
+              failures.push((err as Error).message);
             }
           }
           await writeConfig(vm);
-          if (last) throw last;
+          if (failures.length > 0) throw new Error(failures.join('\n'));
           return true;
         });
       } else if (verb === 'connect') {
