@@ -67,7 +67,13 @@ export class MinimegaClient {
       }
       this.wake();
     });
-    socket.on('error', (e) => this.fail(new ClientError('ERR_DISCONNECTED', e.message)));
+    socket.on('error', (e) => {
+      // the daemon going away can show as a reset before the close: say it as
+      // minimega does, not as a socket errno
+      const code = (e as NodeJS.ErrnoException).code;
+      const gone = code === 'ECONNRESET' || code === 'EPIPE';
+      this.fail(new ClientError('ERR_DISCONNECTED', gone ? 'server disconnected' : e.message));
+    });
     socket.on('close', () => this.fail(new ClientError('ERR_DISCONNECTED', 'server disconnected')));
   }
 
