@@ -8,6 +8,7 @@ import type { NamespaceInfo } from '@mm/namespace';
 import { cloneVmConfig, generateUuid, KvmVm, randomMac, type VmConfig } from '@mm/qemu';
 import { configFile } from './config-file.js';
 import { serialLaunch, VM_STATE, type VmModuleContext } from './state.js';
+import { createNicTap } from './taps.js';
 
 const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
 
@@ -137,14 +138,7 @@ export async function launchVms(
       const net = d.services.networking;
       for (const nic of vm.config.networks) {
         if (nic.tap || !net) continue;
-        nic.tap = await net.createTap({
-          namespace: ns.name,
-          vm: vm.name,
-          bridge: nic.bridge,
-          vlan: nic.vlan,
-          mac: nic.mac,
-          signal,
-        });
+        await createNicTap(net, ns.name, vm, nic, signal);
       }
     } catch (err) {
       // no tap, no QEMU: the VM shows ERROR with the reason

@@ -8,6 +8,7 @@ import { DEFAULT_BRIDGE, type KvmVm, parseNetspec, probeNicDrivers, randomMac } 
 import { resolveVlan } from './config-cli.js';
 import { configFile } from './config-file.js';
 import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
+import { createNicTap } from './taps.js';
 import { applyTargets, expandTargets } from './targets.js';
 
 function nicAt(vm: KvmVm, raw: string) {
@@ -66,14 +67,7 @@ bridge.`,
           for (const nic of nics) {
             try {
               if (!nic.mac) nic.mac = randomMac();
-              nic.tap = await net.createTap({
-                namespace: ns.name,
-                vm: vm.name,
-                bridge: nic.bridge,
-                vlan: nic.vlan,
-                mac: nic.mac,
-                signal: env.signal,
-              });
+              await createNicTap(net, ns.name, vm, nic, env.signal);
               try {
                 await vm.netAdd(nic);
               } catch (err) {
