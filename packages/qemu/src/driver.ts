@@ -19,10 +19,23 @@ export interface VmMonitor {
   hmp(commandLine: string): Promise<string>;
 }
 
-/** One running QEMU. */
+/**
+ * One VM process, started paused: QEMU (a QMP `monitor`), or a container
+ * (no monitor; `resume`/`pause` through its freezer). Optional members are
+ * capabilities a type may lack.
+ */
 export interface VmProcess {
   readonly pid: number;
-  readonly monitor: VmMonitor;
+  /** QMP (kvm); absent when the type has none */
+  readonly monitor?: VmMonitor;
+  /** runs a paused process (default: QMP `cont`) */
+  resume?(signal?: AbortSignal): Promise<void>;
+  /** pauses a running process (default: QMP `stop`) */
+  pause?(signal?: AbortSignal): Promise<void>;
+  /** PNG of the screen scaled to fit max x max (default: QMP screendump) */
+  screenshot?(max: number): Promise<Buffer>;
+  /** a console socket path (containers) */
+  readonly console?: string;
   /** resolves once the process is gone */
   readonly exited: Promise<VmExit>;
   /** SIGKILL and wait for exit */
@@ -33,6 +46,9 @@ export interface VmProcess {
 
 export interface StartVmOptions {
   id: number;
+  /** the VM's name and namespace (containers use them for hostnames, cgroups) */
+  name?: string;
+  namespace?: string;
   config: VmConfig;
   /** `<base>/<id>`, already created */
   instanceDir: string;
@@ -43,9 +59,9 @@ export interface VmDriver {
   /** starts QEMU paused (-S) and connects QMP; rejects with QemuStartError */
   start(opts: StartVmOptions): Promise<VmProcess>;
   /** creates the qcow2 overlay for a disk (snapshot mode) */
-  createOverlay(opts: { backing: string; overlay: string; signal?: AbortSignal }): Promise<void>;
-  /** the accelerator it uses (resolved from auto) */
-  accel(): Promise<Accel>;
+  createOverlay?(opts: { backing: string; overlay: string; signal?: AbortSignal }): Promise<void>;
+  /** the accelerator it uses (resolved from auto; QEMU only) */
+  accel?(): Promise<Accel>;
   /** releases what the driver holds (its process supervisor); VMs must be killed first */
   close?(): Promise<void>;
 }

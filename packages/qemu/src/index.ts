@@ -20,6 +20,7 @@ export {
   type VmConfig,
   vmConfigSchema,
 } from './config.js';
+export { configFile } from './config-file.js';
 export {
   DISK_CACHES,
   DISK_INTERFACES,
@@ -53,6 +54,37 @@ export {
   setDisks,
 } from './fields.js';
 export { goList, goQuote, parseBool, parseInt64, parseUint } from './gostrconv.js';
+export {
+  VmLaunchError,
+  VmNotFoundError,
+  VmTargetError,
+  VmTypeError,
+} from './host/errors.js';
+export { createLocalVmHost, type LocalVmHost } from './host/local-host.js';
+export { toRecord } from './host/record.js';
+export { applyTargets, expandTargets, requireFound, type Targeted } from './host/targets.js';
+export {
+  type HostLoad,
+  type LaunchRequest,
+  type LaunchResult,
+  type LocalVmHostOptions,
+  type NicAttacher,
+  type OpOptions,
+  type SaveStatus,
+  VM_TYPES,
+  type VmCdromOp,
+  type VmHost,
+  type VmHotplug,
+  type VmHotplugOp,
+  type VmNetOp,
+  type VmRecord,
+  type VmRef,
+  type VmSelector,
+  type VmTagOp,
+  type VmTap,
+  type VmType,
+  type VmTypeDriver,
+} from './host/types.js';
 export { generateUuid, randomMac } from './ids.js';
 export {
   DEFAULT_BRIDGE,

@@ -31,6 +31,10 @@ export interface KvmVmOptions {
   /** `-filepath`: overlays of disks outside it only log a warning */
   filesDir: string;
   driver: VmDriver;
+  /** the VM type the driver runs (default kvm) */
+  type?: 'kvm' | 'container';
+  /** told after every state change (the host writes vm.json) */
+  onChange?: () => void;
   /** where the VNC shim listens (default 127.0.0.1); false = no shim */
   vncHost?: string | false;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -65,7 +69,7 @@ export class KvmVm {
   readonly config: VmConfig;
   readonly instanceDir: string;
   readonly launchTime = Date.now();
-  readonly type = 'kvm' as const;
+  readonly type: 'kvm' | 'container';
   state: VmState = 'BUILDING';
   pid = 0;
   /** the VNC shim's TCP port (0 when none) */
@@ -88,6 +92,22 @@ export class KvmVm {
     this.host = opts.host;
     this.config = opts.config;
     this.instanceDir = join(opts.baseDir, String(opts.id));
+    this.type = opts.type ?? 'kvm';
+  }
+
+  /** the process's QMP socket, when it has one */
+  get qmpPath(): string | undefined {
+    return this.#proc?.monitor ? join(this.instanceDir, 'qmp') : undefined;
+  }
+
+  /** the process's console socket, when it has one */
+  get consolePath(): string | undefined {
+    return this.#proc?.console;
+  }
+
+  /** whether a process runs (and so QMP/console work) */
+  get hasProcess(): boolean {
+    return this.#proc !== undefined;
   }
 
   get tags(): Record<string, string> {
@@ -114,6 +134,7 @@ export class KvmVm {
     const w = this.#changed;
     this.#changed = [];
     for (const fn of w) fn();
+    this.#opts.onChange?.();
   }
 
   async #setError(msg: string): Promise<string> {
@@ -147,7 +168,9 @@ export class KvmVm {
             this.#log('warn', `snapshot of a disk outside the files dir: ${d.path}`);
           }
           try {
-            await this.#opts.driver.createOverlay({
+            const createOverlay = this.#opts.driver.createOverlay;
+            if (!createOverlay) throw new VmCommandError(`${this.type} VMs have no disk snapshots`);
+            await createOverlay({
               backing: relative(this.instanceDir, d.path),
               overlay,
               signal,
@@ -175,6 +198,8 @@ export class KvmVm {
     try {
       proc = await this.#opts.driver.start({
         id: this.id,
+        name: this.name,
+        namespace: this.namespace,
         config: this.config,
         instanceDir: this.instanceDir,
         signal,
@@ -184,7 +209,7 @@ export class KvmVm {
     }
     this.#proc = proc;
     this.pid = proc.pid;
-    if (this.#opts.vncHost !== false) {
+    if (this.#opts.vncHost !== false && proc.monitor) {
       try {
         this.#vnc = await startVncShim({
           unixPath: join(this.instanceDir, 'vnc'),
@@ -228,7 +253,9 @@ export class KvmVm {
         if (err) throw new VmStateError(`unable to start: ${err}`);
       }
       try {
-        await this.#monitor().execute('cont');
+        const proc = this.#proc;
+        if (proc?.resume) await proc.resume(opts.signal);
+        else await this.#monitor().execute('cont');
       } catch (err) {
         const msg = await this.#setError(`unable to start: ${(err as Error).message}`);
         throw new VmStateError(msg);
@@ -239,11 +266,13 @@ export class KvmVm {
   }
 
   /** Pauses a RUNNING VM (QMP stop). Returns false when not applicable. */
-  stop(): Promise<boolean> {
+  stop(signal?: AbortSignal): Promise<boolean> {
     return this.#lock.run(async () => {
       if (this.state !== 'RUNNING') return false;
       try {
-        await this.#monitor().execute('stop');
+        const proc = this.#proc;
+        if (proc?.pause) await proc.pause(signal);
+        else await this.#monitor().execute('stop');
       } catch {
         throw new VmStateError(await this.#setError(`unstoppable: ${this.id}`));
       }
@@ -280,7 +309,9 @@ export class KvmVm {
 
   #monitor() {
     if (!this.#proc) throw new VmStateError(`vm not running: ${this.id}`);
-    return this.#proc.monitor;
+    const m = this.#proc.monitor;
+    if (!m) throw new VmCommandError(`not supported for ${this.type} VMs`);
+    return m;
   }
 
   /** `vm qmp`: sends raw JSON, returns the reply re-encoded; a QMP error is `received nil status: <class>: <desc>`. */
@@ -308,6 +339,11 @@ export class KvmVm {
   /** `vm screenshot`: PNG bytes scaled to fit max x max (0 = full size). */
   async screenshot(max: number): Promise<Buffer> {
     if (this.state !== 'RUNNING') throw new VmStateError(`vm not running: ${this.id}`);
+    if (this.#proc?.screenshot) {
+      const png = await this.#proc.screenshot(max);
+      await writeFile(join(this.instanceDir, 'screenshot.png'), png);
+      return png;
+    }
     const tmp = join(tmpdir(), `minimega_screenshot_${randomBytes(6).toString('hex')}`);
     try {
       await this.#monitor().execute('screendump', { filename: tmp });

@@ -5,8 +5,8 @@ import { access, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { splitList } from '@mm/cli-grammar';
 import type { NamespaceInfo } from '@mm/namespace';
-import { cloneVmConfig, generateUuid, KvmVm, randomMac, type VmConfig } from '@mm/qemu';
-import { configFile } from './config-file.js';
+import { cloneVmConfig, configFile, generateUuid, KvmVm, randomMac, type VmConfig } from '@mm/qemu';
+
 import { serialLaunch, VM_STATE, type VmModuleContext } from './state.js';
 import { createNicTap } from './taps.js';
 

@@ -4,9 +4,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HandlerSpec } from '@mm/cli-grammar';
-import { DEFAULT_BRIDGE, type KvmVm, parseNetspec, probeNicDrivers, randomMac } from '@mm/qemu';
+import {
+  configFile,
+  DEFAULT_BRIDGE,
+  type KvmVm,
+  parseNetspec,
+  probeNicDrivers,
+  randomMac,
+} from '@mm/qemu';
 import { resolveVlan } from './config-cli.js';
-import { configFile } from './config-file.js';
+
 import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
 import { createNicTap } from './taps.js';
 import { applyTargets, expandTargets } from './targets.js';

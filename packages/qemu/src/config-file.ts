@@ -1,6 +1,9 @@
 // `<base>/<id>/config`: the fields that differ from the defaults, one
 // `vm config` line each, in minimega's order (vm-qemu.md §1.4).
-import { defaultVmConfig, goQuote, printDiskspec, printNetspec, type VmConfig } from '@mm/qemu';
+import { defaultVmConfig, type VmConfig } from './config.js';
+import { printDiskspec } from './diskspec.js';
+import { goQuote } from './gostrconv.js';
+import { printNetspec } from './netspec.js';
 
 const quoteWord = (w: string) => (/\s/.test(w) ? goQuote(w) : w);
 

@@ -1,0 +1,476 @@
+// The local VmHost: owns this host's VMs (by namespace), the node-wide id
+// counter, instance dirs, NIC taps (through a NicAttacher) and state
+// transitions; each VM type runs through its plugged-in driver.
+
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { cloneVmConfig } from '../config.js';
+import { configFile } from '../config-file.js';
+import { VmCommandError } from '../errors.js';
+import { generateUuid, randomMac } from '../ids.js';
+import type { NetConfig } from '../netspec.js';
+import { isKillable, KvmVm } from '../vm.js';
+import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
+import { RecordWriter, toRecord } from './record.js';
+import { applyTargets, expandTargets, requireFound } from './targets.js';
+import type {
+  HostLoad,
+  LaunchRequest,
+  LaunchResult,
+  LocalVmHostOptions,
+  OpOptions,
+  SaveStatus,
+  VmCdromOp,
+  VmHost,
+  VmHotplugOp,
+  VmNetOp,
+  VmRef,
+  VmSelector,
+  VmTagOp,
+} from './types.js';
+
+const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
+
+/** Processes started at once by one launch (thousands must not fork together). */
+const LAUNCH_PARALLELISM = 64;
+
+interface NsVms {
+  vms: Map<number, KvmVm>;
+  /** counter for unnamed VMs (`vm-N`), never reset by flush */
+  unnamed: number;
+  /** serializes launches so name/UUID checks and inserts do not race */
+  launching: Promise<unknown>;
+}
+
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export interface LocalVmHost extends VmHost {
+  /** the live VM objects of a namespace (tests; the daemon's own readers use list()) */
+  vmsOf(namespace: string): KvmVm[];
+  /** namespaces that hold VMs here */
+  namespaces(): string[];
+  /** this host's load, synchronously (for `host` columns) */
+  load(): HostLoad;
+}
+
+export function createLocalVmHost(opts: LocalVmHostOptions): LocalVmHost {
+  const byNs = new Map<string, NsVms>();
+  const writer = new RecordWriter();
+  let nextId = 0;
+  let closed = false;
+  const log = opts.log ?? (() => {});
+
+  const nsOf = (name: string): NsVms => {
+    let st = byNs.get(name);
+    if (!st) {
+      st = { vms: new Map(), unnamed: 0, launching: Promise.resolve() };
+      byNs.set(name, st);
+    }
+    return st;
+  };
+  const allVms = (): KvmVm[] => [...byNs.values()].flatMap((s) => [...s.vms.values()]);
+  const vmsIn = (ns: string): KvmVm[] => [...(byNs.get(ns)?.vms.values() ?? [])];
+  const select = (sel: VmSelector) => expandTargets(sel.targets, vmsIn(sel.namespace));
+  const one = (ref: VmRef): KvmVm => {
+    const t = expandTargets([ref.name], vmsIn(ref.namespace));
+    const vm = t.wild ? undefined : t.vms[0];
+    if (!vm || t.vms.length !== 1) throw new VmNotFoundError(ref.name);
+    return vm;
+  };
+  const persist = (vm: KvmVm) => writer.write(vm);
+
+  function serial<T>(st: NsVms, fn: () => Promise<T>): Promise<T> {
+    const next = st.launching.then(fn, fn);
+    st.launching = next.catch(() => {});
+    return next;
+  }
+
+  function checkOpen(): void {
+    if (closed) throw new VmLaunchError(`host ${opts.hostname} is shutting down`);
+  }
+
+  async function fetchFiles(c: LaunchRequest['config'], signal?: AbortSignal): Promise<void> {
+    if (!opts.fetch) return;
+    const paths = [c.kernel, c.initrd, c.cdrom, c.state, ...c.disks.map((x) => x.path)];
+    for (const p of paths) if (p) await opts.fetch(p, { ...(signal ? { signal } : {}) });
+  }
+
+  async function deleteTaps(vm: KvmVm): Promise<void> {
+    for (const nic of vm.config.networks) {
+      if (!nic.tap || !opts.nics) continue;
+      await opts.nics.deleteTap({ bridge: nic.bridge, tap: nic.tap }).catch((err: unknown) => {
+        log('warn', `unable to delete tap ${nic.tap}: ${(err as Error).message}`);
+      });
+    }
+  }
+
+  /** removes a QUIT/ERROR VM: taps, instance dir (and vm.json), map entry */
+  async function flushOne(st: NsVms, vm: KvmVm): Promise<void> {
+    await deleteTaps(vm);
+    await writer.settle(vm);
+    await vm.flush();
+    st.vms.delete(vm.id);
+  }
+
+  async function launchOne(vm: KvmVm, ns: string, signal?: AbortSignal): Promise<string> {
+    try {
+      signal?.throwIfAborted();
+      for (const nic of vm.config.networks) {
+        if (nic.tap || !opts.nics) continue;
+        nic.tap = await opts.nics.createTap({
+          namespace: ns,
+          vm: vm.name,
+          bridge: nic.bridge,
+          vlan: nic.vlan,
+          mac: nic.mac,
+          ...(signal ? { signal } : {}),
+        });
+      }
+    } catch (err) {
+      // no tap, no process: the VM shows ERROR with the reason
+      vm.state = 'ERROR';
+      vm.config.tags.error = signal?.aborted
+        ? 'launch cancelled'
+        : `unable to create tap: ${(err as Error).message}`;
+      return vm.config.tags.error;
+    }
+    const err = await vm.launch(signal);
+    await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
+    await persist(vm);
+    return err;
+  }
+
+  const host: LocalVmHost = {
+    name: opts.hostname,
+
+    async launch(req: LaunchRequest, o: OpOptions = {}): Promise<LaunchResult> {
+      checkOpen();
+      const driver = opts.drivers[req.type];
+      if (!driver) throw new VmTypeError(`${req.type} VMs are not supported on ${opts.hostname}`);
+      if (req.names.length === 0) throw new VmLaunchError('no VMs to launch');
+      const base = req.config;
+      if (req.names.length > 1 && base.uuid)
+        throw new VmLaunchError('cannot launch multiple VMs with a pre-configured UUID');
+      for (const name of req.names) {
+        if (name !== '' && !NAME_RE.test(name)) {
+          throw new VmLaunchError(
+            `invalid name; must only include letters, numbers, hyphens and underscores: \`${name}\``,
+          );
+        }
+      }
+      const st = nsOf(req.namespace);
+      return serial(st, async () => {
+        o.signal?.throwIfAborted();
+        const existing = [...st.vms.values()];
+        const taken = new Set(existing.map((v) => v.name));
+        for (const name of req.names) {
+          if (taken.has(name)) throw new VmLaunchError(`vm already exists with name \`${name}\``);
+        }
+        if (base.uuid && existing.some((v) => v.config.uuid === base.uuid)) {
+          throw new VmLaunchError(`vm already exists with UUID \`${base.uuid}\``);
+        }
+        const limit = opts.vmlimit ?? 0;
+        const count = allVms().length;
+        if (limit > 0 && count + req.names.length > limit) {
+          throw new VmLaunchError(
+            `too many VMs for ${opts.hostname}: ${req.names.length} more would make ${count + req.names.length} (limit ${limit})`,
+          );
+        }
+        if (base.networks.length > 0 && !opts.nics) {
+          throw new VmLaunchError('unable to create taps: the networking module is not running');
+        }
+        await fetchFiles(base, o.signal);
+        const vms: KvmVm[] = [];
+        for (const name of req.names) {
+          const config = cloneVmConfig(base);
+          if (!config.uuid) config.uuid = generateUuid();
+          for (const n of config.networks) if (!n.mac) n.mac = randomMac();
+          for (const other of [...existing, ...vms]) {
+            for (const disk of config.disks) {
+              const clash = other.config.disks.find((x) => x.path === disk.path);
+              if (clash && (!config.snapshot || !other.config.snapshot)) {
+                throw new VmLaunchError(`disk conflict with vm ${other.name}: ${disk.path}`);
+              }
+            }
+          }
+          const vm: KvmVm = new KvmVm({
+            id: nextId++,
+            name: name || `vm-${st.unnamed++}`,
+            namespace: req.namespace,
+            host: opts.hostname,
+            type: req.type,
+            config,
+            baseDir: opts.baseDir,
+            filesDir: opts.filesDir,
+            driver,
+            ...(opts.vncHost !== undefined ? { vncHost: opts.vncHost } : {}),
+            onChange: () => void persist(vm),
+            log: (level, msg) => log(level, msg),
+          });
+          vms.push(vm);
+        }
+        for (const vm of vms) st.vms.set(vm.id, vm);
+        const errors = await mapLimit(vms, LAUNCH_PARALLELISM, (vm) =>
+          launchOne(vm, req.namespace, o.signal),
+        );
+        return { records: vms.map(toRecord), errors: errors.filter((e) => e !== '') };
+      });
+    },
+
+    async list(q) {
+      const vms =
+        q.namespace === undefined ? allVms() : vmsIn(q.namespace).sort((a, b) => a.id - b.id);
+      const picked = q.targets ? expandTargets(q.targets, vms).vms : vms;
+      return picked.sort((a, b) => a.id - b.id).map(toRecord);
+    },
+
+    async start(sel, o = {}) {
+      const t = select(sel);
+      try {
+        await applyTargets(t, (vm) =>
+          vm.start({ wild: t.wild, ...(o.signal ? { signal: o.signal } : {}) }),
+        );
+      } finally {
+        await Promise.all(t.vms.map(persist));
+      }
+    },
+
+    async stop(sel, o = {}) {
+      const t = select(sel);
+      try {
+        await applyTargets(t, (vm) => vm.stop(o.signal));
+      } finally {
+        await Promise.all(t.vms.map(persist));
+      }
+    },
+
+    async kill(sel) {
+      const t = select(sel);
+      try {
+        await applyTargets(t, (vm) => vm.kill());
+      } finally {
+        await Promise.all(t.vms.map(persist));
+      }
+    },
+
+    async flush(sel) {
+      const st = byNs.get(sel.namespace);
+      const t = select(sel);
+      requireFound(t);
+      if (!st) return;
+      const single = !t.wild;
+      const errors: string[] = [];
+      await Promise.all(
+        t.vms.map(async (vm) => {
+          if (isKillable(vm.state)) return;
+          try {
+            await flushOne(st, vm);
+          } catch (err) {
+            if (single) errors.push((err as Error).message);
+            else log('error', `flush ${vm.name}: ${(err as Error).message}`);
+          }
+        }),
+      );
+      if (errors.length > 0) throw new VmCommandError(errors.join('\n'));
+    },
+
+    async stats() {
+      return host.load();
+    },
+
+    load() {
+      const vms = allVms();
+      const live = vms.filter((v) => isKillable(v.state));
+      return {
+        name: opts.hostname,
+        vms: vms.length,
+        cpucommit: live.reduce((s, v) => s + v.config.vcpus, 0),
+        memcommit: live.reduce((s, v) => s + v.config.memory, 0),
+        netcommit: live.reduce((s, v) => s + v.config.networks.length, 0),
+        cpus: cpus().length,
+        memtotal: Math.floor(totalmem() / 1024 / 1024),
+        vmlimit: opts.vmlimit ?? 0,
+      };
+    },
+
+    async tag(sel, op: VmTagOp) {
+      const t = select(sel);
+      if (op.op === 'set' && op.key === 'all')
+        throw new VmCommandError('cannot assign to wildcard');
+      await applyTargets(t, async (vm) => {
+        if (op.op === 'set') vm.config.tags[op.key] = op.value;
+        else if (op.key === 'all')
+          for (const k of Object.keys(vm.config.tags)) delete vm.config.tags[k];
+        else delete vm.config.tags[op.key];
+        await persist(vm);
+        return true;
+      });
+    },
+
+    async screenshot(ref, max) {
+      return one(ref).screenshot(max);
+    },
+
+    async qmp(ref, json) {
+      return one(ref).qmp(json);
+    },
+
+    async cdrom(sel, op: VmCdromOp) {
+      await applyTargets(select(sel), async (vm) => {
+        if (op.op === 'eject') await vm.cdromEject(op.force);
+        else await vm.cdromChange(op.path, op.force);
+        await persist(vm);
+        return true;
+      });
+    },
+
+    async hotplug(sel, op: VmHotplugOp) {
+      const t = select(sel);
+      await applyTargets(t, async (vm) => {
+        if (op.op === 'add') {
+          await vm.hotplugAdd(op.file, op.version, op.serial);
+        } else {
+          try {
+            if (op.disk === 'all') {
+              if (vm.hotplug.size === 0) throw new VmCommandError('no hotplug devices to remove');
+              for (const id of [...vm.hotplug.keys()]) await vm.hotplugRemove(id);
+            } else await vm.hotplugRemove(op.disk);
+          } catch (err) {
+            if (!t.wild) throw err;
+          }
+        }
+        await persist(vm);
+        return true;
+      });
+    },
+
+    async net(sel, op: VmNetOp, o = {}) {
+      const nics = opts.nics;
+      if (!nics)
+        throw new VmCommandError(
+          'unable to change VM networks: the networking module is not running',
+        );
+      const signal = o.signal ? { signal: o.signal } : {};
+      const nicAt = (vm: KvmVm, pos: number): NetConfig => {
+        const n = vm.config.networks.length;
+        if (!Number.isInteger(pos) || pos < 0 || pos >= n) {
+          throw new VmCommandError(`no network ${pos}, VM only has ${n} networks`);
+        }
+        return vm.config.networks[pos]!;
+      };
+      await applyTargets(select(sel), async (vm) => {
+        if (op.op === 'add') {
+          // a failed hot-plug does not stop the others; each failure is reported
+          const failures: string[] = [];
+          for (const spec of op.nics) {
+            const nic = { ...spec };
+            try {
+              if (!nic.mac) nic.mac = randomMac();
+              nic.tap = await nics.createTap({
+                namespace: vm.namespace,
+                vm: vm.name,
+                bridge: nic.bridge,
+                vlan: nic.vlan,
+                mac: nic.mac,
+                ...signal,
+              });
+              try {
+                await vm.netAdd(nic);
+              } catch (err) {
+                await nics.deleteTap({ bridge: nic.bridge, tap: nic.tap }).catch(() => {});
+                throw err;
+              }
+            } catch (err) {
+              failures.push((err as Error).message);
+            }
+          }
+          await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
+          await persist(vm);
+          if (failures.length > 0) throw new VmCommandError(failures.join('\n'));
+          return true;
+        }
+        const nic = nicAt(vm, op.position);
+        if (op.op === 'connect') {
+          if (nic.vlan >= 0 && nic.bridge && nic.bridge !== op.bridge) {
+            await nics.disconnectTap?.({ bridge: nic.bridge, tap: nic.tap, ...signal });
+          }
+          if (!nics.connectTap) throw new VmCommandError('the networking module cannot move taps');
+          await nics.connectTap({ bridge: op.bridge, tap: nic.tap, vlan: op.vlan, ...signal });
+          nic.alias = op.alias;
+          nic.vlan = op.vlan;
+          nic.bridge = op.bridge;
+        } else {
+          if (nic.vlan < 0 && nic.bridge === '') return true;
+          if (!nics.disconnectTap)
+            throw new VmCommandError('the networking module cannot detach taps');
+          await nics.disconnectTap({ bridge: nic.bridge, tap: nic.tap, ...signal });
+          nic.bridge = '';
+          nic.vlan = -1;
+        }
+        await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
+        await persist(vm);
+        return true;
+      });
+    },
+
+    async save(ref, file) {
+      const vm = one(ref);
+      await vm.save(file);
+      await persist(vm);
+    },
+
+    async saveStatus(namespace): Promise<SaveStatus[]> {
+      const rows: SaveStatus[] = [];
+      for (const vm of vmsIn(namespace).sort((a, b) => a.id - b.id)) {
+        const s = await vm.migrateStatus().catch(() => undefined);
+        if (s) rows.push({ id: vm.id, name: vm.name, status: s.status, complete: s.complete });
+      }
+      return rows;
+    },
+
+    async destroyNamespace(namespace) {
+      const st = byNs.get(namespace);
+      if (!st) return;
+      await Promise.all([...st.vms.values()].map((vm) => vm.kill().catch(() => false)));
+      for (const vm of [...st.vms.values()]) {
+        await flushOne(st, vm).catch((err: unknown) =>
+          log('error', `flush ${vm.name}: ${(err as Error).message}`),
+        );
+      }
+      byNs.delete(namespace);
+    },
+
+    vmsOf: (namespace) => vmsIn(namespace).sort((a, b) => a.id - b.id),
+    namespaces: () => [...byNs.keys()].filter((n) => (byNs.get(n)?.vms.size ?? 0) > 0).sort(),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // like minimega's teardown: kill every VM, then flush them (taps, instance dirs)
+      await Promise.all(allVms().map((vm) => vm.kill().catch(() => false)));
+      for (const ns of [...byNs.keys()]) await host.destroyNamespace(ns);
+      for (const d of new Set(Object.values(opts.drivers))) await d?.close?.();
+    },
+
+    async [Symbol.asyncDispose]() {
+      await host.close();
+    },
+  };
+  return host;
+}
