@@ -2,6 +2,7 @@
 // QEMU (qemu-driver.ts), the fake one simulates it for fast tests.
 import type { Accel } from './argv.js';
 import type { VmConfig } from './config.js';
+import type { NicAttacher } from './host/types.js';
 import type { QmpReply } from './qmp.js';
 
 /** How a QEMU process ended. */
@@ -53,9 +54,17 @@ export interface StartVmOptions {
   /** `<base>/<id>`, already created */
   instanceDir: string;
   signal?: AbortSignal;
+  /** the host's NIC side, for drivers that attach NICs themselves (`ownsNics`) */
+  nics?: NicAttacher;
 }
 
 export interface VmDriver {
+  /**
+   * true: the driver makes the NICs' host side itself once its process
+   * exists (containers: veth pairs via `nics.attachVeth`, filling each
+   * NIC's `tap`); false/absent: the host makes taps before start (QEMU).
+   */
+  readonly ownsNics?: boolean;
   /** starts QEMU paused (-S) and connects QMP; rejects with QemuStartError */
   start(opts: StartVmOptions): Promise<VmProcess>;
   /** creates the qcow2 overlay for a disk (snapshot mode) */

@@ -9,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import type { VmConfig } from './config.js';
 import type { VmDriver, VmProcess } from './driver.js';
 import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
+import type { NicAttacher } from './host/types.js';
 import type { NetConfig } from './netspec.js';
 import { ppmToPng } from './png.js';
 import { startVncShim, type VncShim } from './vnc.js';
@@ -31,6 +32,8 @@ export interface KvmVmOptions {
   /** `-filepath`: overlays of disks outside it only log a warning */
   filesDir: string;
   driver: VmDriver;
+  /** passed to drivers that attach NICs themselves */
+  nics?: NicAttacher;
   /** the VM type the driver runs (default kvm) */
   type?: 'kvm' | 'container';
   /** told after every state change (the host writes vm.json) */
@@ -203,6 +206,7 @@ export class KvmVm {
         config: this.config,
         instanceDir: this.instanceDir,
         signal,
+        ...(this.#opts.nics ? { nics: this.#opts.nics } : {}),
       });
     } catch (err) {
       return this.#setError((err as Error).message);

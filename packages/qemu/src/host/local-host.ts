@@ -28,6 +28,8 @@ import type {
   VmRef,
   VmSelector,
   VmTagOp,
+  VmType,
+  VmTypeDriver,
 } from './types.js';
 
 const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
@@ -67,9 +69,12 @@ export interface LocalVmHost extends VmHost {
   namespaces(): string[];
   /** this host's load, synchronously (for `host` columns) */
   load(): HostLoad;
+  /** plugs in (or replaces) the driver of a VM type (the container module adds 'container') */
+  setDriver(type: VmType, driver: VmTypeDriver): void;
 }
 
-export function createLocalVmHost(opts: LocalVmHostOptions): LocalVmHost {
+export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
+  const opts = { ...options, drivers: { ...options.drivers } };
   const byNs = new Map<string, NsVms>();
   const writer = new RecordWriter();
   let nextId = 0;
@@ -132,7 +137,7 @@ export function createLocalVmHost(opts: LocalVmHostOptions): LocalVmHost {
     try {
       signal?.throwIfAborted();
       for (const nic of vm.config.networks) {
-        if (nic.tap || !opts.nics) continue;
+        if (nic.tap || !opts.nics || opts.drivers[vm.type]?.ownsNics) continue;
         nic.tap = await opts.nics.createTap({
           namespace: ns,
           vm: vm.name,
@@ -219,6 +224,7 @@ export function createLocalVmHost(opts: LocalVmHostOptions): LocalVmHost {
             baseDir: opts.baseDir,
             filesDir: opts.filesDir,
             driver,
+            ...(opts.nics ? { nics: opts.nics } : {}),
             ...(opts.vncHost !== undefined ? { vncHost: opts.vncHost } : {}),
             onChange: () => void persist(vm),
             log: (level, msg) => log(level, msg),
@@ -454,6 +460,10 @@ export function createLocalVmHost(opts: LocalVmHostOptions): LocalVmHost {
         );
       }
       byNs.delete(namespace);
+    },
+
+    setDriver(type, driver) {
+      opts.drivers[type] = driver;
     },
 
     vmsOf: (namespace) => vmsIn(namespace).sort((a, b) => a.id - b.id),

@@ -198,6 +198,21 @@ export interface NicAttacher {
     signal?: AbortSignal;
   }): Promise<void>;
   disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Containers: a veth pair whose peer moves into the process `pid`'s
+   * network namespace (named `peer` there); the host end goes on the bridge.
+   * Returns the host end's name (removed with deleteTap).
+   */
+  attachVeth?(opts: {
+    namespace: string;
+    vm: string;
+    bridge: string;
+    vlan: number;
+    mac: string;
+    pid: number;
+    peer: string;
+    signal?: AbortSignal;
+  }): Promise<string>;
 }
 
 /**
