@@ -1,27 +1,18 @@
-// Optional mesh key. With a key, the handshake proves that both sides hold
-// it (HMAC-SHA256 over both names and both per-connection random nonces, so
-// a recorded handshake cannot be replayed), and discovery datagrams carry a
-// MAC so keyless nodes' solicitations are ignored.
+// Optional mesh key. With a key, every link runs the Noise NNpsk0
+// handshake with a psk derived from it (handshake.ts, noise.ts) and every
+// later frame is sealed (channel.ts); discovery datagrams carry an HMAC over
+// everything a receiver acts on (discovery.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError } from './errors.js';
 
-export function handshakeMac(
-  key: Uint8Array,
-  from: string,
-  to: string,
-  fromNonce: Uint8Array,
-  toNonce: Uint8Array,
-): Buffer {
-  const h = createHmac('sha256', key);
-  h.update(`meshage-handshake-v1\u0000${from}\u0000${to}\u0000`);
-  h.update(fromNonce);
-  h.update(toNonce);
-  return h.digest();
+/** the 32-byte Noise psk for a mesh key (a key of any length ≥ 16 bytes) */
+export function derivePsk(key: Uint8Array): Buffer {
+  return createHmac('sha256', key).update('minimega-meshage-psk-v2').digest();
 }
 
 export function datagramMac(key: Uint8Array, payload: Uint8Array): Buffer {
-  return createHmac('sha256', key).update('meshage-datagram-v1\u0000').update(payload).digest();
+  return createHmac('sha256', key).update('meshage-datagram-v2\u0000').update(payload).digest();
 }
 
 export function macEqual(a: Uint8Array | undefined, b: Uint8Array): boolean {

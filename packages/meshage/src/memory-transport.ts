@@ -147,6 +147,7 @@ export function createMemoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetw
       let closed = false;
       const transport: Transport = {
         localAddress: address,
+        addresses: () => [address],
         trusted: !opts.validateFrames,
         async listen(handlers) {
           if (endpoints.has(address)) throw new DialError(address, 'address already in use');

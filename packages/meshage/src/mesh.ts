@@ -2,9 +2,9 @@
 // link-state topology, shortest-path routing with multi-hop forwarding,
 // request/response messaging with one result per host, and failure
 // detection by heartbeats. Written against the Transport contract only.
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { datagramMac, handshakeMac, macEqual } from './auth.js';
+import { datagramMac, derivePsk, macEqual } from './auth.js';
+import type { ChannelLink } from './channel.js';
 import { decode, encode } from './codec.js';
 import {
   AlreadyConnectedError,
@@ -20,27 +20,28 @@ import {
   MeshClosedError,
   type MeshError,
   MeshTimeoutError,
+  NoHandlerError,
   NoSuchPeerError,
   RouteLostError,
   SelfSendError,
   UnknownHostError,
 } from './errors.js';
+import { type Admission, initiate, type LocalIdentity, respond } from './handshake.js';
 import type { MessageKind } from './kinds.js';
+import { checkNodeName } from './names.js';
 import { computeRoutes, LinkStateDb, type Routes } from './topology.js';
 import type { Link, Transport } from './transport.js';
 import {
   DEFAULT_TTL,
-  type HelloFrame,
-  helloFrame,
   type LsaEntry,
   type MeshFrame,
   meshFrame,
-  PROTOCOL_VERSION,
   type ReqFrame,
   type ResFrame,
-  readyFrame,
   type Solicitation,
+  type SolicitationBody,
   solicitation,
+  solicitationBody,
 } from './wire.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -170,7 +171,7 @@ export interface Mesh extends AsyncDisposable {
 interface Peer {
   name: string;
   inc: number;
-  link: Link;
+  link: ChannelLink;
   address: string;
   /** [dialer is the smaller name ? 0 : 1, dialer nonce]: the smaller key wins a duplicate */
   key: string;
@@ -180,6 +181,8 @@ interface Peer {
   dialAddress?: string;
   /** closed for silence (not by the peer): the network may come back */
   silent?: boolean;
+  /** frames are objects built in this process (in-memory, no key): skip wire validation */
+  trusted: boolean;
   lastRecv: number;
   lastSent: number;
 }
@@ -197,7 +200,9 @@ interface Pending {
   kind: MessageKind<unknown, unknown>;
 }
 
-const DISCOVERY_VERSION = 1;
+const DISCOVERY_VERSION = 2;
+/** a solicitation's timestamp must be within this of the receiver's clock */
+const SOLICITATION_WINDOW_MS = 5 * 60_000;
 
 type OutFrame = { t: keyof MeshStats['sent'] } & Record<string, unknown>;
 
@@ -243,6 +248,14 @@ class MeshNode extends EventEmitter implements Mesh {
   readonly #log: (level: LogLevel, message: string) => void;
   readonly #random: () => number;
   readonly #closing = new AbortController();
+  readonly #identity: LocalIdentity;
+  readonly #streams = {
+    admit: (h: { proto?: string }): Admission => ({
+      ok: false,
+      error: new NoHandlerError(this.name, `stream ${h.proto}`),
+    }),
+    accepted: (link: ChannelLink, _h: unknown) => link.close('no stream handler'),
+  };
 
   #degree: number;
   readonly #peers = new Map<string, Peer>();
@@ -252,6 +265,8 @@ class MeshNode extends EventEmitter implements Mesh {
   readonly #redialing = new Set<string>();
   /** solicitors heard recently (estimates the broadcast domain's size) */
   readonly #heard = new Map<string, number>();
+  /** newest solicitation timestamp heard per name (replays are not newer) */
+  readonly #lastTs = new Map<string, number>();
   #heardPruned = 0;
   #solicitedDials = 0;
 
@@ -286,10 +301,7 @@ class MeshNode extends EventEmitter implements Mesh {
 
   constructor(opts: MeshOptions) {
     super();
-    if (!opts.name || opts.name.includes(':')) {
-      throw new InvalidOptionError(`invalid mesh name ${JSON.stringify(opts.name)}`);
-    }
-    this.name = opts.name;
+    this.name = checkNodeName(opts.name);
     this.#t = opts.transport;
     this.context = opts.context ?? 'minimega';
     this.#degree = checkDegree(opts.degree ?? 0);
@@ -313,6 +325,12 @@ class MeshNode extends EventEmitter implements Mesh {
     };
     // start time in ms * 1000 + random: restarts get a larger incarnation
     this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+    this.#identity = {
+      name: this.name,
+      incarnation: this.incarnation,
+      version: this.#version,
+      ...(this.#key ? { psk: derivePsk(this.#key) } : {}),
+    };
   }
 
   async start(): Promise<void> {
@@ -564,146 +582,98 @@ class MeshNode extends EventEmitter implements Mesh {
    * link is a registered peer, undefined when the link was declined quietly
    * (a solicited dial to a node that no longer solicits), rejects otherwise.
    */
-  #setupLink(
-    link: Link,
+  async #setupLink(
+    raw: Link,
     role: 'dialer' | 'acceptor',
     solicited: boolean,
     dialAddress?: string,
   ): Promise<string | undefined> {
-    const nonce = randomBytes(16);
-    let soliciting = false;
-    let reserved = false;
+    this.#stats.sent.hello++;
+    const timeoutMs = this.#o.handshakeTimeoutMs;
+    let hello: { name: string; inc: number; version: string };
+    let link: ChannelLink;
+    let dialerNonce: Uint8Array;
     if (role === 'acceptor') {
-      soliciting = this.#peers.size + this.#reserved < this.#degree;
-      if (soliciting) {
-        this.#reserved++;
-        reserved = true;
-      }
-    }
-    let hello: HelloFrame | undefined;
-    let state: 'hello' | 'ready' | 'up' | 'dead' = 'hello';
-    let peer: Peer | undefined;
-
-    return new Promise((resolve, reject) => {
-      const release = () => {
-        if (reserved) {
-          reserved = false;
-          this.#reserved--;
+      let reserved = false;
+      try {
+        const r = await respond(raw, this.#identity, {
+          timeoutMs,
+          admit: (h) => {
+            if (h.purpose === 'stream') return this.#streams.admit(h);
+            if (this.#closed) return { ok: false, error: new MeshClosedError() };
+            // a slot is reserved for a dialer told "soliciting" until its handshake ends
+            const soliciting = this.#peers.size + this.#reserved < this.#degree;
+            if (soliciting) {
+              this.#reserved++;
+              reserved = true;
+            }
+            return { ok: true, soliciting };
+          },
+        });
+        if (r.hello.purpose === 'stream') {
+          this.#streams.accepted(r.link, r.hello);
+          return undefined;
         }
-      };
-      const timer = setTimeout(
-        () => fail(new HandshakeError('handshake timed out')),
-        this.#o.handshakeTimeoutMs,
-      );
-      const fail = (err: MeshError | undefined) => {
-        if (state === 'dead' || state === 'up') return;
-        state = 'dead';
-        clearTimeout(timer);
-        release();
-        link.close(err?.message ?? 'declined');
-        if (err) reject(err);
-        else resolve(undefined);
-      };
-
-      link.attach({
-        frame: (raw) => {
-          if (state === 'up') {
-            if (peer) this.#onFrame(peer, raw);
-            return;
-          }
-          if (state === 'hello') {
-            const h = helloFrame.safeParse(raw);
-            if (!h.success) return fail(new HandshakeError('malformed hello'));
-            hello = h.data;
-            if (hello.proto !== PROTOCOL_VERSION) {
-              return fail(
-                new HandshakeError(
-                  `protocol version mismatch: ours ${PROTOCOL_VERSION}, theirs ${hello.proto}`,
-                ),
-              );
-            }
-            if (hello.auth !== (this.#key !== undefined)) {
-              return fail(
-                new AuthError(
-                  this.#key ? `${hello.name} has no mesh key` : `${hello.name} requires a mesh key`,
-                ),
-              );
-            }
-            if (hello.name === this.name) return fail(new DialSelfError());
-            if (hello.version !== this.#version) {
-              this.#log('warn', `version mismatch with ${hello.name}: ${hello.version}`);
-            }
-            if (role === 'dialer' && solicited && !hello.soliciting) return fail(undefined);
-            const existing = this.#peers.get(hello.name);
-            if (role === 'dialer' && existing && existing.inc === hello.inc) {
+        hello = r.hello;
+        link = r.link;
+        dialerNonce = r.hello.nonce;
+      } finally {
+        if (reserved) this.#reserved--;
+      }
+    } else {
+      const r = await initiate(
+        raw,
+        this.#identity,
+        { purpose: 'peer' },
+        {
+          timeoutMs,
+          decide: (h, nonce) => {
+            if (solicited && !h.soliciting) return 'decline';
+            const existing = this.#peers.get(h.name);
+            if (existing && existing.inc === h.inc) {
               // a second link we dial ourselves always loses; a crossing dial is settled by key
-              const ours = `${this.name < hello.name ? 0 : 1}:${nonce.toString('hex')}`;
+              const ours = `${this.name < h.name ? 0 : 1}:${Buffer.from(nonce).toString('hex')}`;
               if (existing.dialer === this.name || existing.key <= ours) {
-                return fail(new AlreadyConnectedError(hello.name));
+                return new AlreadyConnectedError(h.name);
               }
             }
-            const mac = this.#key
-              ? handshakeMac(this.#key, this.name, hello.name, nonce, hello.nonce)
-              : undefined;
-            if (!this.#send(link, { t: 'ready', ...(mac ? { mac } : {}) })) {
-              return fail(new HandshakeError('connection closed during handshake'));
-            }
-            state = 'ready';
-            return;
-          }
-          // state === 'ready'
-          const r = readyFrame.safeParse(raw);
-          if (!r.success || !hello) return fail(new HandshakeError('malformed ready'));
-          if (this.#key) {
-            const want = handshakeMac(this.#key, hello.name, this.name, hello.nonce, nonce);
-            if (!macEqual(r.data.mac, want)) {
-              return fail(new AuthError(`${hello.name} failed mesh key authentication`));
-            }
-          }
-          clearTimeout(timer);
-          release();
-          const dialerNonce = role === 'dialer' ? nonce : hello.nonce;
-          const dialer = role === 'dialer' ? this.name : hello.name;
-          const other = role === 'dialer' ? hello.name : this.name;
-          const candidate: Peer = {
-            name: hello.name,
-            inc: hello.inc,
-            link,
-            address: link.remoteAddress,
-            key: `${dialer < other ? 0 : 1}:${Buffer.from(dialerNonce).toString('hex')}`,
-            dialer,
-            ...(dialAddress ? { dialAddress } : {}),
-            lastRecv: Date.now(),
-            lastSent: Date.now(),
-          };
-          const err = this.#register(candidate);
-          if (err) {
-            state = 'dead';
-            link.close(err.message);
-            reject(err);
-            return;
-          }
-          state = 'up';
-          peer = candidate;
-          resolve(hello.name);
+            return undefined;
+          },
         },
-        close: (reason) => {
-          if (state === 'up' && peer) this.#onLinkClosed(peer, reason);
-          else fail(new HandshakeError(`connection closed during handshake: ${reason}`));
-        },
-      });
-      const ok = this.#send(link, {
-        t: 'hello',
-        proto: PROTOCOL_VERSION,
-        name: this.name,
-        inc: this.incarnation,
-        version: this.#version,
-        soliciting,
-        auth: this.#key !== undefined,
-        nonce,
-      });
-      if (!ok) fail(new HandshakeError('connection closed before the handshake'));
+      );
+      if (!r) return undefined;
+      hello = r.hello;
+      link = r.link;
+      dialerNonce = r.nonce;
+    }
+    this.#stats.sent.ready++;
+    if (hello.version !== this.#version) {
+      this.#log('warn', `version mismatch with ${hello.name}: ${hello.version}`);
+    }
+    const dialer = role === 'dialer' ? this.name : hello.name;
+    const other = role === 'dialer' ? hello.name : this.name;
+    const peer: Peer = {
+      name: hello.name,
+      inc: hello.inc,
+      link,
+      address: link.remoteAddress,
+      key: `${dialer < other ? 0 : 1}:${Buffer.from(dialerNonce).toString('hex')}`,
+      dialer,
+      trusted: this.#t.trusted === true && !link.encrypted,
+      ...(dialAddress ? { dialAddress } : {}),
+      lastRecv: Date.now(),
+      lastSent: Date.now(),
+    };
+    const err = this.#register(peer);
+    if (err) {
+      link.close(err.message);
+      throw err;
+    }
+    link.attach({
+      frame: (f) => this.#onFrame(peer, f),
+      close: (reason) => this.#onLinkClosed(peer, reason),
     });
+    return hello.name;
   }
 
   /** Add a handshaken peer, resolving duplicates; returns an error when the new link loses. */
@@ -811,7 +781,7 @@ class MeshNode extends EventEmitter implements Mesh {
   #onFrame(p: Peer, raw: unknown): void {
     p.lastRecv = Date.now();
     let f: MeshFrame;
-    if (this.#t.trusted) {
+    if (p.trusted) {
       f = raw as MeshFrame;
     } else {
       const parsed = meshFrame.safeParse(raw);
@@ -1168,32 +1138,48 @@ class MeshNode extends EventEmitter implements Mesh {
   }
 
   #solicitation(): Uint8Array {
-    const body = {
-      m: 'meshage' as const,
-      v: DISCOVERY_VERSION,
+    const b = encode({
       ctx: this.context,
       name: this.name,
       want: Math.max(0, this.#degree - this.#peers.size),
-    };
-    if (!this.#key) return encode(body);
-    return encode({ ...body, mac: datagramMac(this.#key, encode(body)) });
+      addrs: this.#t.addresses?.() ?? [this.#t.localAddress],
+      ts: Date.now(),
+    } satisfies SolicitationBody);
+    return encode({
+      m: 'meshage',
+      v: DISCOVERY_VERSION,
+      b,
+      ...(this.#key ? { mac: datagramMac(this.#key, b) } : {}),
+    });
   }
 
   #onDatagram(data: Uint8Array, from: string): void {
     if (this.#closed) return;
-    const s = parseSolicitation(data);
-    if (!s) return;
-    if (s.v !== DISCOVERY_VERSION || s.ctx !== this.context || s.name === this.name) return;
-    if (this.#key) {
-      const { mac, ...body } = s;
-      if (!macEqual(mac, datagramMac(this.#key, encode(body)))) {
-        this.#log('debug', `ignoring unauthenticated solicitation from ${from}`);
-        return;
-      }
-    } else if (s.mac) {
+    const d = parseSolicitation(data);
+    if (!d || d.v !== DISCOVERY_VERSION) return;
+    if (this.#key ? !macEqual(d.mac, datagramMac(this.#key, d.b)) : d.mac !== undefined) {
+      this.#log('debug', `ignoring solicitation from ${from}: wrong or missing mesh key`);
       return;
     }
+    const s = parseSolicitationBody(d.b);
+    if (!s || s.ctx !== this.context || s.name === this.name) return;
     const now = Date.now();
+    // freshness: a recorded solicitation replayed later (or again) is ignored
+    if (Math.abs(now - s.ts) > SOLICITATION_WINDOW_MS) {
+      this.#log('warn', `ignoring solicitation from ${s.name}: its clock is ${now - s.ts} ms off`);
+      return;
+    }
+    const last = this.#lastTs.get(s.name);
+    if (last !== undefined && s.ts <= last) return;
+    this.#lastTs.set(s.name, s.ts);
+    // only dial where the (authenticated) sender says it listens
+    if (!s.addrs.includes(from)) {
+      this.#log(
+        'debug',
+        `ignoring solicitation from ${s.name}: sent from ${from}, not its own address`,
+      );
+      return;
+    }
     this.#heard.set(s.name, now);
     if (this.#peers.has(s.name) || this.#dialing.has(s.name)) return;
     if (this.#peers.size > 16 && Math.floor(this.#random() * 8) !== 0) return;
@@ -1213,6 +1199,9 @@ class MeshNode extends EventEmitter implements Mesh {
   #answerProbability(want: number, now: number): number {
     if (now - this.#heardPruned > 1000) {
       for (const [n, t] of this.#heard) if (now - t > 10_000) this.#heard.delete(n);
+      for (const [n, t] of this.#lastTs) {
+        if (now - t > SOLICITATION_WINDOW_MS) this.#lastTs.delete(n);
+      }
       this.#heardPruned = now;
     }
     const domain = Math.max(this.#heard.size, this.#db.size);
@@ -1249,6 +1238,15 @@ function parseSolicitation(data: Uint8Array): Solicitation | undefined {
   }
   parsedDatagrams.set(data, result);
   return result ?? undefined;
+}
+
+function parseSolicitationBody(b: Uint8Array): SolicitationBody | undefined {
+  try {
+    const parsed = solicitationBody.safeParse(decode(b));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkDegree(n: number): number {

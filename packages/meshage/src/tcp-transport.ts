@@ -4,6 +4,7 @@
 // /etc/hosts needed) at the port the sender really listens on.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
 import { DialError, InvalidOptionError } from './errors.js';
 import { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './framing.js';
@@ -91,6 +92,20 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
   const transport: Transport = {
     get localAddress() {
       return `${host}:${port}`;
+    },
+
+    addresses() {
+      if (host !== '0.0.0.0' && host !== '::') return [`${host}:${port}`];
+      // a wildcard listener: every IPv4 interface address, loopback last
+      const out: string[] = [];
+      const loop: string[] = [];
+      for (const list of Object.values(networkInterfaces())) {
+        for (const a of list ?? []) {
+          if (a.family !== 'IPv4') continue;
+          (a.internal ? loop : out).push(`${a.address}:${port}`);
+        }
+      }
+      return [...out, ...loop].slice(0, 32);
     },
 
     async listen(handlers) {

@@ -35,6 +35,11 @@ export interface Transport extends AsyncDisposable {
   /** address other nodes dial to reach this one */
   readonly localAddress: string;
   /**
+   * every address other nodes may dial to reach this one, best first (a
+   * wildcard listener: one per interface). Default: [localAddress].
+   */
+  addresses?(): string[];
+  /**
    * true when frames are objects built by code in this process (in-memory
    * transport): nothing was decoded, so the mesh may skip wire validation.
    */

@@ -2,27 +2,61 @@
 // validated here with zod before the mesh looks at it. Frames are plain
 // objects (msgpackr-encoded on TCP); `t` says which one.
 import { z } from 'zod';
+import { nodeName } from './names.js';
 
 /** Bumped on any incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-const name = z.string().min(1).max(255);
+const name = nodeName;
 const bytes = z.instanceof(Uint8Array);
 
-export const helloFrame = z.object({
-  t: z.literal('hello'),
-  proto: z.number().int(),
+/**
+ * Handshake message 1, dialer to acceptor (see handshake.ts). `k`: the
+ * dialer has a mesh key (then `e` is its ephemeral key and `p` the sealed
+ * payload); without keys `p` is the plain encoded payload.
+ */
+export const hs1Frame = z.object({
+  t: z.literal('hs1'),
+  v: z.number().int(),
+  k: z.boolean(),
+  e: bytes.optional(),
+  p: bytes,
+});
+/** Handshake message 2, acceptor to dialer; `refuse` (no payload) when it cannot even read message 1. */
+export const hs2Frame = z.object({
+  t: z.literal('hs2'),
+  v: z.number().int(),
+  k: z.boolean(),
+  e: bytes.optional(),
+  p: bytes.optional(),
+  refuse: z.enum(['version', 'key', 'auth']).optional(),
+});
+
+/** what the dialer says about itself and why it dialed (sealed in hs1) */
+export const dialerHello = z.object({
+  name,
+  inc: z.number(),
+  version: z.string().max(255),
+  nonce: bytes,
+  purpose: z.enum(['peer', 'stream']),
+  /** stream protocol (purpose 'stream') */
+  proto: z.string().min(1).max(64).optional(),
+  /** the node the dialer means to reach (streams): any other refuses */
+  to: name.optional(),
+});
+export type DialerHello = z.infer<typeof dialerHello>;
+
+/** what the acceptor says (sealed in hs2); ok false: refused, code and msg say why */
+export const acceptorHello = z.object({
   name,
   inc: z.number(),
   version: z.string().max(255),
   soliciting: z.boolean(),
-  auth: z.boolean(),
-  nonce: bytes,
+  ok: z.boolean(),
+  code: z.string().max(64).optional(),
+  msg: z.string().max(1024).optional(),
 });
-export type HelloFrame = z.infer<typeof helloFrame>;
-
-export const readyFrame = z.object({ t: z.literal('ready'), mac: bytes.optional() });
-export type ReadyFrame = z.infer<typeof readyFrame>;
+export type AcceptorHello = z.infer<typeof acceptorHello>;
 
 export const lsaEntry = z.object({
   /** origin node */
@@ -70,17 +104,26 @@ export type MeshFrame = z.infer<typeof meshFrame>;
 export type ReqFrame = Extract<MeshFrame, { t: 'req' }>;
 export type ResFrame = Extract<MeshFrame, { t: 'res' }>;
 
-/** Discovery datagram ("solicitation"), MAC'd when the mesh has a key. */
+/** Discovery datagram ("solicitation"): the encoded body and, with a key, its MAC. */
 export const solicitation = z.object({
   m: z.literal('meshage'),
   v: z.number().int(),
-  ctx: z.string().max(255),
-  name,
-  /** how many more peers the sender wants */
-  want: z.number().int().min(0),
+  b: bytes,
   mac: bytes.optional(),
 });
 export type Solicitation = z.infer<typeof solicitation>;
+
+export const solicitationBody = z.object({
+  ctx: z.string().max(255),
+  name,
+  /** how many more peers the sender wants */
+  want: z.number().int().min(0).max(1_000_000),
+  /** where the sender can be dialed: a receiver dials the datagram's source only if listed */
+  addrs: z.array(z.string().max(300)).max(32),
+  /** sender's clock, ms: outside the window, or not newer than the last one heard from it, is dropped */
+  ts: z.number(),
+});
+export type SolicitationBody = z.infer<typeof solicitationBody>;
 
 /** Hops a message may take before it is dropped (loop guard). */
 export const DEFAULT_TTL = 32;

@@ -1,0 +1,99 @@
+// A link after the handshake: with a mesh key every frame is encoded,
+// sealed with the direction's ChaCha20-Poly1305 key and counter, and sent
+// as bytes; the receiver opens each frame with the next counter, so a
+// tampered, replayed, reordered or dropped frame fails authentication and
+// closes the link. Without a key frames pass through unchanged. Frames that
+// arrive before a consumer attaches are held (the handshake hands the link
+// over between two events).
+import { decode, encode } from './codec.js';
+import { LinkClosedError } from './errors.js';
+import { type CipherState, DecryptError } from './noise.js';
+import type { Link, LinkHandlers } from './transport.js';
+
+const NO_AD = Buffer.alloc(0);
+
+export class ChannelLink implements Link {
+  #handlers: LinkHandlers | undefined;
+  #held: unknown[] = [];
+  #closeReason: string | undefined;
+  #notified = false;
+
+  constructor(
+    private readonly inner: Link,
+    private readonly cipher?: { send: CipherState; recv: CipherState },
+  ) {
+    inner.attach({
+      frame: (raw) => this.#onFrame(raw),
+      close: (why) => this.#onClose(why),
+    });
+  }
+
+  get remoteAddress(): string {
+    return this.inner.remoteAddress;
+  }
+
+  get closed(): boolean {
+    return this.inner.closed || this.#closeReason !== undefined;
+  }
+
+  get encrypted(): boolean {
+    return this.cipher !== undefined;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    while (this.#held.length > 0 && this.#handlers === handlers) {
+      handlers.frame(this.#held.shift());
+    }
+    if (this.#closeReason !== undefined) this.#notify();
+  }
+
+  /** stop delivering: frames are held until the next attach() */
+  detach(): void {
+    this.#handlers = undefined;
+  }
+
+  send(frame: unknown): void {
+    if (this.closed) throw new LinkClosedError();
+    this.inner.send(this.cipher ? this.cipher.send.encrypt(NO_AD, encode(frame)) : frame);
+  }
+
+  close(reason = 'closed locally'): void {
+    this.inner.close(reason);
+    this.#onClose(reason);
+  }
+
+  #onFrame(raw: unknown): void {
+    if (this.#closeReason !== undefined) return;
+    let frame = raw;
+    if (this.cipher) {
+      if (!(raw instanceof Uint8Array)) {
+        this.close('unencrypted frame on a private link');
+        return;
+      }
+      try {
+        frame = decode(this.cipher.recv.decrypt(NO_AD, raw));
+      } catch (err) {
+        this.close(
+          err instanceof DecryptError
+            ? `${err.message} (tampered, replayed or reordered)`
+            : 'undecodable frame',
+        );
+        return;
+      }
+    }
+    if (this.#handlers) this.#handlers.frame(frame);
+    else this.#held.push(frame);
+  }
+
+  #onClose(why: string): void {
+    if (this.#closeReason === undefined) this.#closeReason = why;
+    if (this.#handlers) this.#notify();
+  }
+
+  #notify(): void {
+    if (this.#notified || !this.#handlers) return;
+    this.#notified = true;
+    this.#handlers.close(this.#closeReason ?? 'closed');
+  }
+}

@@ -1,0 +1,227 @@
+// The handshake's cryptography: the Noise protocol framework's symmetric
+// state (https://noiseprotocol.org/noise.html, rev. 34) with the NNpsk0
+// pattern over X25519, ChaCha20-Poly1305 and SHA-256, all from node:crypto.
+//
+//   -> psk, e          (dialer: proves the mesh key before the acceptor says anything)
+//   <- e, ee           (acceptor: fresh shared secret; both payloads are AEAD'd)
+//
+// Every byte of both messages (and the prologue: protocol version, context)
+// is hashed into `h`; the payloads (names, incarnations, intent) are
+// encrypted under keys derived from the psk and the handshake so far, so a
+// proof made on one connection is useless on another (ephemeral keys), and
+// the two roles speak different messages (no reflection). `split()` gives
+// one key per direction for the transport phase, each with its own counter.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+
+export const NOISE_PROTOCOL = 'Noise_NNpsk0_25519_ChaChaPoly_SHA256';
+const TAG = 16;
+const EMPTY = Buffer.alloc(0);
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+function sha256(...parts: Uint8Array[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+function hmac(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** Noise HKDF: 2 or 3 outputs of 32 bytes */
+function hkdf(ck: Uint8Array, ikm: Uint8Array, n: 2 | 3): Buffer[] {
+  const temp = hmac(ck, ikm);
+  const o1 = hmac(temp, Buffer.from([1]));
+  const o2 = hmac(temp, o1, Buffer.from([2]));
+  if (n === 2) return [o1, o2];
+  return [o1, o2, hmac(temp, o2, Buffer.from([3]))];
+}
+
+export class DecryptError extends Error {}
+
+/** One direction's AEAD key and nonce counter. A frame that fails to open
+ * (tampered, replayed, reordered, dropped before it) throws DecryptError. */
+export class CipherState {
+  #n = 0;
+  readonly #nonce = Buffer.alloc(12);
+  constructor(readonly key?: Buffer) {}
+
+  get hasKey(): boolean {
+    return this.key !== undefined;
+  }
+
+  #next(): Buffer {
+    // 32 zero bits then the 64-bit little-endian counter (2^53 frames is plenty)
+    this.#nonce.writeUInt32LE(this.#n % 0x1_0000_0000, 4);
+    this.#nonce.writeUInt32LE(Math.floor(this.#n / 0x1_0000_0000), 8);
+    this.#n++;
+    return this.#nonce;
+  }
+
+  encrypt(ad: Uint8Array, plaintext: Uint8Array): Buffer {
+    if (!this.key) return Buffer.from(plaintext);
+    const c = createCipheriv('chacha20-poly1305', this.key, this.#next(), { authTagLength: TAG });
+    c.setAAD(ad, { plaintextLength: plaintext.length });
+    const head = c.update(plaintext);
+    c.final();
+    return Buffer.concat([head, c.getAuthTag()]);
+  }
+
+  decrypt(ad: Uint8Array, ciphertext: Uint8Array): Buffer {
+    if (!this.key) return Buffer.from(ciphertext);
+    if (ciphertext.length < TAG) throw new DecryptError('frame too short');
+    const d = createDecipheriv('chacha20-poly1305', this.key, this.#next(), {
+      authTagLength: TAG,
+    });
+    d.setAAD(ad, { plaintextLength: ciphertext.length - TAG });
+    d.setAuthTag(ciphertext.subarray(ciphertext.length - TAG));
+    const head = d.update(ciphertext.subarray(0, ciphertext.length - TAG));
+    try {
+      d.final();
+    } catch {
+      throw new DecryptError('frame failed authentication');
+    }
+    return head;
+  }
+}
+
+export interface KeyPair {
+  priv: KeyObject;
+  pub: Buffer;
+}
+
+export function generateKeyPair(): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  return { priv: privateKey, pub: der.subarray(der.length - 32) };
+}
+
+function dh(priv: KeyObject, remotePub: Uint8Array): Buffer {
+  if (remotePub.length !== 32) throw new DecryptError('bad ephemeral key');
+  const pub = createPublicKey({
+    key: Buffer.concat([X25519_SPKI, remotePub]),
+    format: 'der',
+    type: 'spki',
+  });
+  try {
+    return diffieHellman({ privateKey: priv, publicKey: pub });
+  } catch {
+    throw new DecryptError('bad ephemeral key');
+  }
+}
+
+/** The Noise SymmetricState plus the NNpsk0 message steps for either role. */
+export class NoiseHandshake {
+  #ck: Buffer;
+  #h: Buffer;
+  #cs = new CipherState();
+  #e: KeyPair | undefined;
+  #re: Uint8Array | undefined;
+
+  constructor(
+    readonly role: 'initiator' | 'responder',
+    private readonly psk: Uint8Array,
+    prologue: Uint8Array,
+  ) {
+    const name = Buffer.from(NOISE_PROTOCOL);
+    this.#h =
+      name.length <= 32 ? Buffer.concat([name, Buffer.alloc(32 - name.length)]) : sha256(name);
+    this.#ck = this.#h;
+    this.#mixHash(prologue);
+  }
+
+  /** the transcript hash (channel binding) */
+  get hash(): Buffer {
+    return this.#h;
+  }
+
+  #mixHash(data: Uint8Array): void {
+    this.#h = sha256(this.#h, data);
+  }
+
+  #mixKey(ikm: Uint8Array): void {
+    const [ck, k] = hkdf(this.#ck, ikm, 2) as [Buffer, Buffer];
+    this.#ck = ck;
+    this.#cs = new CipherState(k);
+  }
+
+  #mixKeyAndHash(ikm: Uint8Array): void {
+    const [ck, th, k] = hkdf(this.#ck, ikm, 3) as [Buffer, Buffer, Buffer];
+    this.#ck = ck;
+    this.#mixHash(th);
+    this.#cs = new CipherState(k);
+  }
+
+  #encryptAndHash(plaintext: Uint8Array): Buffer {
+    const c = this.#cs.encrypt(this.#h, plaintext);
+    this.#mixHash(c);
+    return c;
+  }
+
+  #decryptAndHash(ciphertext: Uint8Array): Buffer {
+    const p = this.#cs.decrypt(this.#h, ciphertext);
+    this.#mixHash(ciphertext);
+    return p;
+  }
+
+  #sendE(): Buffer {
+    this.#e = generateKeyPair();
+    this.#mixHash(this.#e.pub);
+    this.#mixKey(this.#e.pub); // psk handshakes mix e into the key too
+    return this.#e.pub;
+  }
+
+  #readE(e: Uint8Array): void {
+    if (e.length !== 32) throw new DecryptError('bad ephemeral key');
+    this.#re = e;
+    this.#mixHash(e);
+    this.#mixKey(e);
+  }
+
+  /** initiator: message 1 (psk, e) */
+  writeMessage1(payload: Uint8Array): { e: Buffer; p: Buffer } {
+    this.#mixKeyAndHash(this.psk);
+    const e = this.#sendE();
+    return { e, p: this.#encryptAndHash(payload) };
+  }
+
+  /** responder: read message 1; throws DecryptError unless the initiator holds the psk */
+  readMessage1(m: { e: Uint8Array; p: Uint8Array }): Buffer {
+    this.#mixKeyAndHash(this.psk);
+    this.#readE(m.e);
+    return this.#decryptAndHash(m.p);
+  }
+
+  /** responder: message 2 (e, ee) */
+  writeMessage2(payload: Uint8Array): { e: Buffer; p: Buffer } {
+    const e = this.#sendE();
+    this.#mixKey(dh((this.#e as KeyPair).priv, this.#re as Uint8Array));
+    return { e, p: this.#encryptAndHash(payload) };
+  }
+
+  /** initiator: read message 2 */
+  readMessage2(m: { e: Uint8Array; p: Uint8Array }): Buffer {
+    this.#readE(m.e);
+    this.#mixKey(dh((this.#e as KeyPair).priv, m.e));
+    return this.#decryptAndHash(m.p);
+  }
+
+  /** transport keys: [this side sends with, this side receives with] */
+  split(): { send: CipherState; recv: CipherState } {
+    const [k1, k2] = hkdf(this.#ck, EMPTY, 2) as [Buffer, Buffer];
+    return this.role === 'initiator'
+      ? { send: new CipherState(k1), recv: new CipherState(k2) }
+      : { send: new CipherState(k2), recv: new CipherState(k1) };
+  }
+}
