@@ -158,3 +158,8 @@ export function hostErrorFromWire(host: string, code: string, message: string): 
       return new RemoteHandlerError(host, message);
   }
 }
+
+/** A byte stream ended abnormally: the link closed before both ends finished, or the peer reset it. */
+export class StreamResetError extends MeshError {
+  readonly code = 'ERR_MESH_STREAM_RESET' as const;
+}

@@ -25,6 +25,8 @@ export {
   type SendOptions,
   type SendResult,
 } from './mesh.js';
+export { checkNodeName, isNodeName, MAX_NAME_LENGTH, nodeName, nodeNameProblem } from './names.js';
+export type { StreamContext, StreamHandler } from './streams.js';
 export { createTcpTransport, parseAddress, type TcpTransportOptions } from './tcp-transport.js';
 export { computeRoutes, LinkStateDb, newer, type Routes } from './topology.js';
 export {

@@ -3,6 +3,8 @@
 // request/response messaging with one result per host, and failure
 // detection by heartbeats. Written against the Transport contract only.
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { z } from 'zod';
 import { datagramMac, derivePsk, macEqual } from './auth.js';
 import type { ChannelLink } from './channel.js';
 import { decode, encode } from './codec.js';
@@ -27,8 +29,9 @@ import {
   UnknownHostError,
 } from './errors.js';
 import { type Admission, initiate, type LocalIdentity, respond } from './handshake.js';
-import type { MessageKind } from './kinds.js';
+import { defineKind, type MessageKind } from './kinds.js';
 import { checkNodeName } from './names.js';
+import { createStreams, type StreamContext, type StreamHandler, type Streams } from './streams.js';
 import { computeRoutes, LinkStateDb, type Routes } from './topology.js';
 import type { Link, Transport } from './transport.js';
 import {
@@ -161,6 +164,17 @@ export interface Mesh extends AsyncDisposable {
     body: Req,
     opts?: SendOptions,
   ): Promise<SendResult<Res>[]>;
+  /**
+   * Opens a reliable, ordered byte stream to `host` for `protocol` (a short
+   * ASCII name such as 'iomesh/1'). Data goes on a direct connection between
+   * the two nodes (not through the mesh's control links), authenticated and
+   * encrypted like mesh links when the mesh has a key. Rejects with a typed
+   * MeshError: ERR_MESH_UNKNOWN_HOST, ERR_MESH_HOST_DOWN / ERR_MESH_UNREACHABLE,
+   * ERR_MESH_NO_HANDLER, ERR_MESH_ABORTED, ERR_MESH_SELF.
+   */
+  openStream(host: string, protocol: string, opts?: { signal?: AbortSignal }): Promise<Duplex>;
+  /** Serves incoming streams of `protocol`; returns an unregister function. */
+  handleStream(protocol: string, handler: (stream: Duplex, ctx: StreamContext) => void): () => void;
   stats(): MeshStats;
   on<E extends keyof MeshEvents>(event: E, listener: (...args: MeshEvents[E]) => void): this;
   off<E extends keyof MeshEvents>(event: E, listener: (...args: MeshEvents[E]) => void): this;
@@ -201,6 +215,11 @@ interface Pending {
 }
 
 const DISCOVERY_VERSION = 2;
+
+/** internal kind: where a node listens (for direct stream connections) */
+const Locate = defineKind<null, string[]>('meshage.addrs', {
+  response: z.array(z.string().max(300)).max(32),
+});
 /** a solicitation's timestamp must be within this of the receiver's clock */
 const SOLICITATION_WINDOW_MS = 5 * 60_000;
 
@@ -249,13 +268,7 @@ class MeshNode extends EventEmitter implements Mesh {
   readonly #random: () => number;
   readonly #closing = new AbortController();
   readonly #identity: LocalIdentity;
-  readonly #streams = {
-    admit: (h: { proto?: string }): Admission => ({
-      ok: false,
-      error: new NoHandlerError(this.name, `stream ${h.proto}`),
-    }),
-    accepted: (link: ChannelLink, _h: unknown) => link.close('no stream handler'),
-  };
+  readonly #streams: Streams;
 
   #degree: number;
   readonly #peers = new Map<string, Peer>();
@@ -331,6 +344,16 @@ class MeshNode extends EventEmitter implements Mesh {
       version: this.#version,
       ...(this.#key ? { psk: derivePsk(this.#key) } : {}),
     };
+    this.#streams = createStreams({
+      identity: this.#identity,
+      transport: this.#t,
+      dialTimeoutMs: this.#o.dialTimeoutMs,
+      handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
+      closing: this.#closing.signal,
+      locate: (host, signal) => this.#locate(host, signal),
+      log: this.#log,
+    });
+    this.handle(Locate, () => this.#t.addresses?.() ?? [this.#t.localAddress]);
   }
 
   async start(): Promise<void> {
@@ -521,6 +544,26 @@ class MeshNode extends EventEmitter implements Mesh {
       return out;
     }
     return Promise.all(results.values());
+  }
+
+  openStream(host: string, protocol: string, opts?: { signal?: AbortSignal }): Promise<Duplex> {
+    return this.#streams.open(host, protocol, opts);
+  }
+
+  handleStream(protocol: string, handler: StreamHandler): () => void {
+    return this.#streams.handle(protocol, handler);
+  }
+
+  /** where `host` listens, best first (for a direct stream connection) */
+  async #locate(host: string, signal: AbortSignal | undefined): Promise<string[]> {
+    const [row] = await this.send([host], Locate, null, {
+      ...(signal ? { signal } : {}),
+      timeout: this.#o.dialTimeoutMs,
+    });
+    if (!row) throw new UnknownHostError(host);
+    if (!row.ok) throw row.error;
+    const dialed = this.#peers.get(host)?.dialAddress;
+    return [...new Set([...(dialed ? [dialed] : []), ...row.value])];
   }
 
   stats(): MeshStats {
