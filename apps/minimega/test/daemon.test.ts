@@ -155,7 +155,19 @@ describe('control socket protocol', () => {
       ['testhost: batch 2', true],
       ['testhost: batch 3', false],
     ]);
+    // minimega answers every command: one empty response from the host, never `Resp: null`
     expect(await c.runAll('nothing')).toEqual([
+      {
+        Resp: [
+          { Host: 'testhost', Response: '', Header: null, Tabular: null, Error: '', Data: null },
+        ],
+        Rendered: '',
+        More: false,
+        Status: false,
+      },
+    ]);
+    // a blank line is no command: `Resp: null`, as minimega
+    expect(await c.runAll('# only a comment')).toEqual([
       { Resp: null, Rendered: '', More: false, Status: false },
     ]);
   });
@@ -424,7 +436,7 @@ describe('local commands', () => {
       'CPU profile still running',
     );
     await c.runAll('echo profiled');
-    expect((await c.runAll('debug cpu stop'))[0]?.Resp).toBeNull();
+    expect((await c.runAll('debug cpu stop'))[0]?.Resp?.[0]?.Error).toBe('');
     expect(JSON.parse(await readFile(prof, 'utf8'))).toHaveProperty('nodes');
   });
 
@@ -458,12 +470,13 @@ describe('daemon lifecycle', () => {
     await d.close();
   });
 
-  it('quit stops the daemon after answering', async () => {
+  it('quit stops the daemon without answering: the client sees the connection end (as minimega)', async () => {
     const d = await daemon();
     const c = await client(d.socketPath);
-    expect(await c.runAll('quit')).toEqual([
-      { Resp: null, Rendered: '', More: false, Status: false },
-    ]);
+    await expect(c.runAll('quit')).rejects.toMatchObject({
+      code: 'ERR_DISCONNECTED',
+      message: 'server disconnected',
+    });
     expect(await d.done).toBe('quitting');
   });
 

@@ -119,11 +119,19 @@ describe('a daemon process', () => {
   it('quit over the socket ends the process', async () => {
     const d = await daemonProcess(['-level', 'info']);
     const c = await MinimegaClient.dial(d.socket);
-    await c.runAll('quit');
+    await expect(c.runAll('quit')).rejects.toMatchObject({ code: 'ERR_DISCONNECTED' });
     await c.close();
     const r = await d.proc;
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/shutting down: quitting/);
+    await d[Symbol.asyncDispose]();
+  });
+
+  it('-e quit ends the daemon and exits 0 silently (no reply comes, as minimega)', async () => {
+    const d = await daemonProcess();
+    const r = await minimega(['-base', d.base, '-e', 'quit']);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, '', '']);
+    expect((await d.proc).exitCode).toBe(0);
     await d[Symbol.asyncDispose]();
   });
 

@@ -175,9 +175,16 @@ export class Cli {
   /** Run a compiled command: preprocess, call, record history; yields its batches as they come. */
   async *process(cmd: Command, env: CallEnv = {}): AsyncIterable<Batch> {
     const q = new AsyncQueue<Batch>();
+    let emitted = false;
     const out: Output = {
-      emit: (batch) => q.push(batch),
-      respond: (r) => q.push([makeResponse(this.hostname, r)]),
+      emit: (batch) => {
+        emitted = true;
+        q.push(batch);
+      },
+      respond: (r) => {
+        emitted = true;
+        q.push([makeResponse(this.hostname, r)]);
+      },
     };
     const task = async (): Promise<void> => {
       if (this.preprocessor && cmd.preprocess) {
@@ -191,6 +198,8 @@ export class Cli {
       if (!cmd.nop && cmd.handler) {
         try {
           await cmd.handler.call(cmd, out, env);
+          // minimega's handlers always answer (one empty response per host)
+          if (!emitted && !cmd.handler.silent) q.push([makeResponse(this.hostname, {})]);
         } catch (e) {
           // a throwing handler answers with an error instead of taking the daemon down
           q.push([makeResponse(this.hostname, { error: errorMessage(e) })]);

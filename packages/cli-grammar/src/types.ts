@@ -85,6 +85,13 @@ export interface HandlerSpec {
   call(cmd: Command, out: Output, env: CallEnv): void | Promise<void>;
   /** completion for string/list items: candidates for `prefix` at pattern key `key` */
   suggest?(raw: string, key: string, prefix: string): string[] | Promise<string[]>;
+  /**
+   * The handler may answer nothing at all (`quit`, `nuke`: the daemon goes
+   * away and minimega sends no reply). Without it, a handler that emits no
+   * batch answers one empty response from this host, as every minimega
+   * handler does (clients iterate over `Resp` and break on `null`).
+   */
+  silent?: boolean;
 }
 
 /** A registered handler: the spec plus what registration derived. */

@@ -22,6 +22,16 @@ describe('Cli core', () => {
     expect(cli.history.entries()).toEqual(['hello bob']);
   });
 
+  test('a handler that answers nothing sends one empty response (as minimega); silent ones none', async () => {
+    const cli = testCli('node1');
+    cli.register({ helpShort: 'setter', patterns: ['set <v>'], call: () => {} });
+    cli.register({ helpShort: 'goes away', patterns: ['vanish'], silent: true, call: () => {} });
+    expect(await runAll(cli, 'set 1')).toEqual([
+      [{ host: 'node1', response: '', header: null, tabular: null, error: '' }],
+    ]);
+    expect(await runAll(cli, 'vanish')).toEqual([]);
+  });
+
   test('blank input compiles to null and runs nothing', async () => {
     const cli = testCli();
     expect(cli.compile('   ')).toBeNull();

@@ -102,8 +102,11 @@ export async function runAttach(opts: { socketPath: string; namespace: string })
       running = false;
       rl.resume();
     } catch (e) {
-      process.stderr.write(`minimega: ${(e as Error).message}\n`);
-      status = 1;
+      // our own `quit` gets no reply: the daemon going away is its answer
+      if (!(sentQuit && (e as { code?: string }).code === 'ERR_DISCONNECTED')) {
+        process.stderr.write(`minimega: ${(e as Error).message}\n`);
+        status = 1;
+      }
       break;
     }
     const gone = client.disconnected;

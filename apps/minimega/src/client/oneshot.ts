@@ -1,6 +1,6 @@
 // `minimega -e CMD...`: run one command on the running daemon and print the
 // replies. Exits 1 when any reply carried an error (daemon.md sharp edge 1).
-import { MinimegaClient } from './connection.js';
+import { ClientError, MinimegaClient } from './connection.js';
 import { printReply } from './print.js';
 import { inNamespace, wordsToCommand } from './quote.js';
 
@@ -19,14 +19,31 @@ export async function runOneShot(opts: {
     return 1;
   }
   let failed = false;
+  let replied = false;
   try {
     await client.run(command, (r) => {
+      replied = true;
       if (printReply(r, process.stdout, process.stderr)) failed = true;
     });
   } catch (e) {
-    process.stderr.write(`minimega: ${(e as Error).message}\n`);
-    failed = true;
+    // `quit` and `nuke` stop the daemon without a reply: the connection's end
+    // is their success (minimega's `-e quit` is silent too)
+    const expected =
+      !replied &&
+      e instanceof ClientError &&
+      e.code === 'ERR_DISCONNECTED' &&
+      stopsDaemon(opts.words);
+    if (!expected) {
+      process.stderr.write(`minimega: ${(e as Error).message}\n`);
+      failed = true;
+    }
   }
   await client.close();
   return failed ? 1 : 0;
+}
+
+/** `quit` (without a delay) and `nuke ...` end the daemon instead of answering. */
+function stopsDaemon(words: string[]): boolean {
+  const w = words.length === 1 ? words[0]!.trim().split(/\s+/) : words;
+  return (w[0] === 'quit' && w.length === 1) || w[0] === 'nuke';
 }

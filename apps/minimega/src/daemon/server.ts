@@ -183,7 +183,10 @@ class Connection {
     }
     if (writeFailed) return; // the rest was drained and dropped
     if (held) await this.sendBatch(held, false);
-    else await this.write(reply({ Resp: null, Rendered: '', More: false }));
+    // a blank or comment line answers `Resp: null` (as minimega); a command
+    // that stopped the daemon (`quit`, `nuke`) answers nothing: the client sees EOF
+    else if (!this.core.stopping)
+      await this.write(reply({ Resp: null, Rendered: '', More: false }));
   }
 
   private async sendBatch(batch: Batch, more: boolean): Promise<boolean> {

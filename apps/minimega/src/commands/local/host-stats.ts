@@ -36,9 +36,31 @@ export function goDuration(seconds: number): string {
   return `${s}s`;
 }
 
-export function uptime(): string {
+export function uptimeSeconds(): number {
   const f = readFileSync('/proc/uptime', 'utf8').trim().split(/\s+/);
-  return goDuration(Number(f[0]));
+  return Number(f[0]);
+}
+
+export function uptime(): string {
+  return goDuration(uptimeSeconds());
+}
+
+/** `host`'s Data, field for field as minimega's HostStats marshals (Uptime in ns) */
+export interface HostStatsData {
+  Name: string;
+  RxBps: number;
+  TxBps: number;
+  CPUs: number;
+  MemTotal: number;
+  MemUsed: number;
+  VMs: number;
+  AndroidVMs: number;
+  Limit: number;
+  CPUCommit: number;
+  MemCommit: number;
+  NetworkCommit: number;
+  Load: string;
+  Uptime: number;
 }
 
 export function cpus(): number {

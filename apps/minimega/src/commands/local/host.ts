@@ -1,7 +1,14 @@
 // `host [field]`: this host's figures, one table row (the mesh merges rows of
 // every host of the namespace). VM figures come from services.vmStats and
 // bandwidth from services.bandwidth when those modules are loaded.
-import { cpus, loadAverage, memoryMB, uptime } from './host-stats.js';
+import {
+  cpus,
+  type HostStatsData,
+  loadAverage,
+  memoryMB,
+  uptime,
+  uptimeSeconds,
+} from './host-stats.js';
 import type { LocalModule } from './types.js';
 
 const COLUMNS = [
@@ -73,6 +80,29 @@ export const hostCommand: LocalModule = (d) => {
     return out;
   }
 
+  /** minimega fills `Data` with its HostStats for programs (the Python bindings read it) */
+  function statsData(): HostStatsData {
+    const mem = memoryMB();
+    const bw = d.services.bandwidth?.() ?? { rx: 0, tx: 0 };
+    const vm = d.services.vmStats?.() ?? { vms: 0, cpucommit: 0, memcommit: 0, netcommit: 0 };
+    return {
+      Name: d.hostname,
+      RxBps: bw.rx,
+      TxBps: bw.tx,
+      CPUs: cpus(),
+      MemTotal: mem.total,
+      MemUsed: mem.used,
+      VMs: vm.vms,
+      AndroidVMs: vm.androidvms ?? 0,
+      Limit: vm.vmlimit ?? 0,
+      CPUCommit: vm.cpucommit,
+      MemCommit: vm.memcommit,
+      NetworkCommit: vm.netcommit,
+      Load: loadAverage(),
+      Uptime: Math.round(uptimeSeconds() * 1e9),
+    };
+  }
+
   d.cli.register({
     helpShort: 'report information about hosts',
     helpLong: `Report information about the host:
@@ -98,11 +128,15 @@ All fields are displayed by default.`,
     call(cmd, out) {
       const field = FIELDS.find((f) => cmd.boolArgs[f]);
       if (field) {
-        out.respond({ response: values([field])[field] ?? '' });
+        out.respond({ response: values([field])[field] ?? '', data: statsData() });
         return;
       }
       const v = values(COLUMNS);
-      out.respond({ header: [...COLUMNS], tabular: [COLUMNS.map((c) => v[c] ?? '')] });
+      out.respond({
+        header: [...COLUMNS],
+        tabular: [COLUMNS.map((c) => v[c] ?? '')],
+        data: statsData(),
+      });
     },
   });
 };
