@@ -446,7 +446,9 @@ describe('local commands', () => {
     const c = await client(d.socketPath);
     await c.runAll('.annotate false');
     expect(texts(await c.runAll('help echo'))[0]).toContain('echo [args]...');
-    expect(texts(await c.runAll('version'))[0]).toMatch(/^minimega \S+ \S+$/);
+    expect(texts(await c.runAll('version'))[0]).toMatch(
+      /^minimega \S+ \S+ \(minimega-ts, a TypeScript implementation of minimega\)$/,
+    );
     await c.runAll('echo x');
     await c.runAll('clear all');
     expect(cleared).toBe(1);

@@ -4,13 +4,29 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MinimegaClient } from '../src/client/connection.js';
-import { daemonProcess, minimega, tempBase } from './helpers.js';
+import { appDir, daemonProcess, minimega, tempBase } from './helpers.js';
 
 describe('minimega command line', () => {
   it('-version prints the version and exits 0', async () => {
     const r = await minimega(['-version']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^minimega \S+ \S+ \S+\nCopyright/);
+    // names this project and credits minimega, instead of copying Sandia's notice
+    expect(r.stdout).toMatch(/^minimega \S+ \S+ \S+\nminimega-ts: a TypeScript implementation/);
+    expect(r.stdout).toContain('https://github.com/sandia-minimega/minimega');
+    expect(r.stdout).not.toMatch(/Copyright|Contract DE-AC04/);
+  });
+
+  it("the root package.json's start and test run the README's two commands", async () => {
+    const root = join(appDir, '../..');
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    for (const name of ['start', 'test']) {
+      const script = pkg.scripts[name]!;
+      expect(readme).toContain(script); // e.g. `bash scripts/test.sh`
+      expect(existsSync(join(root, script.replace(/^bash /, '')))).toBe(true);
+    }
   });
 
   it('-cli validates the grammar and prints every handler as JSON', async () => {
@@ -141,6 +157,7 @@ describe('a daemon process', () => {
       input: '.annotate false\necho typed at the prompt\nnot a command\n',
     });
     expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^minimega-ts \S+: a TypeScript implementation of minimega\n/);
     expect(r.stdout).toContain('typed at the prompt');
     expect(r.stdout).toContain('minimega[minimega]$ ');
     expect(r.stderr).toMatch(/invalid command/);

@@ -1,5 +1,5 @@
 // `version`
-import { BUILD_DATE, VERSION } from '../../version.js';
+import { versionResponse } from '../../version.js';
 import type { LocalModule } from './types.js';
 
 export const versionCommand: LocalModule = (d) => {
@@ -8,8 +8,8 @@ export const versionCommand: LocalModule = (d) => {
     helpLong: 'Display the version.',
     patterns: ['version'],
     call(_cmd, out) {
-      // `minimega <revision> <date>`, as the original's version command
-      out.respond({ response: `minimega ${VERSION} ${BUILD_DATE}` });
+      // `minimega <version> <date>` as the original, then which implementation answers
+      out.respond({ response: versionResponse() });
     },
   });
 };
