@@ -23,6 +23,9 @@ function capOf(why: CapShortfall, h: HostState): [string, string] {
   ];
 }
 
+/** the order reasons are listed in (fixed, so the message never depends on host order) */
+const ORDER: readonly Shortfall[] = ['android', 'coschedule', 'vms', 'cpu', 'mem'];
+
 const unit: Record<CapShortfall, string> = { vms: 'VM slot(s)', cpu: 'vCPU(s)', mem: 'MB' };
 
 function who(vm: string, d: Demand): string {
@@ -51,11 +54,14 @@ export function describeNowhere(
     count.set(w, (count.get(w) ?? 0) + 1);
     if (w === 'android' || w === 'coschedule') continue;
     const b = best.get(w);
-    if (!b || room(w, h) > room(w, b)) best.set(w, h);
+    if (!b || room(w, h) > room(w, b) || (room(w, h) === room(w, b) && h.name < b.name))
+      best.set(w, h);
   }
   const parts: string[] = [];
   const of = (n: number) => `${n} of ${hosts.length} host(s)`;
-  for (const [w, n] of count) {
+  for (const w of ORDER) {
+    const n = count.get(w);
+    if (!n) continue;
     if (w === 'android') parts.push(`${of(n)} lack ${d.android} Android slot(s)`);
     else if (w === 'coschedule') parts.push(`${of(n)} are at a coschedule limit`);
     else {
