@@ -1,4 +1,5 @@
 export { hasBinary, ovsMissing, ovsQemuMissing } from './binaries.js';
+export { type ContainerFsPaths, containerFs, containersMissing } from './container-fs.js';
 export { type GuestImagePaths, guestImage } from './guest-image.js';
 export { type RealComponent, realComponent } from './real.js';
 export { tempDir } from './temp.js';

@@ -21,6 +21,7 @@ export {
   vmConfigSchema,
 } from './config.js';
 export { configFile } from './config-file.js';
+export * from './container/index.js';
 export {
   DISK_CACHES,
   DISK_INTERFACES,

@@ -18,3 +18,9 @@ export function guestAppend(opts: { ip?: string; gw?: string; hostname?: string 
   if (opts.hostname) words.push(`mm.hostname=${opts.hostname}`);
   return words;
 }
+export {
+  buildContainerFs,
+  CONTAINER_READY_MARKER,
+  type ContainerFs,
+  containerInitScript,
+} from './container-fs.js';

@@ -1,0 +1,40 @@
+// Containers: minimega's second VM kind (containers.md).
+export {
+  type CgroupSpec,
+  type CgroupVersion,
+  type ContainerCgroup,
+  containerHostProblem,
+  createContainerCgroup,
+  DEVICE_ALLOW,
+  detectCgroupVersion,
+  removeCgroupParent,
+} from './cgroups.js';
+export {
+  type ConsoleOptions,
+  type ContainerConsole,
+  SCROLLBACK_BYTES,
+  startConsole,
+} from './console.js';
+export { ContainerVm, type ContainerVmOptions, describeExit } from './container.js';
+export {
+  CgroupError,
+  ContainerFilesystemError,
+  ContainerKillError,
+  ContainerNetError,
+  ContainerStartError,
+  FreezerError,
+} from './errors.js';
+export {
+  type ContainerPlan,
+  type ContainerPlanConfig,
+  type ContainerPlanInput,
+  DEVICES,
+  type DevEntry,
+  fstabEscape,
+  type OverlayPlan,
+  planContainer,
+  shQuote,
+  UNSHARE_FLAGS,
+} from './plan.js';
+export { CONTAINER_CAPS, INIT_ENV, SHIM_SCRIPT } from './shim.js';
+export { createVeth, deleteVeth, type VethAttacher, type VethSpec, vethArgv } from './veth.js';
