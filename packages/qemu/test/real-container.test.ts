@@ -12,10 +12,15 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { containerFs, containersMissing, realComponent, tempDir, uniqueName } from '#test-support';
 import {
-  ContainerVm,
+  type ContainerProcess,
+  createContainerDriver,
+  createVeth,
   defaultVmConfig,
+  deleteVeth,
+  KvmVm,
+  type KvmVmOptions,
+  type NicAttacher,
   removeCgroupParent,
-  type VethAttacher,
   type VmConfig,
 } from '../src/index.js';
 
@@ -25,7 +30,19 @@ const CG = '/sys/fs/cgroup';
 const parent = uniqueName('mmct');
 let rootfs = '';
 let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
-const vms: ContainerVm[] = [];
+const vms: KvmVm[] = [];
+// the driver under test, wrapped to see each VM's current process
+const driver = createContainerDriver({ cgroupParent: parent, consoleHost: false });
+const procs = new Map<number, ContainerProcess>();
+const tracked = {
+  ...driver,
+  async start(o: Parameters<typeof driver.start>[0]) {
+    const p = await driver.start(o);
+    procs.set(o.id, p);
+    return p;
+  },
+};
+const proc = (vm: KvmVm) => procs.get(vm.id) as ContainerProcess;
 let nextId = 1;
 
 beforeAll(async () => {
@@ -43,29 +60,29 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await driver.close();
   await removeCgroupParent(CG, parent);
   await dir?.[Symbol.asyncDispose]();
 });
 
-function make(
-  tweak: (c: VmConfig) => void = () => {},
-  extra: Partial<ConstructorParameters<typeof ContainerVm>[0]> = {},
-) {
+function make(tweak: (c: VmConfig) => void = () => {}, extra: Partial<KvmVmOptions> = {}) {
   const id = nextId++;
   const config = defaultVmConfig();
   config.filesystem = rootfs;
   config.memory = 64;
   config.uuid = `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
   tweak(config);
-  const vm = new ContainerVm({
+  const vm = new KvmVm({
     id,
     name: `ct${id}`,
     namespace: 'test',
     host: 'h',
+    type: 'container',
     config,
     baseDir: dir?.path ?? '/nonexistent',
-    cgroupParent: parent,
-    consoleHost: false,
+    filesDir: dir?.path ?? '/nonexistent',
+    driver: tracked,
+    vncHost: false,
     ...extra,
   });
   vms.push(vm);
@@ -103,16 +120,16 @@ describe('container lifecycle', () => {
       expect(group.map((v) => v.state)).toEqual(group.map(() => 'BUILDING'));
       await Promise.all(group.map((v) => v.start({ wild: false })));
       expect(new Set(group.map((v) => v.state))).toEqual(new Set(['RUNNING']));
-      const pids = (await Promise.all(group.map((v) => v.pids()))).flat();
+      const pids = (await Promise.all(group.map((v) => proc(v).pids()))).flat();
       expect(pids.length).toBeGreaterThanOrEqual(20);
-      const cgroups = group.flatMap((v) => v.cgroupDirs);
+      const cgroups = group.flatMap((v) => proc(v).cgroupDirs);
 
-      const one = group[3] as ContainerVm;
-      const freezer = one.cgroupDirs.find((d) => d.includes('/freezer/')) as string;
+      const one = group[3] as KvmVm;
+      const freezer = proc(one).cgroupDirs.find((d) => d.includes('/freezer/')) as string;
       expect(await one.stop()).toBe(true);
       expect(one.state).toBe('PAUSED');
       expect((await readFile(join(freezer, 'freezer.state'), 'utf8')).trim()).toBe('FROZEN');
-      const frozen = await one.pids();
+      const frozen = await proc(one).pids();
       expect(frozen.length).toBeGreaterThan(0);
       expect(await one.start({ wild: false })).toBe(true);
       expect((await readFile(join(freezer, 'freezer.state'), 'utf8')).trim()).toBe('THAWED');
@@ -185,13 +202,11 @@ describe('container lifecycle', () => {
       const fifo = readFile(join(vm.instanceDir, 'fifo0'), 'utf8');
       await vm.start({ wild: false });
       expect(await fifo).toBe('via-fifo\n');
-      await until('console output', () => vm.consoleScrollback().includes('HOST='));
-      expect(vm.consoleScrollback()).toContain(
-        'HOST=box1 PID=1 LS=hello-from-host PATH=/sbin:/bin',
-      );
+      await until('console output', () => proc(vm).scrollback().includes('HOST='));
+      expect(proc(vm).scrollback()).toContain('HOST=box1 PID=1 LS=hello-from-host PATH=/sbin:/bin');
       // the unix console replays the scrollback to a new client
       const got = await new Promise<string>((resolve, reject) => {
-        const s = connect(vm.consolePath);
+        const s = connect(vm.consolePath as string);
         let buf = '';
         s.on('data', (d) => {
           buf += d.toString();
@@ -242,19 +257,26 @@ describe('container networking', () => {
       if (r.exitCode !== 0) throw new Error(`tc: ${r.stderr}`);
     }
   };
-  const nics: VethAttacher = {
-    tapName: () => `ctap${tapSeq++}`,
-    async connect(o) {
-      const taps = [...(vlans.get(o.vlan) ?? []), o.tap];
+  // the host's NIC side as the app's does it, with the hub for a switch
+  const nics: NicAttacher = {
+    createTap: async () => {
+      throw new Error('containers attach veths');
+    },
+    async attachVeth(o) {
+      const tap = `ctap${tapSeq++}`;
+      await createVeth({ tap, peer: o.peer, mac: o.mac, pid: o.pid, hostNetns: ns }, o.signal);
+      const taps = [...(vlans.get(o.vlan) ?? []), tap];
       vlans.set(o.vlan, taps);
       await rewire(taps);
+      return tap;
     },
-    async disconnect(o) {
+    async deleteTap(o) {
       for (const [v, taps] of vlans)
         vlans.set(
           v,
           taps.filter((t) => t !== o.tap),
         );
+      await deleteVeth(o.tap, ns);
     },
   };
   const withNic = (ip: string, vlan: number, mac: string) =>
@@ -274,9 +296,9 @@ describe('container networking', () => {
         ];
         c.init = ['/init', `mm.ip=${ip}/24`];
       },
-      { nics, hostNetns: ns },
+      { nics },
     );
-  const ping = (vm: ContainerVm, ip: string) =>
+  const ping = (vm: KvmVm, ip: string) =>
     execa('nsenter', ['-t', String(vm.pid), '-n', 'busybox', 'ping', '-c', '1', '-W', '2', ip], {
       reject: false,
     });
@@ -290,7 +312,7 @@ describe('container networking', () => {
       for (const vm of [a, b, c]) expect(await vm.launch()).toBe('');
       for (const vm of [a, b, c]) await vm.start({ wild: false });
       for (const vm of [a, b, c])
-        await until('init', () => vm.consoleScrollback().includes('MM-CONTAINER-READY'));
+        await until('init', () => proc(vm).scrollback().includes('MM-CONTAINER-READY'));
       // the MAC is on the container's eth0
       const link = await execa('nsenter', [
         '-t',

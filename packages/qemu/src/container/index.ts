@@ -15,7 +15,11 @@ export {
   SCROLLBACK_BYTES,
   startConsole,
 } from './console.js';
-export { ContainerVm, type ContainerVmOptions, describeExit } from './container.js';
+export {
+  type ContainerDriver,
+  type ContainerDriverOptions,
+  createContainerDriver,
+} from './driver.js';
 export {
   CgroupError,
   ContainerFilesystemError,
@@ -36,5 +40,11 @@ export {
   shQuote,
   UNSHARE_FLAGS,
 } from './plan.js';
+export {
+  type ContainerProcess,
+  describeExit,
+  type StartContainerOptions,
+  startContainer,
+} from './process.js';
 export { CONTAINER_CAPS, INIT_ENV, SHIM_SCRIPT } from './shim.js';
-export { createVeth, deleteVeth, type VethAttacher, type VethSpec, vethArgv } from './veth.js';
+export { createVeth, deleteVeth, type VethSpec, vethArgv } from './veth.js';

@@ -40,8 +40,6 @@ export interface OverlayPlan {
   upper: string;
   work: string;
   target: string;
-  /** `mount` argv */
-  argv: string[];
 }
 
 export interface ContainerPlan {
@@ -52,7 +50,7 @@ export interface ContainerPlan {
   /** host-side fifos `I/fifo<i>` */
   fifos: string[];
   volumes: { source: string; target: string }[];
-  /** mounts before /dev is populated (proc, the /dev tmpfs) */
+  /** mounts before /dev is populated (the overlay root, proc, the /dev tmpfs) */
   fstabPre: string;
   /** every other mount; the shim appends its console pty */
   fstab: string;
@@ -134,18 +132,7 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
       work: join(I, 'work'),
       target: join(I, 'fs'),
     };
-    overlay = {
-      ...o,
-      argv: [
-        'mount',
-        '-t',
-        'overlay',
-        o.source,
-        '-o',
-        `lowerdir=${o.lower},upperdir=${o.upper},workdir=${o.work}`,
-        o.target,
-      ],
-    };
+    overlay = o;
     root = o.target;
   }
   const volumes = Object.entries(c.volume)
@@ -185,6 +172,18 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const exists = input.exists ?? existsSync;
   const R = root;
   const pre: FstabLine[] = [
+    // the overlay lives in the container's mount namespace only: it goes
+    // away with the container, never left mounted on the host
+    ...(overlay
+      ? [
+          [
+            overlay.source,
+            overlay.target,
+            'overlay',
+            `lowerdir=${overlay.lower},upperdir=${overlay.upper},workdir=${overlay.work}`,
+          ] as FstabLine,
+        ]
+      : []),
     ['proc', `${R}/proc`, 'proc', 'nosuid,nodev,noexec,X-mount.mkdir'],
     ['tmpfs', `${R}/dev`, 'tmpfs', 'noexec,strictatime,mode=755,X-mount.mkdir'],
   ];

@@ -1,6 +1,6 @@
 // The container shim (containers.md §3.3, §9): a POSIX shell script run by
 // `unshare` as PID 1 of the new mount, UTS, IPC, PID and net namespaces. It
-// joins the cgroups, builds /proc, /dev, /sys, volumes and fifos inside the
+// joins the cgroups, mounts the overlay root, builds /proc, /dev, /sys, volumes and fifos inside the
 // root, runs preinit, says `ready`, waits for `go` (the parent freezes it
 // meanwhile) and finally execs init through setpriv + chroot.
 //
@@ -60,7 +60,6 @@ for f in $MM_CG; do echo $$ > "$f"; done
 unset IFS
 R=$MM_R
 STEP=hostname; echo "$MM_H" > /proc/sys/kernel/hostname
-STEP=rootfs; mount --rbind "$R" "$R"
 STEP=mounts; mount -a -T "$MM_I/fstab.pre"
 STEP=devices; cp -a "$MM_I/dev/." "$R/dev/"
 STEP=console; echo "$(readlink /proc/self/fd/0) $R/dev/console none bind 0 0" >> "$MM_I/fstab"

@@ -1,27 +1,10 @@
 // Container NICs (containers.md §3.4): one veth pair per NIC. The container
 // end is made directly inside the container's netns as `eth<i>` with the
-// NIC's MAC; the host end (`mega_tapN`, named by the attacher) goes onto the
-// bridge with the VLAN tag. @mm/qemu is a leaf: putting the host end on
-// Open vSwitch is the attacher's job (the app implements it with @mm/ovs).
+// NIC's MAC; the host end (`mega_tapN`) goes onto the bridge with the VLAN
+// tag. @mm/qemu is a leaf: the host's NicAttacher.attachVeth (the app's,
+// with @mm/ovs) calls createVeth and then puts the host end on the bridge.
 import { execa } from 'execa';
 import { ContainerNetError } from './errors.js';
-
-export interface VethAttacher {
-  /** a fresh host-side interface name (minimega's `mega_tapN`) */
-  tapName(): string;
-  /** puts the existing host end `tap` on `bridge` with `vlan` (creating the bridge when missing) */
-  connect(o: {
-    namespace: string;
-    vm: string;
-    bridge: string;
-    vlan: number;
-    tap: string;
-    mac: string;
-    signal?: AbortSignal;
-  }): Promise<void>;
-  /** takes the port off its bridge (the device itself dies with the container's netns) */
-  disconnect(o: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
-}
 
 export interface VethSpec {
   /** host end */
