@@ -3,11 +3,13 @@
 import { describe, expect, test } from 'vitest';
 import {
   ContainerFilesystemError,
+  containerInfoCells,
   defaultVmConfig,
   describeExit,
   fstabEscape,
   planContainer,
   shQuote,
+  tarTopLevel,
   vethArgv,
 } from '../src/index.js';
 
@@ -158,4 +160,31 @@ test('describeExit: Go exec wording, memory-limit kills say so', () => {
   expect(describeExit(1, false)).toBe('exit status 1');
   expect(describeExit(137, false)).toBe('signal: killed');
   expect(describeExit(137, true)).toBe('signal: killed (memory limit hit)');
+});
+
+test('containerInfoCells: container columns as minimega prints them, N/A for kvm', () => {
+  const config = defaultVmConfig();
+  config.filesystem = '/fs';
+  config.volume = { '/z': '/b', '/a': '/c' };
+  expect(containerInfoCells({ type: 'container', name: 'foo', config, consolePort: 4000 })).toEqual(
+    {
+      filesystem: '/fs',
+      hostname: 'foo',
+      init: '[/init]',
+      preinit: '',
+      fifo: 'N/A',
+      volume: '{"/a":"/c","/z":"/b"}',
+      console_port: '4000',
+    },
+  );
+  expect(containerInfoCells({ type: 'kvm', name: 'k', config }).volume).toBe('N/A');
+});
+
+test('tarTopLevel: exactly one top-level directory', () => {
+  expect(tarTopLevel('minicccfs/\nminicccfs/init\nminicccfs/bin/busybox\n')).toBe('minicccfs');
+  expect(tarTopLevel('./fs/\n./fs/init\n')).toBe('fs');
+  expect(() => tarTopLevel('a/\nb/\n')).toThrow(
+    'unable to handle tar without a single top-level directory',
+  );
+  expect(() => tarTopLevel('')).toThrow(/single top-level/);
 });

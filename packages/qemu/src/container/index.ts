@@ -29,6 +29,11 @@ export {
   FreezerError,
 } from './errors.js';
 export {
+  CONTAINER_INFO_COLUMNS,
+  type ContainerInfoColumn,
+  containerInfoCells,
+} from './info.js';
+export {
   type ContainerPlan,
   type ContainerPlanConfig,
   type ContainerPlanInput,
@@ -47,4 +52,5 @@ export {
   startContainer,
 } from './process.js';
 export { CONTAINER_CAPS, INIT_ENV, SHIM_SCRIPT } from './shim.js';
+export { extractTarRoot, tarTopLevel } from './tar.js';
 export { createVeth, deleteVeth, type VethSpec, vethArgv } from './veth.js';
