@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { MinimegaClient } from '../src/client/connection.js';
-import type { CommandModule } from '../src/context.js';
+import type { CommandModule, DaemonFlags } from '../src/context.js';
 import { defaultDaemonFlags } from '../src/daemon/flags.js';
 import { type RunningDaemon, startDaemon } from '../src/daemon/start.js';
 import { createLogger } from '../src/log/logger.js';
@@ -27,12 +27,13 @@ export async function tempBase(): Promise<{
 /** An in-process daemon on a fresh base; `modules` replaces commands/index.ts. */
 export async function inProcessDaemon(
   modules: CommandModule[] = [],
+  flags: Partial<DaemonFlags> = {},
 ): Promise<RunningDaemon & { base: string; lines: string[] }> {
   const base = await mkdtemp(join(tmpdir(), `mm-core-t${process.pid}-`));
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', stderr: true, writeStderr: (l) => lines.push(l) });
   const d = await startDaemon({
-    flags: defaultDaemonFlags({ base, level: 'debug' }),
+    flags: defaultDaemonFlags({ base, level: 'debug', ...flags }),
     log,
     hostname: 'testhost',
     modules,

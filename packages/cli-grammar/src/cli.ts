@@ -31,6 +31,9 @@ export interface CliOptions {
   hostname: string;
   /** history entries kept (default 10 000; ≤ 0 keeps all) */
   historyLimit?: number;
+  /** history bytes kept over all entries, and the longest line kept (default: no byte limits) */
+  historyBytes?: number;
+  historyLineBytes?: number;
   /** environment seen and changed by `.env` (default: process.env) */
   env?: EnvStore;
   /** warnings such as the first history truncation (default: none) */
@@ -62,8 +65,13 @@ export class Cli {
     this.hostname = opts.hostname;
     this.env = opts.env ?? processEnv;
     const warn = opts.warn;
-    this.hist = new History(opts.historyLimit ?? 10_000, (limit) =>
-      warn?.(`history length exceeds limit, truncating to ${limit} entries`),
+    this.hist = new History(
+      {
+        entries: opts.historyLimit ?? 10_000,
+        bytes: opts.historyBytes ?? 0,
+        lineBytes: opts.historyLineBytes ?? 0,
+      },
+      (limit) => warn?.(`history length exceeds limit, truncating to ${limit} entries`),
     );
     this.history = this.hist;
   }

@@ -130,6 +130,20 @@ describe('Cli core', () => {
     expect(cli.history.text()).toBe('');
   });
 
+  test('history is capped by bytes: the oldest go first, an over-long line is noted', async () => {
+    const cli = new Cli({ hostname: 'h', historyBytes: 30, historyLineBytes: 20 });
+    cli.registerBuiltins();
+    await runAll(cli, '.annotate true'); // 14 bytes
+    await runAll(cli, '.annotate false'); // 15 bytes
+    expect(cli.history.entries()).toEqual(['.annotate true', '.annotate false']);
+    await runAll(cli, '.sort true'); // 10: 39 > 30, the oldest goes
+    expect(cli.history.entries()).toEqual(['.annotate false', '.sort true']);
+    await runAll(cli, `.columns ${'x'.repeat(40)} .sort true`);
+    const last = cli.history.entries().at(-1);
+    expect(last).toBe('# command of 60 bytes not kept in the history (longer than 20)');
+    expect(cli.history.entries()).toHaveLength(1); // the note itself is over 30 bytes: only it is kept
+  });
+
   test('default history limit is 10 000', async () => {
     const cli = testCli();
     for (let i = 0; i < 10_005; i++) await runAll(cli, `echo ${i}`);

@@ -9,6 +9,7 @@ import { localModules } from '../commands/local/index.js';
 import type { CommandModule, Daemon, DaemonFlags, DaemonServices } from '../context.js';
 import type { DaemonLogger } from '../log/logger.js';
 import { completeLine } from './completer.js';
+import { limitsOf } from './limits.js';
 import { createPreprocessor } from './preprocess.js';
 
 export interface RunOptions {
@@ -54,7 +55,13 @@ export function markNoRecordIfRead(cmd: Command): void {
 
 export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
   const host = opts.hostname ?? osHostname();
-  const cli = new Cli({ hostname: host, warn: (m) => opts.log.warn(m) });
+  const limits = limitsOf(opts.flags);
+  const cli = new Cli({
+    hostname: host,
+    warn: (m) => opts.log.warn(m),
+    historyBytes: limits.historyBytes,
+    historyLineBytes: limits.historyLineBytes,
+  });
   cli.registerBuiltins();
   const namespaces: NamespaceManager = createNamespaceManager({ hostname: host });
   const services: DaemonServices = {};

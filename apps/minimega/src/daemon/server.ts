@@ -12,6 +12,7 @@ import { FrameTooLargeError, JsonStreamSplitter } from '../protocol/json-stream.
 import { parseRequest } from '../protocol/schema.js';
 import { encodeGo, reply, type WireReply } from '../protocol/wire.js';
 import type { DaemonCore } from './core.js';
+import { type Limits, limitsOf } from './limits.js';
 
 /** most frames queued on one connection before it stops reading (back-pressure) */
 const MAX_QUEUED = 256;
@@ -24,6 +25,32 @@ export interface SocketServer {
 }
 
 let nextClientId = 1;
+
+/**
+ * Bytes queued for clients, per connection and in total: a client that does
+ * not read is disconnected once its own queue passes the per-client limit,
+ * or when the total passes its limit and it holds the most (issue 14: 40
+ * clients that never read used to hold 90 MB each).
+ */
+class SendBudget {
+  constructor(
+    readonly perClient: number,
+    readonly total: number,
+    private readonly conns: ReadonlySet<Connection>,
+  ) {}
+
+  /** after `c` wrote: the connection to drop, if any */
+  overflow(c: Connection): Connection | undefined {
+    if (c.queued > this.perClient) return c;
+    let sum = 0;
+    let biggest: Connection | undefined;
+    for (const x of this.conns) {
+      sum += x.queued;
+      if (!biggest || x.queued > biggest.queued) biggest = x;
+    }
+    return sum > this.total ? biggest : undefined;
+  }
+}
 
 export interface SocketClientInfo {
   kind: 'socket';
@@ -41,6 +68,7 @@ class Connection {
   constructor(
     private readonly core: DaemonCore,
     private readonly socket: Socket,
+    private readonly budget: SendBudget,
   ) {
     // one command may wait on this signal from many operations at once
     // (`vm launch kvm 50` dials QMP and runs qemu-img per VM): not a leak
@@ -125,10 +153,44 @@ class Connection {
     });
   }
 
+  /** bytes written to this client and not yet taken by the kernel */
+  get queued(): number {
+    return this.socket.destroyed ? 0 : this.socket.writableLength;
+  }
+
+  /** Drop a client that does not read (its queued replies are freed). */
+  private drop(why: string): void {
+    this.core.log.warn(`client ${this.id}: ${why}; disconnecting`);
+    this.closed = true;
+    this.socket.destroy();
+  }
+
   /** Write one frame; resolves when the socket can take more. */
   private write(r: WireReply): Promise<void> | undefined {
     if (this.closed || this.socket.destroyed || !this.socket.writable) return undefined;
-    const ok = this.socket.write(encodeGo(r));
+    let frame = encodeGo(r);
+    if (frame.length > this.budget.perClient) {
+      // too big for any client's queue: a clear error in its place
+      const bytes = Buffer.byteLength(frame);
+      if (bytes > this.budget.perClient) {
+        frame = encodeGo({
+          ...this.errorReply(
+            `reply of ${bytes} bytes is larger than the client buffer limit of ${this.budget.perClient} bytes (raise it with -max-client-buffer, or narrow the output with .columns/.filter)`,
+          ),
+          More: r.More ?? false,
+        });
+      }
+    }
+    const ok = this.socket.write(frame);
+    const over = this.budget.overflow(this);
+    if (over) {
+      over.drop(
+        over === this
+          ? `not reading: ${this.queued} bytes of replies queued, limit ${this.budget.perClient} (-max-client-buffer)`
+          : `not reading: ${over.queued} bytes queued while clients hold more than ${this.budget.total} (-max-send-buffers)`,
+      );
+      if (over === this) return undefined;
+    }
     if (ok) return undefined;
     return new Promise((resolve) => {
       const done = () => {
@@ -210,11 +272,16 @@ class Connection {
 }
 
 /** Listen on `path` (the caller has checked nobody else is). */
-export async function startSocketServer(core: DaemonCore, path: string): Promise<SocketServer> {
+export async function startSocketServer(
+  core: DaemonCore,
+  path: string,
+  limits: Pick<Limits, 'maxClientBuffer' | 'maxSendBuffers'> = limitsOf(core.flags),
+): Promise<SocketServer> {
   const conns = new Set<Connection>();
+  const budget = new SendBudget(limits.maxClientBuffer, limits.maxSendBuffers, conns);
   // allowHalfOpen: a client may send its requests and shut its side; it still gets the replies
   const server: Server = createServer({ allowHalfOpen: true }, (sock) => {
-    const c = new Connection(core, sock);
+    const c = new Connection(core, sock, budget);
     conns.add(c);
     sock.on('close', () => conns.delete(c));
   });

@@ -171,4 +171,45 @@ export const coreFlags: FlagDef[] = [
     usage: 'file holding the shared mesh key (authenticates mesh peers)',
     owner: 'mesh',
   },
+  // resource limits (daemon/limits.ts; README "Limits")
+  {
+    name: 'max-output',
+    type: 'uint',
+    default: 16 << 20,
+    usage:
+      'bytes of output one command (shell) may produce; past it the command stops with an error',
+  },
+  {
+    name: 'max-client-buffer',
+    type: 'uint',
+    default: 64 << 20,
+    usage:
+      'bytes of replies queued for one control-socket client; a client that does not read past it is disconnected',
+  },
+  {
+    name: 'max-send-buffers',
+    type: 'uint',
+    default: 256 << 20,
+    usage:
+      'bytes of replies queued for all control-socket clients together; past it the client holding the most is disconnected',
+  },
+  {
+    name: 'max-history',
+    type: 'uint',
+    default: 4 << 20,
+    usage: 'bytes of command history kept (oldest entries dropped first)',
+  },
+  {
+    name: 'max-history-line',
+    type: 'uint',
+    default: 64 << 10,
+    usage: 'longest command line kept in the history, bytes (a longer one is noted, not kept)',
+  },
+  {
+    name: 'shutdown-timeout',
+    type: 'uint',
+    default: 10,
+    usage:
+      'seconds quit or SIGTERM wait for an orderly shutdown before killing what the daemon started and exiting',
+  },
 ];
