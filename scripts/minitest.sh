@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${MM_SHARED:-$(cd .. && pwd)/shared}"
-exec node tools/minitest/dist/cli.js --dir "$SHARED/minitest" --list tools/minitest/tests.txt "$@"
+# $images: a directory holding minicccfs, the busybox container rootfs
+IMAGES="$(node --import tsx tools/guest-image/src/cli.ts --container | sed -n 's/^images //p')"
+exec node tools/minitest/dist/cli.js --dir "$SHARED/minitest" --list tools/minitest/tests.txt --images "$IMAGES" "$@"

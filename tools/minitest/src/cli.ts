@@ -27,6 +27,8 @@ const USAGE = `usage: minitest [options] [test]...
   --no-isolate          do not use fresh network + mount namespaces
   --timeout SECONDS     per-command timeout (default 120)
   --out DIR             write each test's transcript to DIR/NAME.got
+  --images DIR          what $images in a test stands for (a directory holding
+                        minicccfs, the container rootfs: guest-image --container)
   -h, --help            this text
 
 Without --socket the runner starts its own daemon. As root on Linux it first
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
         'no-isolate': { type: 'boolean' },
         timeout: { type: 'string' },
         out: { type: 'string' },
+        images: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       socket,
       tests,
       timeoutMs: timeoutS * 1000,
+      ...(typeof v.images === 'string' ? { images: resolve(v.images) } : {}),
       onResult: (r) => {
         process.stdout.write(`${formatResult(r)}\n`);
         if (typeof v.out === 'string') {

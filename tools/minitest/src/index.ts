@@ -11,5 +11,6 @@ export {
   runTests,
   summary,
   type TestResult,
+  withImages,
 } from './runner.js';
 export { batchLines, type CommandRunner, runTranscript, testLines } from './transcript.js';

@@ -24,6 +24,8 @@ export interface RunOptions {
   tests: string[];
   /** per command (ms) */
   timeoutMs?: number;
+  /** what `$images` in a command stands for (a directory of test images, e.g. minicccfs) */
+  images?: string;
   onResult?: (r: TestResult) => void;
 }
 
@@ -42,6 +44,11 @@ export function parseList(text: string): string[] {
     .split('\n')
     .map((l) => l.replace(/#.*$/, '').trim())
     .filter((l) => l !== '');
+}
+
+/** `$images` (never defined by minimega) becomes the images directory; the transcript keeps the line as written */
+export function withImages(cmd: string, images: string | undefined): string {
+  return images === undefined ? cmd : cmd.replace(/\$images\b/g, images);
 }
 
 async function optionalLines(path: string): Promise<string[]> {
@@ -70,7 +77,7 @@ export async function runTest(name: string, opts: RunOptions): Promise<TestResul
   try {
     client = await RunnerClient.dial(opts.socket);
     const c = client;
-    const runner = { run: (cmd: string) => c.run(cmd, timeout) };
+    const runner = { run: (cmd: string) => c.run(withImages(cmd, opts.images), timeout) };
     await runQuietly(prolog, runner);
     try {
       got = await runTranscript(lines, runner);

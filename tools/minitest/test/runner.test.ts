@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { compareTranscript, formatDiff } from '../src/compare.js';
-import { discoverTests, parseList, runTest, summary } from '../src/runner.js';
+import { discoverTests, parseList, runTest, summary, withImages } from '../src/runner.js';
 import { batchLines, runTranscript, testLines } from '../src/transcript.js';
 import { type CannedReply, fakeDaemon, simple } from './fake-daemon.js';
 
@@ -155,5 +155,17 @@ describe('runner against a fake daemon', () => {
     expect(readFileSync(join(out, 'b.got'), 'utf8')).toBe('## echo b\nb\n');
     const usage = await run(['--bogus']);
     expect(usage.exitCode).toBe(2);
+  });
+});
+
+describe('$images', () => {
+  it('stands for the images directory in commands; without one the line is sent as written', () => {
+    expect(withImages('vm config filesystem $images/minicccfs', '/img')).toBe(
+      'vm config filesystem /img/minicccfs',
+    );
+    expect(withImages('vm config filesystem $images/minicccfs', undefined)).toBe(
+      'vm config filesystem $images/minicccfs',
+    );
+    expect(withImages('echo $imagesX', '/img')).toBe('echo $imagesX');
   });
 });
