@@ -15,6 +15,11 @@ export interface ContainerDriverOptions {
    * each daemon on a host its own (e.g. from its -base) so they never share
    */
   cgroupParent?: string;
+  /**
+   * prefix of each container's group name (`<prefix><id>`; default ''):
+   * daemons sharing a parent (and a host) each need their own, e.g. `<pid>-`
+   */
+  cgroupPrefix?: string;
   /** TCP console address (default 127.0.0.1); false = unix socket only */
   consoleHost?: string | false;
   /** how long a shim may take to get ready (default 30 s) */
@@ -40,7 +45,11 @@ export function createContainerDriver(opts: ContainerDriverOptions = {}): Contai
         instanceDir: s.instanceDir,
         ...(s.nics ? { nics: s.nics } : {}),
         ...(s.signal ? { signal: s.signal } : {}),
-        ...opts,
+        cgroupName: `${opts.cgroupPrefix ?? ''}${s.id}`,
+        ...(opts.cgroupRoot !== undefined ? { cgroupRoot: opts.cgroupRoot } : {}),
+        ...(opts.cgroupParent !== undefined ? { cgroupParent: opts.cgroupParent } : {}),
+        ...(opts.consoleHost !== undefined ? { consoleHost: opts.consoleHost } : {}),
+        ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
       };
       return startContainer(o);
     },
