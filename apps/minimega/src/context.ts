@@ -2,7 +2,9 @@
 // passes it to each module's `register(daemon)`; modules keep their own state
 // and hook into clear-all and shutdown instead of editing the core.
 import type { Cli } from '@mm/cli-grammar';
-import type { NamespaceManager } from '@mm/namespace';
+import type { Launcher, NamespaceManager, VmCluster } from '@mm/namespace';
+import type { LocalVmHost } from '@mm/qemu';
+import type { MeshService } from './commands/mesh/service.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -98,8 +100,14 @@ export interface FileFetcher {
 /** Services one module provides to others; set during registration. */
 export interface DaemonServices {
   networking?: VmNetworking;
-  /** the mesh, when the meshage module runs (typed by that module) */
-  mesh?: unknown;
+  /** the mesh, when the meshage module runs */
+  mesh?: MeshService;
+  /** this node's VMs (the VM module) */
+  vmHost?: LocalVmHost;
+  /** VMs across a namespace's hosts (the VM module; remote hosts once the mesh runs) */
+  cluster?: VmCluster;
+  /** namespace launch queues and scheduler runs (the VM module) */
+  launcher?: Launcher;
   /** VM counts and commitments for `host` */
   vmStats?: () => VmStats;
   /** tap bandwidth in MB/s for `host` (networking module) */

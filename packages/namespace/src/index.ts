@@ -1,4 +1,27 @@
+export {
+  createVmCluster,
+  type HostOutcome,
+  HostUnreachableError,
+  targetOutcomes,
+  type VmCluster,
+  type VmClusterOptions,
+} from './cluster.js';
 export { InvalidNamespaceNameError, NamespaceError, UnknownNamespaceError } from './errors.js';
+export {
+  createLauncher,
+  type HostLaunchRow,
+  LAUNCH_STATE,
+  LaunchError,
+  type Launcher,
+  type LauncherOptions,
+  type LaunchState,
+  type LoadMethod,
+  type Planner,
+  type PlanPolicy,
+  type QueuedEntry,
+  type ScheduleStat,
+  singleHostPlanner,
+} from './launcher.js';
 export {
   createNamespaceManager,
   type LocalNamespaceManagerOptions,

@@ -1,5 +1,6 @@
 import { createFakeSwitch } from '@mm/ovs';
 import { expect, it } from 'vitest';
+import type { MeshService } from '../../src/commands/mesh/service.js';
 import { netDaemon } from './harness.js';
 
 it('announces new aliases to mesh peers as `namespace NS vlans add ALIAS VLAN`', async () => {
@@ -13,7 +14,7 @@ it('announces new aliases to mesh peers as `namespace NS vlans add ALIAS VLAN`',
       sent.push({ hosts, words: sub.words, record: sub.record });
       return [{ host: 'peer1', error: 'alias already in use' }];
     },
-  };
+  } as unknown as MeshService;
   expect(d.net.resolveVlan('minimega', 'DMZ')).toBe(101);
   expect(d.net.resolveVlan('minimega', 'DMZ')).toBe(101); // existing: no second announcement
   expect(d.net.resolveVlan('bar', 'foo//A')).toBe(102);

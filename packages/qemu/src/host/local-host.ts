@@ -9,7 +9,7 @@ import { cloneVmConfig } from '../config.js';
 import { configFile } from '../config-file.js';
 import { VmCommandError } from '../errors.js';
 import { generateUuid, randomMac } from '../ids.js';
-import type { NetConfig } from '../netspec.js';
+import { DEFAULT_BRIDGE, type NetConfig } from '../netspec.js';
 import { isKillable, KvmVm } from '../vm.js';
 import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
 import { RecordWriter, toRecord } from './record.js';
@@ -413,14 +413,15 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
         }
         const nic = nicAt(vm, op.position);
         if (op.op === 'connect') {
-          if (nic.vlan >= 0 && nic.bridge && nic.bridge !== op.bridge) {
+          const bridge = op.bridge || nic.bridge || DEFAULT_BRIDGE;
+          if (nic.vlan >= 0 && nic.bridge && nic.bridge !== bridge) {
             await nics.disconnectTap?.({ bridge: nic.bridge, tap: nic.tap, ...signal });
           }
           if (!nics.connectTap) throw new VmCommandError('the networking module cannot move taps');
-          await nics.connectTap({ bridge: op.bridge, tap: nic.tap, vlan: op.vlan, ...signal });
+          await nics.connectTap({ bridge, tap: nic.tap, vlan: op.vlan, ...signal });
           nic.alias = op.alias;
           nic.vlan = op.vlan;
-          nic.bridge = op.bridge;
+          nic.bridge = bridge;
         } else {
           if (nic.vlan < 0 && nic.bridge === '') return true;
           if (!nics.disconnectTap)

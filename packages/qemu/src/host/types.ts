@@ -131,6 +131,7 @@ export type VmHotplugOp =
 export type VmNetOp =
   /** NICs parsed, VLANs resolved; the host makes their taps and hot-plugs them */
   | { op: 'add'; nics: NetConfig[] }
+  /** bridge '' = the NIC's own bridge (else the default) */
   | { op: 'connect'; position: number; vlan: number; alias: string; bridge: string }
   | { op: 'disconnect'; position: number };
 

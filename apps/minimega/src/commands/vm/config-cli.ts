@@ -19,7 +19,7 @@ import {
   validateMachine,
 } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
-import { allVms, resolveNs, VM_STATE } from './state.js';
+import { namespaceVms, resolveNs, VM_STATE } from './state.js';
 
 /** How a NIC's VLAN prints in `vm config net` (the alias word). */
 export function aliasWord(d: Daemon, ns: string, n: NetConfig): string {
@@ -241,8 +241,8 @@ saved names or restores one; vm config clone VM copies a launched VM's configura
         st.config = cloneVmConfig(saved);
       } else {
         const target = cmd.stringArgs.vm!;
-        const found = allVms(d)
-          .filter((v) => v.namespace === ns.name && (v.name === target || String(v.id) === target))
+        const found = (await namespaceVms(d, ns))
+          .filter((v) => v.name === target || String(v.id) === target)
           .pop();
         if (!found) throw new Error(`vm not found: ${target}`);
         const c = cloneVmConfig(found.config);

@@ -1,5 +1,5 @@
 // Cell formats of `vm info` (vm-qemu.md §7.1).
-import { goList, type KvmVm, printDiskspec } from '@mm/qemu';
+import { goList, printDiskspec, type VmRecord } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 
 export const INFO_COLUMNS = [
@@ -99,7 +99,7 @@ export function printVlan(d: Daemon, ns: string, vlan: number): string {
 
 export function infoRow(
   d: Daemon,
-  vm: KvmVm,
+  vm: VmRecord,
   now: number,
 ): Record<(typeof INFO_COLUMNS)[number], string> {
   const c = vm.config;
@@ -120,10 +120,13 @@ export function infoRow(
     // addresses are learned by snooping on the bridge (networking); none known here
     ip: bracket(c.networks.map(() => '')),
     ip6: bracket(c.networks.map(() => '')),
-    qos: qosCell(
-      d,
-      c.networks.map((n) => n.tap),
-    ),
+    qos:
+      vm.host === d.hostname
+        ? qosCell(
+            d,
+            c.networks.map((n) => n.tap),
+          )
+        : '[]',
     qinq: bracket(c.networks.filter((n) => n.qinq).map((n) => `${n.tap} (${n.vlan})`)),
     bond: '[]',
     memory: String(c.memory),

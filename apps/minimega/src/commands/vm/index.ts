@@ -1,40 +1,122 @@
 // The VM command module: vm config, launch, lifecycle, info, tags, QMP
-// extras. Per-namespace state lives in namespace slots; QEMU runs through
-// @mm/qemu's driver (real QEMU, acceleration per the -accel flag).
-import { createQemuDriver, defaultVmConfig, type KvmVm, type VmDriver } from '@mm/qemu';
+// extras. VMs live in the local VmHost (@mm/qemu); the namespace's hosts are
+// reached through the cluster (@mm/namespace); commands parse, call, render.
+import type { Batch } from '@mm/cli-grammar';
+import {
+  createLauncher,
+  createVmCluster,
+  type Launcher,
+  type NamespaceInfo,
+  type Planner,
+  type QueuedEntry,
+  singleHostPlanner,
+} from '@mm/namespace';
+import {
+  createLocalVmHost,
+  createQemuDriver,
+  defaultVmConfig,
+  type LocalVmHost,
+  type NicAttacher,
+  type VmDriver,
+} from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
 import { registerConfig } from './config-cli.js';
 import { registerLaunch } from './launch.js';
-import { flushVm, registerLifecycle } from './lifecycle-cli.js';
+import { registerLifecycle } from './lifecycle-cli.js';
 import { registerMisc } from './misc-cli.js';
 import { registerNet } from './net-cli.js';
-import { allVms, VM_STATE, type VmModuleContext } from './state.js';
+import { namespaceVms, row, VM_STATE } from './state.js';
 
 export interface VmModuleOptions {
-  /** the driver (default: real QEMU with -accel); tests pass createFakeDriver() */
+  /** the kvm driver (default: real QEMU with -accel); tests pass createFakeDriver() */
   driver?: (d: Daemon) => VmDriver;
+  /** the planner for namespaces of several hosts (default: one host only) */
+  planner?: Planner;
 }
 
-/** Kills and flushes every VM of one namespace. */
-export async function destroyNamespaceVms(
-  m: VmModuleContext,
-  vms: Map<number, KvmVm>,
-): Promise<void> {
-  await Promise.all([...vms.values()].map((vm) => vm.kill()));
-  for (const vm of [...vms.values()]) {
-    await flushVm(m, vms, vm).catch((err: unknown) =>
-      m.d.log.error(`flush ${vm.name}: ${(err as Error).message}`),
-    );
-  }
+/** Launches rendered as rows (one per host that launched). */
+export interface AppLauncher {
+  readonly core: Launcher;
+  launch(ns: NamespaceInfo, entry: QueuedEntry, opts?: { signal?: AbortSignal }): Promise<Batch>;
+  schedule(ns: NamespaceInfo, opts?: { signal?: AbortSignal }): Promise<Batch>;
+}
+
+export interface VmModuleContext {
+  d: Daemon;
+  host: LocalVmHost;
+  launcher: AppLauncher;
+}
+
+/** The networking module's taps, looked up when used (it may register after this module). */
+function lazyNics(d: Daemon): NicAttacher {
+  const net = () => {
+    const n = d.services.networking;
+    if (!n) throw new Error('the networking module is not running');
+    return n;
+  };
+  return {
+    createTap: (o) => net().createTap(o),
+    deleteTap: (o) => net().deleteTap(o),
+    connectTap: async (o) => {
+      const n = net();
+      if (!n.connectTap) throw new Error('the networking module cannot move taps');
+      await n.connectTap(o);
+    },
+    disconnectTap: async (o) => {
+      const n = net();
+      if (!n.disconnectTap) throw new Error('the networking module cannot detach taps');
+      await n.disconnectTap(o);
+    },
+  };
 }
 
 export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
   return (d) => {
-    let id = 0;
     const driver =
       opts.driver?.(d) ??
       createQemuDriver({ accel: d.flags.accel ?? 'auto', log: (msg) => d.log.info(msg) });
-    const m: VmModuleContext = { d, driver, nextId: () => id++ };
+    const host = createLocalVmHost({
+      hostname: d.hostname,
+      drivers: { kvm: driver },
+      nics: lazyNics(d),
+      baseDir: d.flags.base,
+      filesDir: d.flags.filepath,
+      fetch: async (path, o) => {
+        const files = d.services.files;
+        if (!files) return;
+        const { relative } = await import('node:path');
+        const { access } = await import('node:fs/promises');
+        const rel = relative(d.flags.filepath, path);
+        if (rel.startsWith('..')) return;
+        const present = await access(path).then(
+          () => true,
+          () => false,
+        );
+        if (!present) await files.get(rel, o.signal ? { signal: o.signal } : {});
+      },
+      log: (level, msg) => d.log[level](msg),
+    });
+    const cluster = createVmCluster({ hostname: d.hostname, local: host });
+    const core = createLauncher({
+      cluster,
+      planner: opts.planner ?? singleHostPlanner,
+      log: (level, msg) => d.log[level](msg),
+    });
+    const rows = (r: Awaited<ReturnType<Launcher['schedule']>>): Batch =>
+      r.map((x) => row(x.host, { error: x.error }));
+    const launcher: AppLauncher = {
+      core,
+      async launch(ns, entry, o = {}) {
+        return rows(await core.launch(ns, entry, await namespaceVms(d, ns), o));
+      },
+      async schedule(ns, o = {}) {
+        return rows(await core.schedule(ns, o));
+      },
+    };
+    const m: VmModuleContext = { d, host, launcher };
+    d.services.vmHost = host;
+    d.services.cluster = cluster;
+    d.services.launcher = core;
     registerConfig(d);
     registerLaunch(m);
     registerLifecycle(m);
@@ -42,34 +124,22 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     registerNet(m);
 
     d.services.vmStats = () => {
-      const vms = allVms(d).filter((v) => v.state !== 'QUIT' && v.state !== 'ERROR');
-      return {
-        vms: allVms(d).length,
-        cpucommit: vms.reduce((s, v) => s + v.config.vcpus, 0),
-        memcommit: vms.reduce((s, v) => s + v.config.memory, 0),
-        netcommit: vms.reduce((s, v) => s + v.config.networks.length, 0),
-      };
+      const l = host.load();
+      return { vms: l.vms, cpucommit: l.cpucommit, memcommit: l.memcommit, netcommit: l.netcommit };
     };
 
-    d.namespaces.onDelete(async (ns) => destroyNamespaceVms(m, ns.slot(VM_STATE).vms));
+    d.namespaces.onDelete(async (ns) => host.destroyNamespace(ns.name));
     d.onClearAll('vm', async () => {
       for (const n of d.namespaces.names()) {
+        await host.destroyNamespace(n);
         const st = d.namespaces.get(n)?.slot(VM_STATE);
         if (!st) continue;
-        await destroyNamespaceVms(m, st.vms);
         st.config = defaultVmConfig();
         st.saved.clear();
       }
     });
-    d.onShutdown('vm', async () => {
-      // like minimega's teardown: kill every VM, then flush them (taps, instance dirs)
-      await Promise.all(allVms(d).map((vm) => vm.kill().catch(() => false)));
-      for (const n of d.namespaces.names()) {
-        const st = d.namespaces.get(n)?.slot(VM_STATE);
-        if (st) await destroyNamespaceVms(m, st.vms);
-      }
-      await driver.close?.();
-    });
+    // like minimega's teardown: kill every VM, then flush them (taps, instance dirs)
+    d.onShutdown('vm', () => host.close());
   };
 }
 

@@ -1,21 +1,16 @@
 // `vm tag`, `clear vm tag`, `vm screenshot`, `vm qmp`, `vm cdrom`,
-// `vm hotplug`, `vm save` (vm-qemu.md §7.2).
+// `vm hotplug`, `vm save` (vm-qemu.md §7.2): parse, call the namespace's
+// hosts (the one that has the VM for single-VM commands), render.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { KvmVm } from '@mm/qemu';
-import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
-import { applyTargets, expandTargets, vmSuggester } from './targets.js';
+import { splitList } from '@mm/cli-grammar';
+import type { VmModuleContext } from './index.js';
+import { cluster, resolveNs, row } from './state.js';
+import { oneVm, targetFanout, vmSuggester } from './targets.js';
 
 export function registerMisc(m: VmModuleContext): void {
   const { d } = m;
-  const vmsOf = async (nsTag: string) => (await resolveNs(d, nsTag)).slot(VM_STATE).vms;
-  const one = async (nsTag: string, name: string): Promise<KvmVm> => {
-    const t = expandTargets(name, (await vmsOf(nsTag)).values());
-    const vm = t.wild ? undefined : t.vms[0];
-    if (!vm || t.vms.length !== 1) throw new Error(`vm not found: ${name}`);
-    return vm;
-  };
 
   d.cli.register({
     helpShort: 'display or set a tag for the specified VM',
@@ -24,31 +19,38 @@ export function registerMisc(m: VmModuleContext): void {
     patterns: ['vm tag <vm target> [key or all]', 'vm tag <vm target> <key> <value>'],
     suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
-      const t = expandTargets(cmd.stringArgs.vm!, (await vmsOf(cmd.namespace)).values());
       const key = cmd.stringArgs.key;
       const value = cmd.stringArgs.value;
       if (value !== undefined) {
         if (key === 'all') throw new Error('cannot assign to wildcard');
-        await applyTargets(t, async (vm) => {
-          vm.config.tags[key!] = value;
-          return true;
-        });
-        out.respond({});
+        out.emit(
+          await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) =>
+            h.tag(sel, { op: 'set', key: key!, value }),
+          ),
+        );
         return;
       }
-      if (!t.wild && t.names.length === 1 && t.missing.length === 1)
-        throw new Error(`vm not found: ${t.missing[0]}`);
-      if (key === undefined || key === 'all') {
-        const rows = t.vms.flatMap((vm) =>
-          Object.entries(vm.config.tags).map(([k, v]) => [vm.name, k, v]),
-        );
-        out.respond({ header: ['name', 'tag', 'value'], tabular: rows });
-      } else {
-        out.respond({
-          header: ['name', 'value'],
-          tabular: t.vms.map((vm) => [vm.name, vm.config.tags[key] ?? '']),
-        });
-      }
+      const ns = await resolveNs(d, cmd.namespace);
+      const targets = splitList(cmd.stringArgs.vm!);
+      const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name, targets }));
+      const found = res.some((r) => r.ok && r.value.length > 0);
+      if (!found && !targets.includes('all') && targets.length === 1)
+        throw new Error(`vm not found: ${targets[0]}`);
+      out.emit(
+        res.map((r) => {
+          if (!r.ok) return row(r.host, { error: r.error.message });
+          if (key === undefined || key === 'all') {
+            const rows = r.value.flatMap((vm) =>
+              Object.entries(vm.tags).map(([k, v]) => [vm.name, k, v]),
+            );
+            return row(r.host, { header: ['name', 'tag', 'value'], tabular: rows });
+          }
+          return row(r.host, {
+            header: ['name', 'value'],
+            tabular: r.value.map((vm) => [vm.name, vm.tags[key] ?? '']),
+          });
+        }),
+      );
     },
   });
 
@@ -58,14 +60,12 @@ export function registerMisc(m: VmModuleContext): void {
     patterns: ['clear vm tag', 'clear vm tag <vm target> [tag]'],
     suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
-      const t = expandTargets(cmd.stringArgs.vm ?? 'all', (await vmsOf(cmd.namespace)).values());
-      const tag = cmd.stringArgs.tag ?? 'all';
-      await applyTargets(t, async (vm) => {
-        if (tag === 'all') for (const k of Object.keys(vm.config.tags)) delete vm.config.tags[k];
-        else delete vm.config.tags[tag];
-        return true;
-      });
-      out.respond({});
+      const key = cmd.stringArgs.tag ?? 'all';
+      out.emit(
+        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm ?? 'all', (h, sel) =>
+          h.tag(sel, { op: 'clear', key }),
+        ),
+      );
     },
   });
 
@@ -79,20 +79,22 @@ export function registerMisc(m: VmModuleContext): void {
     ],
     suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
-      const vm = await one(cmd.namespace, cmd.stringArgs.vm!);
       const maxRaw = cmd.stringArgs.maximum ?? '0';
       if (!/^\d+$/.test(maxRaw))
         throw new Error(
           `invalid maximum dimension: \`${maxRaw}\` (a number of pixels, or 0 for full size)`,
         );
-      const png = await vm.screenshot(Number(maxRaw));
+      const { host, value } = await oneVm(d, cmd.namespace, cmd.stringArgs.vm!, (h, ref) =>
+        h.screenshot(ref, Number(maxRaw)),
+      );
+      const png = Buffer.from(value);
       const file = cmd.stringArgs.filename;
       if (file) {
         const dst = isAbsolute(file) ? file : join(d.flags.filepath, file);
         await mkdir(dirname(dst), { recursive: true });
         await writeFile(dst, png);
       }
-      out.respond({ data: png.toString('base64') });
+      out.emit([row(host, { data: png.toString('base64') })]);
     },
   });
 
@@ -103,8 +105,10 @@ vm qmp foo '{ "execute": "query-status" }'`,
     patterns: ['vm qmp <vm name> <qmp command>'],
     suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
-      const vm = await one(cmd.namespace, cmd.stringArgs.vm!);
-      out.respond({ response: await vm.qmp(cmd.stringArgs.qmp!) });
+      const { host, value } = await oneVm(d, cmd.namespace, cmd.stringArgs.vm!, (h, ref) =>
+        h.qmp(ref, cmd.stringArgs.qmp!),
+      );
+      out.emit([row(host, { response: value })]);
     },
   });
 
@@ -117,20 +121,14 @@ vm qmp foo '{ "execute": "query-status" }'`,
     ],
     suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
-      const t = expandTargets(cmd.stringArgs.vm!, (await vmsOf(cmd.namespace)).values());
       const force = cmd.boolArgs.force === true;
-      if (cmd.boolArgs.eject || cmd.words[2] === 'eject') {
-        await applyTargets(t, async (vm) => {
-          await vm.cdromEject(force);
-          return true;
-        });
-      } else {
-        await applyTargets(t, async (vm) => {
-          await vm.cdromChange(cmd.stringArgs.path!, force);
-          return true;
-        });
-      }
-      out.respond({});
+      const op =
+        cmd.boolArgs.eject || cmd.words[2] === 'eject'
+          ? { op: 'eject' as const, force }
+          : { op: 'change' as const, path: cmd.stringArgs.path!, force };
+      out.emit(
+        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.cdrom(sel, op)),
+      );
     },
   });
 
@@ -146,43 +144,40 @@ vm qmp foo '{ "execute": "query-status" }'`,
     ],
     suggest: vmSuggester(d, { wild: true }),
     async call(cmd, out) {
-      const vms = await vmsOf(cmd.namespace);
       const verb = cmd.words[2];
       if (verb === undefined) {
-        const rows = [...vms.values()].flatMap((vm) =>
-          [...vm.hotplug.entries()].map(([id, h]) => [vm.name, String(id), h.file, h.version]),
+        const ns = await resolveNs(d, cmd.namespace);
+        const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name }));
+        out.emit(
+          res.map((r) =>
+            r.ok
+              ? row(r.host, {
+                  header: ['name', 'id', 'file', 'version'],
+                  tabular: r.value.flatMap((vm) =>
+                    vm.hotplug.map((h) => [vm.name, String(h.id), h.file, h.version]),
+                  ),
+                })
+              : row(r.host, { error: r.error.message }),
+          ),
         );
-        out.respond({ header: ['name', 'id', 'file', 'version'], tabular: rows });
         return;
       }
-      const t = expandTargets(cmd.stringArgs.vm!, vms.values());
+      let op: Parameters<import('@mm/qemu').VmHost['hotplug']>[1];
       if (verb === 'add') {
-        await applyTargets(t, async (vm) => {
-          await vm.hotplugAdd(
-            cmd.stringArgs.filename!,
-            cmd.stringArgs.version ?? '',
-            cmd.stringArgs.serial ?? '',
-          );
-          return true;
-        });
+        op = {
+          op: 'add',
+          file: cmd.stringArgs.filename!,
+          version: cmd.stringArgs.version ?? '',
+          serial: cmd.stringArgs.serial ?? '',
+        };
       } else {
         const which = cmd.stringArgs.disk!;
-        await applyTargets(t, async (vm) => {
-          try {
-            if (which === 'all') {
-              if (vm.hotplug.size === 0) throw new Error('no hotplug devices to remove');
-              for (const id of [...vm.hotplug.keys()]) await vm.hotplugRemove(id);
-            } else {
-              if (!/^\d+$/.test(which)) throw new Error(`invalid disk: \`${which}\``);
-              await vm.hotplugRemove(Number(which));
-            }
-          } catch (err) {
-            if (!t.wild) throw err;
-          }
-          return true;
-        });
+        if (which !== 'all' && !/^\d+$/.test(which)) throw new Error(`invalid disk: \`${which}\``);
+        op = { op: 'remove', disk: which === 'all' ? 'all' : Number(which) };
       }
-      out.respond({});
+      out.emit(
+        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.hotplug(sel, op)),
+      );
     },
   });
 
@@ -193,21 +188,26 @@ saved/<name> under the files directory). With no VM, print migration progress.`,
     patterns: ['vm save', 'vm save <vm name> [filename]'],
     suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
-      const vms = await vmsOf(cmd.namespace);
       const name = cmd.stringArgs.vm;
       if (name === undefined) {
-        const rows: string[][] = [];
-        for (const vm of [...vms.values()].sort((a, b) => a.id - b.id)) {
-          const s = await vm.migrateStatus().catch(() => undefined);
-          if (s) rows.push([String(vm.id), vm.name, s.status, s.complete]);
-        }
-        out.respond({ header: ['id', 'name', 'status', 'complete (%)'], tabular: rows });
+        const ns = await resolveNs(d, cmd.namespace);
+        const res = await cluster(d).each(ns.hosts, (h) => h.saveStatus(ns.name));
+        out.emit(
+          res.map((r) =>
+            r.ok
+              ? row(r.host, {
+                  header: ['id', 'name', 'status', 'complete (%)'],
+                  tabular: r.value.map((s) => [String(s.id), s.name, s.status, s.complete]),
+                })
+              : row(r.host, { error: r.error.message }),
+          ),
+        );
         return;
       }
-      const vm = await one(cmd.namespace, name);
-      const f = cmd.stringArgs.filename ?? join('saved', vm.name);
-      await vm.save(isAbsolute(f) ? f : join(d.flags.filepath, f));
-      out.respond({});
+      const f = cmd.stringArgs.filename ?? join('saved', name);
+      const file = isAbsolute(f) ? f : join(d.flags.filepath, f);
+      const { host } = await oneVm(d, cmd.namespace, name, (h, ref) => h.save(ref, file));
+      out.emit([row(host)]);
     },
   });
 }

@@ -1,43 +1,15 @@
 // `vm net add|connect|disconnect` (vm-qemu.md §7.2): NIC changes on launched
-// VMs. Taps and bridges are the networking module's (services.networking);
-// the VM side is the NIC list, the QMP hot-plug and the config file.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// VMs. The specs and VLAN words are parsed and resolved here; the host that
+// runs the VM makes the taps (its NicAttacher) and hot-plugs them.
 import type { HandlerSpec } from '@mm/cli-grammar';
-import {
-  configFile,
-  DEFAULT_BRIDGE,
-  type KvmVm,
-  parseNetspec,
-  probeNicDrivers,
-  randomMac,
-} from '@mm/qemu';
+import { parseNetspec, probeNicDrivers, type VmNetOp } from '@mm/qemu';
 import { resolveVlan } from './config-cli.js';
-
-import { resolveNs, VM_STATE, type VmModuleContext } from './state.js';
-import { createNicTap } from './taps.js';
-import { applyTargets, expandTargets } from './targets.js';
-
-function nicAt(vm: KvmVm, raw: string) {
-  const pos = Number(raw);
-  const n = vm.config.networks.length;
-  if (!/^\d+$/.test(raw) || pos >= n) {
-    throw new Error(`no network ${raw}, VM only has ${n} networks`);
-  }
-  return vm.config.networks[pos]!;
-}
-
-async function writeConfig(vm: KvmVm): Promise<void> {
-  await writeFile(join(vm.instanceDir, 'config'), configFile(vm.config)).catch(() => {});
-}
+import type { VmModuleContext } from './index.js';
+import { resolveNs, VM_STATE } from './state.js';
+import { targetFanout } from './targets.js';
 
 export function registerNet(m: VmModuleContext): void {
   const { d } = m;
-  const networking = () => {
-    const net = d.services.networking;
-    if (!net) throw new Error('unable to change VM networks: the networking module is not running');
-    return net;
-  };
 
   const spec = {
     helpShort: 'add, connect or disconnect VM network interfaces',
@@ -52,73 +24,44 @@ bridge.`,
     ],
     async call(cmd, out, env) {
       const ns = await resolveNs(d, cmd.namespace);
-      const t = expandTargets(cmd.stringArgs.vm!, ns.slot(VM_STATE).vms.values());
-      const net = networking();
       const verb = cmd.words[2];
+      let op: VmNetOp;
+      const position = () => {
+        const raw = cmd.stringArgs.tap!;
+        // as minimega: a position that is not a number names no network
+        return /^\d+$/.test(raw) ? Number(raw) : -1;
+      };
       if (verb === 'add') {
-        await applyTargets(t, async (vm) => {
-          const drivers = await probeNicDrivers(vm.config.qemu, vm.config.machine).catch(() => []);
-          // as in minimega, every spec is parsed before anything is added, so
-          // a bad one among several adds nothing (and the error names it)
-          const nics = (cmd.listArgs.netspec ?? []).map((spec) => {
-            try {
-              const nic = parseNetspec(spec, { drivers });
-              nic.vlan = resolveVlan(d, ns.name, nic.alias);
-              return nic;
-            } catch (err) {
-              throw new Error(`${(err as Error).message}: \`${spec}\``, { cause: err });
-            }
-          });
-          // a failed hot-plug does not stop the others; each failure is reported
-          const failures: string[] = [];
-          for (const nic of nics) {
-            try {
-              if (!nic.mac) nic.mac = randomMac();
-              await createNicTap(net, ns.name, vm, nic, env.signal);
-              try {
-                await vm.netAdd(nic);
-              } catch (err) {
-                await net.deleteTap({ bridge: nic.bridge, tap: nic.tap }).catch(() => {});
-                throw err;
-              }
-            } catch (err) {
-              failures.push((err as Error).message);
-            }
+        const { config } = ns.slot(VM_STATE);
+        const drivers = await probeNicDrivers(config.qemu, config.machine).catch(() => []);
+        // as in minimega, every spec is parsed before anything is added, so
+        // a bad one among several adds nothing (and the error names it)
+        const nics = (cmd.listArgs.netspec ?? []).map((spec) => {
+          try {
+            const nic = parseNetspec(spec, { drivers });
+            nic.vlan = resolveVlan(d, ns.name, nic.alias);
+            return nic;
+          } catch (err) {
+            throw new Error(`${(err as Error).message}: \`${spec}\``, { cause: err });
           }
-          await writeConfig(vm);
-          if (failures.length > 0) throw new Error(failures.join('\n'));
-          return true;
         });
+        op = { op: 'add', nics };
       } else if (verb === 'connect') {
-        await applyTargets(t, async (vm) => {
-          const nic = nicAt(vm, cmd.stringArgs.tap!);
-          const word = cmd.stringArgs.vlan!;
-          const bridge = cmd.stringArgs.bridge || nic.bridge || DEFAULT_BRIDGE;
-          const vlan = resolveVlan(d, ns.name, word);
-          if (nic.vlan >= 0 && nic.bridge && nic.bridge !== bridge) {
-            await net.disconnectTap?.({ bridge: nic.bridge, tap: nic.tap, signal: env.signal });
-          }
-          if (!net.connectTap) throw new Error('the networking module cannot move taps');
-          await net.connectTap({ bridge, tap: nic.tap, vlan, signal: env.signal });
-          nic.alias = word;
-          nic.vlan = vlan;
-          nic.bridge = bridge;
-          await writeConfig(vm);
-          return true;
-        });
+        const word = cmd.stringArgs.vlan!;
+        op = {
+          op: 'connect',
+          position: position(),
+          vlan: resolveVlan(d, ns.name, word),
+          alias: word,
+          bridge: cmd.stringArgs.bridge ?? '',
+        };
       } else {
-        await applyTargets(t, async (vm) => {
-          const nic = nicAt(vm, cmd.stringArgs.tap!);
-          if (nic.vlan < 0 && nic.bridge === '') return true;
-          if (!net.disconnectTap) throw new Error('the networking module cannot detach taps');
-          await net.disconnectTap({ bridge: nic.bridge, tap: nic.tap, signal: env.signal });
-          nic.bridge = '';
-          nic.vlan = -1;
-          await writeConfig(vm);
-          return true;
-        });
+        op = { op: 'disconnect', position: position() };
       }
-      out.respond({});
+      const opts = env.signal ? { signal: env.signal } : {};
+      out.emit(
+        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.net(sel, op, opts)),
+      );
     },
   } satisfies HandlerSpec;
   try {

@@ -1,7 +1,9 @@
-// Per-namespace VM state (namespace slots) and the node-wide pieces: the VM
-// id counter (shared by all namespaces) and the driver.
-import { type NamespaceInfo, slotKey } from '@mm/namespace';
-import { defaultVmConfig, type KvmVm, type VmConfig, type VmDriver } from '@mm/qemu';
+// What the VM commands keep per namespace (the current `vm config` and the
+// saved ones), and how they reach VMs: the namespace's hosts through the
+// cluster (@mm/namespace) over the VmHost seam; no VM objects live here.
+import type { Response } from '@mm/cli-grammar';
+import { type NamespaceInfo, slotKey, type VmCluster } from '@mm/namespace';
+import { defaultVmConfig, type VmConfig, type VmRecord } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 
 export interface VmNamespaceState {
@@ -9,47 +11,36 @@ export interface VmNamespaceState {
   config: VmConfig;
   /** `vm config save NAME` */
   saved: Map<string, VmConfig>;
-  /** VMs of this namespace on this node, by id */
-  vms: Map<number, KvmVm>;
-  /** counter for unnamed VMs (`vm-N`), never reset by flush */
-  unnamed: number;
-  /** serializes launches so name/UUID checks and inserts do not race */
-  launching: Promise<unknown>;
-}
-
-/** Runs `fn` after every earlier launch of the namespace has finished. */
-export function serialLaunch<T>(st: VmNamespaceState, fn: () => Promise<T>): Promise<T> {
-  const next = st.launching.then(fn, fn);
-  st.launching = next.catch(() => {});
-  return next;
 }
 
 export const VM_STATE = slotKey<VmNamespaceState>('vm', () => ({
   config: defaultVmConfig(),
   saved: new Map(),
-  vms: new Map(),
-  unnamed: 0,
-  launching: Promise.resolve(),
 }));
-
-export interface VmModuleContext {
-  d: Daemon;
-  driver: VmDriver;
-  /** next VM id (node-wide) */
-  nextId(): number;
-}
 
 /** The namespace a command runs in: its tag, else the active one. */
 export async function resolveNs(d: Daemon, tag: string): Promise<NamespaceInfo> {
   return d.namespaces.getOrCreate(tag || d.namespaces.active);
 }
 
-/** Every VM on this node, all namespaces. */
-export function allVms(d: Daemon): KvmVm[] {
-  const out: KvmVm[] = [];
-  for (const n of d.namespaces.names()) {
-    const ns = d.namespaces.get(n);
-    if (ns) out.push(...ns.slot(VM_STATE).vms.values());
+export function cluster(d: Daemon): VmCluster {
+  const c = d.services.cluster;
+  if (!c) throw new Error('the VM module is not running');
+  return c;
+}
+
+/** One response row from `host`. */
+export function row(host: string, r: Partial<Response> = {}): Response {
+  return { host, response: '', header: null, tabular: null, error: '', ...r };
+}
+
+/** Every VM of a namespace on all its hosts (hosts that fail are skipped, as minimega's globalVMs). */
+export async function namespaceVms(d: Daemon, ns: NamespaceInfo): Promise<VmRecord[]> {
+  const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name }));
+  const out: VmRecord[] = [];
+  for (const r of res) {
+    if (r.ok) out.push(...r.value);
+    else d.log.warn(`vm list on ${r.host}: ${r.error.message}`);
   }
   return out;
 }
