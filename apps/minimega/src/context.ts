@@ -69,6 +69,21 @@ export interface VmNetworking {
   }): Promise<void>;
   /** detach a tap from its VLAN (vm net disconnect) */
   disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+  /**
+   * a container NIC: a veth whose peer `peer` (with `mac`) is made inside
+   * process `pid`'s netns; the host end goes on the bridge with the VLAN.
+   * Returns the host end's name (removed with deleteTap).
+   */
+  attachVeth?(opts: {
+    namespace: string;
+    vm: string;
+    bridge: string;
+    vlan: number;
+    mac: string;
+    pid: number;
+    peer: string;
+    signal?: AbortSignal;
+  }): Promise<string>;
 }
 
 /** VM figures for `host` (daemon.md §6); the VM module provides them. */

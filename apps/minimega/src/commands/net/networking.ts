@@ -3,6 +3,7 @@
 // `vm launch` of many VMs) are coalesced into one switch batch: one `ip
 // -batch` and one `ovs-vsctl` for all of them.
 import type { TapSpec } from '@mm/ovs';
+import { createVeth, deleteVeth } from '@mm/qemu';
 import type { VmNetworking } from '../../context.js';
 import { coalesce, type Waiter } from './coalesce.js';
 import { qosColumn } from './qos-cli.js';
@@ -131,6 +132,33 @@ export function createNetworking(st: NetState): NetworkingService {
     },
     deleteTap(o) {
       return submitDelete({ tap: o.tap });
+    },
+    async attachVeth(o) {
+      o.signal?.throwIfAborted();
+      return st.withSwitch(async (sw) => {
+        const br = await st.bridgeLocked(sw, o.bridge);
+        const name = st.nextTapName(new Set(await sw.links()));
+        // the container end is made inside its netns (eth<i>, its MAC); ours goes on the bridge
+        await createVeth({ tap: name, peer: o.peer, mac: o.mac, pid: o.pid }, o.signal);
+        try {
+          await sw.connectPort(br.name, name, o.vlan);
+        } catch (err) {
+          await deleteVeth(name);
+          throw err;
+        }
+        br.taps.set(name, {
+          name,
+          bridge: br.name,
+          vlan: o.vlan,
+          host: false,
+          namespace: o.namespace,
+          vm: o.vm,
+          mac: o.mac,
+          seq: st.recordSeq++,
+        });
+        await st.writeBridges();
+        return name;
+      });
     },
     async connectTap(o) {
       await st.withSwitch(async (sw) => {
