@@ -142,7 +142,7 @@ describe('mesh commands', () => {
     expect((await one(h2, 'mesh degree 1024'))[0]?.error).toBe(
       'strconv.ParseUint: parsing "1024": value out of range',
     );
-    expect((await one(h2, 'mesh timeout'))[0]?.response).toBe('unlimited');
+    expect((await one(h2, 'mesh timeout'))[0]?.response).toBe('5m0s');
     await one(h2, 'mesh timeout 90');
     expect((await one(h2, 'mesh timeout'))[0]?.response).toBe('1m30s');
     expect((await one(h2, 'mesh timeout x'))[0]?.error).toBe(

@@ -16,22 +16,33 @@ export function encodeFrame(value: unknown): Buffer {
 export class FrameDecoder {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** length of the frame being received (known once its header arrived) */
+  #need = -1;
 
   constructor(private readonly maxFrame = DEFAULT_MAX_FRAME) {}
 
-  /** Feed bytes; returns the complete frames. Throws FrameError on bad input. */
+  /**
+   * Feed bytes; returns the complete frames. Throws FrameError on bad input.
+   * Chunks are joined only once a whole frame is there (a big frame arriving
+   * in many small chunks costs linear, not quadratic, time).
+   */
   push(chunk: Buffer): unknown[] {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     const out: unknown[] = [];
     for (;;) {
-      if (this.#buffered < 4) break;
-      const buf = this.#flatten();
-      const len = buf.readUInt32BE(0);
-      if (len === 0 || len > this.maxFrame) {
-        throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
+      if (this.#need < 0) {
+        if (this.#buffered < 4) break;
+        const len = this.#head();
+        if (len === 0 || len > this.maxFrame) {
+          throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
+        }
+        this.#need = len;
       }
-      if (buf.length < 4 + len) break;
+      if (this.#buffered < 4 + this.#need) break;
+      const buf = this.#flatten();
+      const len = this.#need;
+      this.#need = -1;
       let value: unknown;
       try {
         value = decode(buf.subarray(4, 4 + len));
@@ -44,6 +55,14 @@ export class FrameDecoder {
       this.#buffered = rest.length;
     }
     return out;
+  }
+
+  /** the 4-byte length at the front (joining at most the first few chunks) */
+  #head(): number {
+    const first = this.#chunks[0] as Buffer;
+    if (first.length >= 4) return first.readUInt32BE(0);
+    const head = Buffer.concat(this.#chunks).subarray(0, 4);
+    return head.readUInt32BE(0);
   }
 
   #flatten(): Buffer {

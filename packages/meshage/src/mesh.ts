@@ -85,13 +85,25 @@ export interface MeshOptions {
   maxSolicitedDials?: number;
   /** how long to keep redialing a peer whose link went silent, ms (default 10 min) */
   redialForMs?: number;
+  /** hop limit of a request or reply (default 32); larger values from the wire are cut to it */
+  maxTtl?: number;
+  /** most nodes this node keeps in its topology (default 5,000); announcements of more are refused */
+  maxNodes?: number;
+  /** most direct peers one announcement may list (default 1,024) */
+  maxPeersPerNode?: number;
+  /** most target hosts in one request frame (default 4,096; larger sends are split) */
+  maxTargets?: number;
+  /** announcement entries a peer may send per second on average (default: maxNodes) */
+  lsaEntriesPerSecond?: number;
+  /** deadline of a send without its own timeout, ms (default 5 min) */
+  sendTimeoutMs?: number;
   log?: (level: LogLevel, message: string) => void;
   random?: () => number;
 }
 
 export interface SendOptions {
   signal?: AbortSignal;
-  /** total time to wait for all hosts, ms (default: unlimited) */
+  /** total time to wait for all hosts, ms (default: the mesh's sendTimeoutMs; Infinity: none) */
   timeout?: number;
 }
 
@@ -199,6 +211,9 @@ interface Peer {
   trusted: boolean;
   lastRecv: number;
   lastSent: number;
+  /** announcement entries this peer may still send (token bucket) */
+  lsaBudget: number;
+  lsaRefilled: number;
 }
 
 interface Row {
@@ -262,6 +277,12 @@ class MeshNode extends EventEmitter implements Mesh {
       | 'gcGraceMs'
       | 'maxSolicitedDials'
       | 'redialForMs'
+      | 'maxTtl'
+      | 'maxNodes'
+      | 'maxPeersPerNode'
+      | 'maxTargets'
+      | 'lsaEntriesPerSecond'
+      | 'sendTimeoutMs'
     >
   >;
   readonly #log: (level: LogLevel, message: string) => void;
@@ -335,7 +356,24 @@ class MeshNode extends EventEmitter implements Mesh {
       gcGraceMs: opts.gcGraceMs ?? 60_000,
       maxSolicitedDials: opts.maxSolicitedDials ?? 4,
       redialForMs: opts.redialForMs ?? 600_000,
+      maxTtl: opts.maxTtl ?? DEFAULT_TTL,
+      maxNodes: opts.maxNodes ?? 5000,
+      maxPeersPerNode: opts.maxPeersPerNode ?? 1024,
+      maxTargets: opts.maxTargets ?? 4096,
+      lsaEntriesPerSecond: opts.lsaEntriesPerSecond ?? opts.maxNodes ?? 5000,
+      sendTimeoutMs: opts.sendTimeoutMs ?? 300_000,
     };
+    for (const k of [
+      'maxTtl',
+      'maxNodes',
+      'maxPeersPerNode',
+      'maxTargets',
+      'lsaEntriesPerSecond',
+    ] as const) {
+      if (!Number.isInteger(this.#o[k]) || this.#o[k] < 1) {
+        throw new InvalidOptionError(`invalid ${k} ${this.#o[k]}`);
+      }
+    }
     // start time in ms * 1000 + random: restarts get a larger incarnation
     this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
     this.#identity = {
@@ -509,33 +547,16 @@ class MeshNode extends EventEmitter implements Mesh {
         }
       };
       let timer: NodeJS.Timeout | undefined;
-      if (opts.timeout !== undefined && opts.timeout >= 0) {
-        timer = setTimeout(() => settleAll((h) => new MeshTimeoutError(h)), opts.timeout);
+      const deadline = opts.timeout ?? this.#o.sendTimeoutMs;
+      if (deadline >= 0 && Number.isFinite(deadline)) {
+        timer = setTimeout(() => settleAll((h) => new MeshTimeoutError(h)), deadline);
       }
       const onAbort = () => settleAll((h) => new MeshAbortedError(h));
       if (opts.signal?.aborted) onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      for (const [via, to] of groups) {
-        const paths: Record<string, string[]> = {};
-        for (const h of to) {
-          const row = pending.rows.get(h);
-          if (row) paths[h] = row.path;
-        }
-        const frame: ReqFrame = {
-          t: 'req',
-          id,
-          src: this.name,
-          inc: this.incarnation,
-          to,
-          paths,
-          kind: kind.name,
-          ttl: DEFAULT_TTL,
-          body,
-        };
-        if (!this.#sendTo(via, frame)) {
-          for (const h of to) {
-            pending.rows.get(h)?.settle({ host: h, ok: false, error: new RouteLostError(h, via) });
-          }
+      for (const [via, all] of groups) {
+        for (let at = 0; at < all.length; at += this.#o.maxTargets) {
+          this.#sendReq(id, pending, via, all.slice(at, at + this.#o.maxTargets), kind.name, body);
         }
       }
       const out = await Promise.all(results.values());
@@ -544,6 +565,37 @@ class MeshNode extends EventEmitter implements Mesh {
       return out;
     }
     return Promise.all(results.values());
+  }
+
+  #sendReq(
+    id: number,
+    pending: Pending,
+    via: string,
+    to: string[],
+    kind: string,
+    body: unknown,
+  ): void {
+    const paths: Record<string, string[]> = {};
+    for (const h of to) {
+      const row = pending.rows.get(h);
+      if (row) paths[h] = row.path;
+    }
+    const frame: ReqFrame = {
+      t: 'req',
+      id,
+      src: this.name,
+      inc: this.incarnation,
+      to,
+      paths,
+      kind,
+      ttl: this.#o.maxTtl,
+      body,
+    };
+    if (!this.#sendTo(via, frame)) {
+      for (const h of to) {
+        pending.rows.get(h)?.settle({ host: h, ok: false, error: new RouteLostError(h, via) });
+      }
+    }
   }
 
   openStream(host: string, protocol: string, opts?: { signal?: AbortSignal }): Promise<Duplex> {
@@ -706,6 +758,9 @@ class MeshNode extends EventEmitter implements Mesh {
       ...(dialAddress ? { dialAddress } : {}),
       lastRecv: Date.now(),
       lastSent: Date.now(),
+      // a new link gets the whole database at once: start with a full bucket
+      lsaBudget: 2 * this.#o.maxNodes,
+      lsaRefilled: Date.now(),
     };
     const err = this.#register(peer);
     if (err) {
@@ -829,24 +884,52 @@ class MeshNode extends EventEmitter implements Mesh {
     } else {
       const parsed = meshFrame.safeParse(raw);
       if (!parsed.success) {
-        this.#log('warn', `dropping malformed frame from ${p.name}`);
+        this.#abuse(p, `malformed frame: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
         return;
       }
       f = parsed.data;
     }
+    let why: string | undefined;
     switch (f.t) {
       case 'ping':
         return;
       case 'lsa':
-        this.#onLsa(p, f.e);
-        return;
+        why = this.#onLsa(p, f.e);
+        break;
       case 'req':
-        this.#onReq(f);
-        return;
+        why = this.#onReq(p, f);
+        break;
       case 'res':
-        this.#onRes(f);
-        return;
+        why = this.#onRes(f, p);
+        break;
     }
+    if (why) this.#abuse(p, why);
+  }
+
+  /** a peer broke the protocol's limits: drop the link and say so */
+  #abuse(p: Peer, why: string): void {
+    this.#log('warn', `disconnecting ${p.name} (${p.address}): ${why}`);
+    p.link.close(`protocol violation: ${why}`);
+  }
+
+  /**
+   * The hop after this node on a source route, checked: the route must be
+   * loop-free, no longer than the hop limit, end at `dst`, and list the peer
+   * the frame came from right before this node. Returns an error string for
+   * a forged route; undefined next when the next hop is not a live peer.
+   */
+  #routeNext(
+    path: readonly string[],
+    dst: string,
+    from: string,
+  ): { next?: string; error?: string } {
+    if (path.length < 2 || path.length > this.#o.maxTtl + 1) return { error: 'route length' };
+    if (path[path.length - 1] !== dst) return { error: 'route does not end at its target' };
+    if (new Set(path).size !== path.length) return { error: 'route with a loop' };
+    const i = path.indexOf(this.name);
+    if (i < 1 || path[i - 1] !== from) return { error: `route does not come from ${from}` };
+    const next = path[i + 1];
+    return next !== undefined && this.#peers.has(next) ? { next } : {};
   }
 
   // ---- topology ---------------------------------------------------------
@@ -889,9 +972,29 @@ class MeshNode extends EventEmitter implements Mesh {
     this.#enqueueFlood(entry, undefined);
   }
 
-  #onLsa(from: Peer, entries: LsaEntry[]): void {
+  #onLsa(from: Peer, entries: LsaEntry[]): string | undefined {
+    const now = Date.now();
+    const rate = this.#o.lsaEntriesPerSecond;
+    from.lsaBudget = Math.min(
+      2 * this.#o.maxNodes,
+      from.lsaBudget + ((now - from.lsaRefilled) / 1000) * rate,
+    );
+    from.lsaRefilled = now;
+    from.lsaBudget -= entries.length;
+    if (from.lsaBudget < 0) return `announcements faster than ${rate} entries/s`;
+    if (entries.length > this.#o.maxNodes) {
+      return `announcement of ${entries.length} nodes (limit ${this.#o.maxNodes})`;
+    }
     let changed = false;
+    let refused = 0;
     for (const e of entries) {
+      if (e.p.length > this.#o.maxPeersPerNode) {
+        return `${e.o} announced with ${e.p.length} peers (limit ${this.#o.maxPeersPerNode})`;
+      }
+      if (this.#db.size >= this.#o.maxNodes && this.#db.get(e.o) === undefined) {
+        refused++;
+        continue;
+      }
       if (e.o === this.name) {
         // an announcement of ours from before a restart of the sequence: jump past it
         if (e.i === this.incarnation && e.s > this.#seq) {
@@ -914,6 +1017,10 @@ class MeshNode extends EventEmitter implements Mesh {
       this.#enqueueFlood(e, from.name);
     }
     if (changed) this.#markDirty();
+    if (refused > 0) {
+      return `announced ${refused} nodes past this node's limit of ${this.#o.maxNodes}`;
+    }
+    return undefined;
   }
 
   #enqueueFlood(e: LsaEntry, from: string | undefined): void {
@@ -988,28 +1095,35 @@ class MeshNode extends EventEmitter implements Mesh {
 
   // ---- messages ---------------------------------------------------------
 
-  #onReq(f: ReqFrame): void {
-    const mine = f.to.includes(this.name);
-    const others = mine ? f.to.filter((h) => h !== this.name) : f.to;
-    if (others.length > 0) this.#forwardReq(f, others);
-    if (mine) void this.#deliver(f);
-  }
-
-  /** next hop for `h`: the source's path when it has one (replies retrace it), else our routes */
-  #nextHopFor(f: ReqFrame, h: string): string | undefined {
-    const path = f.paths?.[h];
-    if (path) {
-      const i = path.indexOf(this.name);
-      const next = i >= 0 ? path[i + 1] : undefined;
-      return next !== undefined && this.#peers.has(next) ? next : undefined;
+  #onReq(from: Peer, raw: ReqFrame): string | undefined {
+    if (raw.to.length > this.#o.maxTargets) {
+      return `request to ${raw.to.length} hosts (limit ${this.#o.maxTargets})`;
     }
-    return this.#currentRoutes().nextHop.get(h);
+    // the sender sets the hop limit, but never above ours
+    const f = raw.ttl > this.#o.maxTtl ? { ...raw, ttl: this.#o.maxTtl } : raw;
+    const to = [...new Set(f.to)];
+    const mine = to.includes(this.name);
+    const others = mine ? to.filter((h) => h !== this.name) : to;
+    const hops = new Map<string, string | undefined>();
+    for (const h of others) {
+      const path = f.paths?.[h];
+      if (!path) {
+        hops.set(h, this.#currentRoutes().nextHop.get(h));
+        continue;
+      }
+      const r = this.#routeNext(path, h, from.name);
+      if (r.error) return `request with a forged route to ${h}: ${r.error}`;
+      hops.set(h, r.next);
+    }
+    if (others.length > 0) this.#forwardReq(f, others, hops);
+    if (mine) void this.#deliver(f);
+    return undefined;
   }
 
-  #forwardReq(f: ReqFrame, to: string[]): void {
+  #forwardReq(f: ReqFrame, to: string[], hops: Map<string, string | undefined>): void {
     const groups = new Map<string, string[]>();
     for (const h of to) {
-      const via = f.ttl > 1 ? this.#nextHopFor(f, h) : undefined;
+      const via = f.ttl > 1 ? hops.get(h) : undefined;
       if (!via) {
         this.#reply(f, h, {
           ok: false,
@@ -1091,7 +1205,7 @@ class MeshNode extends EventEmitter implements Mesh {
       inc: f.inc,
       src: host,
       dst: f.src,
-      ttl: DEFAULT_TTL,
+      ttl: this.#o.maxTtl,
       ...(forward && at >= 0 ? { path: forward.slice(0, at + 1).reverse() } : {}),
       ok: r.ok,
       body: r.body ?? null,
@@ -1101,22 +1215,32 @@ class MeshNode extends EventEmitter implements Mesh {
     this.#onRes(res);
   }
 
-  #onRes(f: ResFrame): void {
+  #onRes(raw: ResFrame, from?: Peer): string | undefined {
+    const f = raw.ttl > this.#o.maxTtl ? { ...raw, ttl: this.#o.maxTtl } : raw;
     if (f.dst !== this.name) {
-      if (f.ttl <= 1) return;
+      if (f.ttl <= 1) return undefined;
       let via: string | undefined;
-      if (f.path) {
+      if (f.path && from) {
         // source-routed: a broken hop drops the reply; the requester sees the broken path
-        const i = f.path.indexOf(this.name);
-        const next = i >= 0 ? f.path[i + 1] : undefined;
+        const r = this.#routeNext(f.path, f.dst, from.name);
+        if (r.error) return `response with a forged route: ${r.error}`;
+        via = r.next;
+      } else if (f.path) {
+        // our own reply (from = undefined): we are the path's first hop
+        const next = f.path[1];
         via = next !== undefined && this.#peers.has(next) ? next : undefined;
       } else {
         via = this.#currentRoutes().nextHop.get(f.dst);
       }
       if (via) this.#sendTo(via, { ...f, ttl: f.ttl - 1 });
       else this.#log('debug', `dropping response for unreachable ${f.dst}`);
-      return;
+      return undefined;
     }
+    this.#settleRes(f);
+    return undefined;
+  }
+
+  #settleRes(f: ResFrame): void {
     if (f.inc !== this.incarnation) return;
     const pending = this.#pending.get(f.re);
     const row = pending?.rows.get(f.src);

@@ -108,7 +108,7 @@ export function registerMeshCommands(d: Daemon, svc: MeshService): void {
       "When a mesh command is issued, if a response isn't sent within mesh timeout\n" +
       'seconds, the hosts that have not answered get a "timed out" error. The node\n' +
       'receiving the command may still complete it.\n\n' +
-      'By default, the mesh timeout is 0 which disables timeouts. A host that leaves\n' +
+      'By default, the mesh timeout is 300 (5 minutes); 0 disables it. A host that leaves\n' +
       'the mesh fails its pending commands at once, whatever the timeout.',
     patterns: ['mesh timeout [timeout]'],
     call(cmd, out) {

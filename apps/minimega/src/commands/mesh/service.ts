@@ -29,16 +29,20 @@ export function errorRow(host: string, error: string): Response {
   return { host, response: '', header: null, tabular: null, error };
 }
 
+/** the default `mesh timeout`: 5 minutes */
+export const DEFAULT_MESH_TIMEOUT_SECONDS = 300;
+
 export function createMeshService(node: Mesh | undefined, error: string): MeshService {
   const svc: MeshService = {
     node,
     error,
-    timeoutSeconds: 0,
+    // minimega waits forever by default; one dead host then hangs every send
+    timeoutSeconds: DEFAULT_MESH_TIMEOUT_SECONDS,
     async runOn(hosts, sub, env = {}) {
       if (!node) return hosts.map((h) => errorRow(h, `meshage is not running: ${error}`));
       const rows = await node.send(hosts, MeshCommand, toRequest(sub), {
         ...(env.signal ? { signal: env.signal } : {}),
-        ...(svc.timeoutSeconds > 0 ? { timeout: svc.timeoutSeconds * 1000 } : {}),
+        timeout: svc.timeoutSeconds > 0 ? svc.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY,
       });
       const merged: Batch = [];
       for (const r of rows) {
