@@ -3,6 +3,7 @@
 // carries the VM's RFB stream (through the daemon hosting the VM).
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 
 /** What a client asks the VNC proxy for (one JSON line). */
 export interface VncRequest {
@@ -26,7 +27,7 @@ export function vncSocketPath(base: string): string {
 }
 
 /** Reads one `\n`-terminated line; the bytes after it are unshifted back. */
-export function readLine(sock: Socket, max = 64 * 1024, signal?: AbortSignal): Promise<string> {
+export function readLine(sock: Duplex, max = 64 * 1024, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const cleanup = () => {

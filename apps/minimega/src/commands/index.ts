@@ -5,5 +5,12 @@ import { meshModule } from './mesh/index.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
 import { vmModule } from './vm/index.js';
+import { vncModule } from './vnc/index.js';
 
-export const commandModules: CommandModule[] = [netModule, vmModule, namespaceModule, meshModule];
+export const commandModules: CommandModule[] = [
+  netModule,
+  vmModule,
+  namespaceModule,
+  meshModule,
+  vncModule,
+];

@@ -1,0 +1,249 @@
+// The vnc command module: the VNC proxy (`<base>/vnc.sock` and mesh streams
+// 'vnc/1', so miniweb reaches every VM's console through the daemon that
+// hosts it) and the `vnc` record/play commands (spec Part B).
+import { isAbsolute, join } from 'node:path';
+import type { Mesh } from '@mm/meshage';
+import { slotKey } from '@mm/namespace';
+import type { CommandModule, Daemon } from '../../context.js';
+import { meshService } from '../mesh/service.js';
+import { type KbEvent, parseEvent } from './kb.js';
+import { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
+import { findVncTarget } from './resolve.js';
+import { FbRecording, goDurationNs, KbRecording, Playback, typeLines } from './sessions.js';
+
+export { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
+export { RfbClientParser, VIEW_ONLY_KINDS } from './rfb-input.js';
+
+interface VncNamespaceState {
+  kb: Map<string, KbRecording>;
+  fb: Map<string, FbRecording>;
+  play: Map<string, Playback>;
+}
+
+const VNC_STATE = slotKey<VncNamespaceState>('vnc', () => ({
+  kb: new Map(),
+  fb: new Map(),
+  play: new Map(),
+}));
+
+async function stopAll(st: VncNamespaceState): Promise<void> {
+  const all: Promise<unknown>[] = [];
+  for (const r of st.kb.values()) all.push(r.close());
+  for (const r of st.fb.values()) all.push(r.close());
+  for (const p of st.play.values()) all.push(p.stop().catch(() => {}));
+  st.kb.clear();
+  st.fb.clear();
+  st.play.clear();
+  await Promise.all(all);
+}
+
+export const vncModule: CommandModule = async (d: Daemon) => {
+  const stateOf = async (ns: string) => (await d.namespaces.getOrCreate(ns)).slot(VNC_STATE);
+  const nsOf = (tag: string) => tag || d.namespaces.active;
+  const filePath = (f: string) => (isAbsolute(f) ? f : join(d.flags.filepath, f));
+  const mesh = () => meshService(d)?.node as Mesh | undefined;
+
+  const recordInput = (ns: string, vm: string, e: KbEvent) => {
+    const st = d.namespaces.get(ns)?.slot(VNC_STATE);
+    st?.kb.get(vm)?.record(e);
+  };
+
+  const proxy = new VncProxy({
+    base: d.flags.base,
+    hostname: d.hostname,
+    mesh,
+    log: (level, msg) => d.log[level](msg),
+    onInput: (ns, vm, m) => {
+      if (m.kind === 'KeyEvent')
+        recordInput(ns, vm, { type: 'KeyEvent', down: m.down, key: m.key });
+      else if (m.kind === 'PointerEvent')
+        recordInput(ns, vm, { type: 'PointerEvent', mask: m.mask, x: m.x, y: m.y });
+    },
+  });
+  await proxy.listen();
+  const node = mesh();
+  const unhandle = node?.handleStream?.(VNC_STREAM_PROTOCOL, (stream, ctx) => {
+    void proxy.serve(stream, ctx.signal);
+  });
+  d.onShutdown('vnc', async () => {
+    unhandle?.();
+    for (const n of d.namespaces.names()) {
+      const st = d.namespaces.get(n)?.slot(VNC_STATE);
+      if (st) await stopAll(st);
+    }
+    await proxy.close();
+  });
+  d.onClearAll('vnc', async () => {
+    for (const n of d.namespaces.names()) {
+      const st = d.namespaces.get(n)?.slot(VNC_STATE);
+      if (st) await stopAll(st);
+    }
+  });
+  d.namespaces.onDelete(async (ns) => stopAll(ns.slot(VNC_STATE)));
+
+  const socketOf = async (ns: string, vm: string) =>
+    (await findVncTarget(d.flags.base, ns, vm)).socket;
+
+  d.cli.register({
+    helpShort: 'record VNC kb or fb',
+    helpLong: `Record keyboard and mouse events (kb) or the framebuffer (fb) of a VM on this host.
+kb files hold one "<delay ns>:<event>" per line (see "vnc play"); fb files are a gzip
+stream of the server's RFB updates. A relative file is under -filepath.`,
+    patterns: ['vnc <record,> <kb,fb> <vm name> <filename>'],
+    async call(cmd) {
+      const ns = nsOf(cmd.namespace);
+      const st = await stateOf(ns);
+      const vm = cmd.stringArgs.vm!;
+      const file = filePath(cmd.stringArgs.filename!);
+      if (cmd.boolArgs.kb) {
+        if (st.kb.has(vm)) throw new Error(`kb recording for ${vm} already running`);
+        await socketOf(ns, vm);
+        st.kb.set(vm, new KbRecording(vm, file));
+      } else {
+        if (st.fb.has(vm)) throw new Error(`fb recording for ${vm} already running`);
+        st.fb.set(vm, await FbRecording.begin(vm, file, await socketOf(ns, vm)));
+      }
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'stop a VNC recording or playback',
+    patterns: ['vnc <stop,> <kb,fb> <vm name>', 'vnc <stop,> <vm target>'],
+    async call(cmd) {
+      const ns = nsOf(cmd.namespace);
+      const st = await stateOf(ns);
+      const vm = cmd.stringArgs.vm!;
+      if (cmd.boolArgs.kb || cmd.boolArgs.fb) {
+        const kind = cmd.boolArgs.kb ? 'kb' : 'fb';
+        const r = st[kind].get(vm);
+        if (!r) throw new Error(`${kind} recording ${vm} not found`);
+        st[kind].delete(vm);
+        await r.close();
+        return;
+      }
+      const p = st.play.get(vm);
+      if (!p) throw new Error(`kb playback not found for ${vm}`);
+      st.play.delete(vm);
+      await p.stop();
+    },
+  });
+
+  const beginPlayback = async (ns: string, vm: string, file: string, lines?: string[]) => {
+    const st = await stateOf(ns);
+    const cur = st.play.get(vm);
+    if (cur && cur.state !== 'DONE') throw new Error(`kb playback ${vm} already playing`);
+    const p = await Playback.begin({
+      vm,
+      file,
+      socket: await socketOf(ns, vm),
+      log: (m) => d.log.info(m),
+      onEvent: (e) => recordInput(ns, vm, e),
+      ...(lines ? { lines } : {}),
+    });
+    st.play.set(vm, p);
+    void p.done.then(() => {
+      if (st.play.get(vm) === p) st.play.delete(vm);
+    });
+    return p;
+  };
+
+  d.cli.register({
+    helpShort: 'play back VNC kb recordings',
+    helpLong: `Play a kb file into a VM: lines "<delay>:KeyEvent,<down>,<key>",
+"<delay>:PointerEvent,<mask>,<x>,<y>", "<delay>:LoadFile,<file>"; <delay> in ns or a Go
+duration. "vnc type" types text; pause, continue, step, getstep and inject control a playback.`,
+    patterns: ['vnc <play,> <vm name> <filename>'],
+    async call(cmd) {
+      await beginPlayback(
+        nsOf(cmd.namespace),
+        cmd.stringArgs.vm!,
+        filePath(cmd.stringArgs.filename!),
+      );
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'type text into a VM over VNC',
+    patterns: ['vnc <type,> <vm name> <text>...'],
+    async call(cmd) {
+      const text = (cmd.listArgs?.text ?? [cmd.stringArgs.text ?? '']).join(' ');
+      if (text === '') return;
+      const lines = typeLines(text);
+      const p = await beginPlayback(nsOf(cmd.namespace), cmd.stringArgs.vm!, '<typed>', lines);
+      await p.done;
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'control a VNC playback',
+    patterns: ['vnc <pause,continue,step,getstep> <vm name>'],
+    async call(cmd, out) {
+      const st = await stateOf(nsOf(cmd.namespace));
+      const vm = cmd.stringArgs.vm!;
+      const p = st.play.get(vm);
+      if (!p || p.state === 'DONE') throw new Error(`kb playback not found for ${vm}`);
+      if (cmd.boolArgs.pause) p.pause();
+      else if (cmd.boolArgs.continue) p.resume();
+      else if (cmd.boolArgs.step) p.stepNow();
+      else out.respond({ header: ['name', 'step'], tabular: [[vm, p.step]] });
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'inject one VNC event',
+    patterns: ['vnc <inject,> <vm name> <event>'],
+    async call(cmd) {
+      const ns = nsOf(cmd.namespace);
+      const vm = cmd.stringArgs.vm!;
+      const e = parseEvent(cmd.stringArgs.event!);
+      const st = await stateOf(ns);
+      const p = st.play.get(vm);
+      if (p && p.state !== 'DONE') {
+        if (e.type === 'LoadFile')
+          throw new Error('LoadFile cannot be injected into a running playback');
+        p.inject(e);
+        return;
+      }
+      if (e.type === 'LoadFile') {
+        await beginPlayback(ns, vm, filePath(e.path));
+        return;
+      }
+      const line = `0:${cmd.stringArgs.event!}`;
+      const once = await beginPlayback(ns, vm, '<inject>', [line]);
+      await once.done;
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'list VNC recordings and playbacks',
+    patterns: ['vnc'],
+    async call(cmd, out) {
+      const st = await stateOf(nsOf(cmd.namespace));
+      const t = process.hrtime.bigint();
+      const rows: string[][] = [];
+      for (const r of st.kb.values())
+        rows.push([r.vm, 'record kb', goDurationNs(t - r.start), r.file]);
+      for (const r of st.fb.values())
+        rows.push([r.vm, 'record fb', goDurationNs(t - r.start), r.file]);
+      for (const p of st.play.values()) {
+        if (p.state === 'DONE') continue;
+        rows.push([
+          p.vm,
+          'playback kb',
+          p.state === 'PAUSED' ? 'PAUSED' : `${goDurationNs(p.remainingNs)} remaining`,
+          p.file || 'N/A',
+        ]);
+      }
+      rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+      out.respond({ header: ['name', 'type', 'time', 'filename'], tabular: rows });
+    },
+  });
+
+  d.cli.register({
+    helpShort: 'stop all VNC recordings and playbacks of the namespace',
+    patterns: ['clear vnc'],
+    async call(cmd) {
+      await stopAll(await stateOf(nsOf(cmd.namespace)));
+    },
+  });
+};
