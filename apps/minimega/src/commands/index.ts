@@ -4,6 +4,7 @@ import type { CommandModule } from '../context.js';
 import { meshModule } from './mesh/index.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
+import { nukeModule } from './nuke/index.js';
 import { vmModule } from './vm/index.js';
 import { vncModule } from './vnc/index.js';
 
@@ -13,4 +14,5 @@ export const commandModules: CommandModule[] = [
   namespaceModule,
   meshModule,
   vncModule,
+  nukeModule,
 ];
