@@ -39,7 +39,7 @@ if (process.argv[2] === 'serve') {
   const results: Record<string, Record<string, number[]>> = { clear: {}, private: {} };
   const record = (mode: string, what: string, v: number) => {
     const r = results[mode] as Record<string, number[]>;
-    (r[what] ??= []).push(v);
+    r[what] = [...(r[what] ?? []), v];
   };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const pct = (xs: number[], p: number) =>
