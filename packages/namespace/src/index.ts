@@ -36,3 +36,7 @@ export {
   slotKey,
 } from './manager.js';
 export { Namespace } from './namespace.js';
+export { type SchedulerPlannerOptions, schedulerPlanner } from './planner.js';
+export { createRemoteVmHost, RemoteVmHostError, type RemoteVmHostOptions } from './remote-host.js';
+export { VM_HOST_OPS, VmHostCall, type VmHostOp } from './rpc.js';
+export { serveVmHost } from './serve.js';

@@ -63,6 +63,7 @@ export {
 } from './host/errors.js';
 export { createLocalVmHost, type LocalVmHost } from './host/local-host.js';
 export { toRecord } from './host/record.js';
+export { hostLoadSchema, vmRecordSchema, vmStateSchema, vmTypeSchema } from './host/schema.js';
 export { applyTargets, expandTargets, requireFound, type Targeted } from './host/targets.js';
 export {
   type HostLoad,

@@ -2,9 +2,9 @@
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
 import { meshModule } from './mesh/index.js';
+import { clusterModule } from './namespace/cluster.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
-import { nukeModule } from './nuke/index.js';
 import { vmModule } from './vm/index.js';
 import { vncModule } from './vnc/index.js';
 
@@ -13,6 +13,6 @@ export const commandModules: CommandModule[] = [
   vmModule,
   namespaceModule,
   meshModule,
+  clusterModule,
   vncModule,
-  nukeModule,
 ];

@@ -88,7 +88,10 @@ describe('vm config', () => {
             ? f.name === 'android-console-base-port'
               ? '5560'
               : '3'
-            : 'zz';
+            : // schedule names a host of the namespace (checked at config time)
+              f.name === 'schedule'
+              ? 'testhost'
+              : 'zz';
       expect((await d.run(`vm config ${f.name} ${value}`)).errors, f.name).toEqual([]);
       const set = (await d.run(`vm config ${f.name}`)).text.trim();
       if (f.kind === 'path') expect(set, f.name).toBe(join(d.base, 'files', value));
@@ -718,5 +721,32 @@ describe('module composition', () => {
     });
     expect((await d.run('vm net add x 100')).text).toBe('theirs');
     expect((await d.run('vm config memory')).text).toBe('2048');
+  });
+});
+
+describe('schedule and colocate at config time', () => {
+  test('schedule must name a host of the namespace; schedule and colocate exclude each other', async () => {
+    await using d = await vmDaemon();
+    expect(await d.transcript([
+      'vm config schedule mm1',
+      'vm config schedule localhost',
+      'vm config colocate a',
+      'clear vm config',
+      'vm config colocate a',
+      'vm config schedule testhost',
+    ])).toBe(
+      [
+        '## vm config schedule mm1',
+        'E: host is not in namespace: mm1',
+        '## vm config schedule localhost',
+        '## vm config colocate a',
+        'E: cannot specify colocate and schedule in the same config',
+        '## clear vm config',
+        '## vm config colocate a',
+        '## vm config schedule testhost',
+        'E: cannot specify schedule and colocate in the same config',
+        '',
+      ].join('\n'),
+    );
   });
 });

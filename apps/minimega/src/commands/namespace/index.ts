@@ -2,8 +2,9 @@
 // Mesh fan-out is not here: a namespace holds this node only until the
 // mesh module adds peers.
 import { setNamespace, setRecord } from '@mm/cli-grammar';
-import { DEFAULT_NAMESPACE, validateNamespaceName } from '@mm/namespace';
+import { DEFAULT_NAMESPACE, LAUNCH_STATE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
+import { NS_BRIDGES, registerNs } from './ns-cli.js';
 
 /** The `vlans` column: the networking module's range for the namespace, if it tells. */
 function vlanRange(d: Daemon, ns: string): string {
@@ -59,7 +60,7 @@ in that namespace without changing the active one.`,
     helpLong: `With no name, go back to the default namespace. With a name (or all), destroy
 it: kill and flush its VMs, remove its taps and VLAN aliases.`,
     patterns: ['clear namespace [name]'],
-    async call(cmd) {
+    async call(cmd, out, env) {
       const name = cmd.stringArgs.name;
       if (name === undefined) {
         await d.namespaces.activate(DEFAULT_NAMESPACE);
@@ -69,9 +70,33 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
       // minimega creates the namespace first, so an unknown name never errors locally
       await d.namespaces.getOrCreate(name);
       const names = name === 'all' ? d.namespaces.names() : [name];
-      for (const n of names) await d.namespaces.delete(n);
+      for (const n of names) {
+        const st = d.namespaces.get(n)?.slot(LAUNCH_STATE);
+        if (st?.stats.some((s) => s.state === 'running'))
+          throw new Error('scheduler still running for namespace');
+      }
+      for (const n of names) {
+        const bridges = d.namespaces.get(n)?.slot(NS_BRIDGES);
+        for (const b of [...(bridges?.keys() ?? [])]) {
+          const sub = d.cli.compile(`namespace "${n}" ns del-bridge "${b}"`);
+          if (!sub) continue;
+          for await (const batch of d.cli.process(sub, env)) {
+            const err = batch.find((r) => r.error !== '');
+            if (err) throw new Error(err.error);
+          }
+        }
+        await d.namespaces.delete(n);
+      }
+      // typed here: tear it down on every other host too (they only destroy locally)
+      const peers = (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
+      if (cmd.source === '' && peers.length > 0 && d.services.mesh) {
+        const rows = await d.services.mesh.runOn(peers, cmd, env);
+        out.emit(rows.filter((r) => r.error !== '' && !r.error.startsWith('unknown namespace:')));
+      }
     },
   });
+
+  registerNs(d);
 
   d.onClearAll('namespace', async () => {
     await d.namespaces.activate(DEFAULT_NAMESPACE);

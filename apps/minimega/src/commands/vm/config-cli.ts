@@ -169,6 +169,16 @@ export function registerConfig(d: Daemon): void {
           }
           return;
         }
+        if (f.name === 'schedule' && args[0] !== undefined) {
+          // checked at config time (scheduler.md §1.1); the stored value stays as typed
+          if (c.colocate !== '')
+            throw new Error('cannot specify schedule and colocate in the same config');
+          const h = args[0] === 'localhost' ? d.hostname : args[0];
+          if (!ns.hosts.has(h)) throw new Error(`host is not in namespace: ${args[0]}`);
+        }
+        if (f.name === 'colocate' && args[0] !== undefined && c.schedule !== '') {
+          throw new Error('cannot specify colocate and schedule in the same config');
+        }
         if (f.name === 'networks') {
           await setNetworks(d, ns.name, c, args);
         } else if ((f.name === 'tags' || f.name === 'volume') && args.length === 1) {

@@ -4,12 +4,13 @@
 import type { Batch } from '@mm/cli-grammar';
 import {
   createLauncher,
+  createRemoteVmHost,
   createVmCluster,
   type Launcher,
   type NamespaceInfo,
   type Planner,
   type QueuedEntry,
-  singleHostPlanner,
+  schedulerPlanner,
 } from '@mm/namespace';
 import {
   createLocalVmHost,
@@ -30,7 +31,7 @@ import { namespaceVms, row, VM_STATE } from './state.js';
 export interface VmModuleOptions {
   /** the kvm driver (default: real QEMU with -accel); tests pass createFakeDriver() */
   driver?: (d: Daemon) => VmDriver;
-  /** the planner for namespaces of several hosts (default: one host only) */
+  /** the planner (default: @mm/scheduler's least-loaded-first) */
   planner?: Planner;
 }
 
@@ -45,6 +46,10 @@ export interface VmModuleContext {
   d: Daemon;
   host: LocalVmHost;
   launcher: AppLauncher;
+}
+
+function meshTimeoutMs(d: Daemon): number {
+  return (d.services.mesh?.timeoutSeconds ?? 0) * 1000;
 }
 
 /** The networking module's taps, looked up when used (it may register after this module). */
@@ -66,6 +71,11 @@ function lazyNics(d: Daemon): NicAttacher {
       const n = net();
       if (!n.disconnectTap) throw new Error('the networking module cannot detach taps');
       await n.disconnectTap(o);
+    },
+    attachVeth: async (o) => {
+      const n = net();
+      if (!n.attachVeth) throw new Error('the networking module cannot attach veths');
+      return n.attachVeth(o);
     },
   };
 }
@@ -96,10 +106,21 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
       },
       log: (level, msg) => d.log[level](msg),
     });
-    const cluster = createVmCluster({ hostname: d.hostname, local: host });
+    const cluster = createVmCluster({
+      hostname: d.hostname,
+      local: host,
+      // other hosts over the mesh (looked up per call: meshage starts after this module);
+      // `mesh timeout` bounds every call, else the proxy's own deadlines apply
+      remote: (name) =>
+        createRemoteVmHost({
+          mesh: () => d.services.mesh?.node,
+          host: name,
+          timeoutMs: () => meshTimeoutMs(d),
+        }),
+    });
     const core = createLauncher({
       cluster,
-      planner: opts.planner ?? singleHostPlanner,
+      planner: opts.planner ?? schedulerPlanner(),
       log: (level, msg) => d.log[level](msg),
     });
     const rows = (r: Awaited<ReturnType<Launcher['schedule']>>): Batch =>

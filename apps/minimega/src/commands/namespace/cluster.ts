@@ -1,0 +1,21 @@
+// Joins the VM host to the mesh once both run: this node's VmHost answers
+// other nodes' typed VM calls (launch, list, start...), and new namespaces
+// start with every mesh peer (namespace.md §1).
+import { DEFAULT_NAMESPACE, serveVmHost } from '@mm/namespace';
+import type { CommandModule } from '../../context.js';
+
+export const clusterModule: CommandModule = (d) => {
+  const node = d.services.mesh?.node;
+  const host = d.services.vmHost;
+  if (node && host) {
+    const stop = serveVmHost(node, host);
+    d.onShutdown('cluster', () => stop());
+  }
+  d.namespaces.onCreate((ns) => {
+    if (ns.name === DEFAULT_NAMESPACE) return;
+    const peers = (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
+    if (peers.length === 0) return;
+    ns.hosts.clear();
+    for (const p of peers) ns.hosts.add(p);
+  });
+};

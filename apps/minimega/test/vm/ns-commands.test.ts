@@ -1,0 +1,110 @@
+// `ns` commands on one daemon (no mesh): hosts, load, queueing, the queue,
+// dry run, schedule status, ns run, refused nested forms.
+import { expect, test } from 'vitest';
+import { vmDaemon } from './harness.js';
+
+test('ns hosts/load/queueing/queue/flush and a queued launch', async () => {
+  await using d = await vmDaemon();
+  const t = await d.transcript([
+    'ns hosts',
+    'ns load',
+    'ns load memcommit',
+    'ns load',
+    'ns queueing',
+    'ns queueing true',
+    'vm launch kvm a,b',
+    'vm launch kvm 2',
+    'vm launch kvm a',
+    '.columns name vm info',
+    'ns schedule dry-run',
+    'ns schedule mv a localhost',
+    'ns schedule dump',
+    'vm launch',
+    '.columns name,state vm info',
+    '.columns state,launched,failures,total,hosts ns schedule status',
+    'vm launch',
+    'ns add-hosts nope',
+    'ns del-hosts all',
+    'ns hosts',
+    'vm launch kvm c',
+    'vm launch',
+  ]);
+  expect(t).toBe(
+    [
+      '## ns hosts',
+      'testhost',
+      '## ns load',
+      'cpucommit',
+      '## ns load memcommit',
+      '## ns load',
+      'memcommit',
+      '## ns queueing',
+      'false',
+      '## ns queueing true',
+      '## vm launch kvm a,b',
+      '## vm launch kvm 2',
+      '## vm launch kvm a',
+      'E: vm already queued with name `a`',
+      '## .columns name vm info',
+      '## ns schedule dry-run',
+      'vm   | dst',
+      '     | testhost',
+      '     | testhost',
+      'a    | testhost',
+      'b    | testhost',
+      '## ns schedule mv a localhost',
+      '## ns schedule dump',
+      'vm   | dst',
+      '     | testhost',
+      '     | testhost',
+      'a    | testhost',
+      'b    | testhost',
+      '## vm launch',
+      '## .columns name,state vm info',
+      'name | state',
+      'a    | BUILDING',
+      'b    | BUILDING',
+      'vm-0 | BUILDING',
+      'vm-1 | BUILDING',
+      '## .columns state,launched,failures,total,hosts ns schedule status',
+      'state     | launched | failures | total | hosts',
+      'completed | 4        | 0        | 4     | 1',
+      '## vm launch',
+      'E: namespace must contain at least one queued VM to launch VMs',
+      '## ns add-hosts nope',
+      'E: unknown host: `nope`',
+      '## ns del-hosts all',
+      '## ns hosts',
+      '## vm launch kvm c',
+      '## vm launch',
+      'E: namespace must contain at least one host to launch VMs',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('ns queue prints each batch with its config', async () => {
+  await using d = await vmDaemon();
+  await d.run('ns queueing true');
+  await d.run('vm config memory 64');
+  await d.run('vm launch kvm foo[1-3]');
+  const q = (await d.run('ns queue')).text;
+  expect(q).toMatch(/^VMs: 3\nNames: foo\[1-3\]\nVM Type: kvm\n\nVM configuration:/);
+  expect(q).toMatch(/Memory:\s+64/);
+  await d.run('ns flush');
+  expect((await d.run('ns queue')).text).toBe('');
+});
+
+test('ns run runs on the namespace hosts; nested forms are refused, never hang', async () => {
+  await using d = await vmDaemon();
+  expect((await d.run('ns run vm config memory')).text).toBe('2048');
+  expect((await d.run('ns run ns run vm info')).errors).toEqual([
+    'cannot run `ns run vm info` using `ns run`',
+  ]);
+  expect((await d.run('ns run vm launch kvm a')).errors).toEqual([
+    'cannot run `vm launch kvm a` using `ns run`',
+  ]);
+  expect((await d.run('ns run namespace foo read /dev/null')).errors).toEqual([
+    'cannot run `read /dev/null` using `ns run`',
+  ]);
+});

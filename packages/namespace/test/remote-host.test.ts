@@ -1,0 +1,41 @@
+// The VmHost compliance suite over the mesh: a head calls a host's VmHost
+// through the remote proxy (in-memory mesh, msgpack frames, zod checks).
+import { defaultVmConfig } from '@mm/qemu';
+import { expect, test } from 'vitest';
+import { vmHostCompliance } from '../../qemu/test/vm-host-compliance.js';
+import { createRemoteVmHost } from '../src/remote-host.js';
+import { VmHostCall } from '../src/rpc.js';
+import { meshCluster } from './mesh-fixture.js';
+
+vmHostCompliance(
+  'remote host over an in-memory mesh',
+  async () => {
+    const c = await meshCluster(['head', 'h1']);
+    return {
+      host: c.byName('head').cluster.host('h1'),
+      hostname: 'h1',
+      config: () => ({ ...defaultVmConfig(), memory: 64 }),
+      [Symbol.asyncDispose]: () => c[Symbol.asyncDispose](),
+    };
+  },
+  test,
+);
+
+test('a request that fails validation is refused with a code, the host untouched', async () => {
+  await using c = await meshCluster(['head', 'h1']);
+  const head = c.byName('head');
+  const [r] = await head.mesh.send(['h1'], VmHostCall, {
+    op: 'launch',
+    args: [{ namespace: 'n', type: 'kvm', names: ['a'], config: { vcpus: -1 } }],
+  });
+  expect(r?.ok && r.value).toMatchObject({ ok: false, code: 'ERR_VM_BAD_REQUEST' });
+  expect(await c.byName('h1').host.list({})).toEqual([]);
+});
+
+test('an unknown host is a mesh error naming it, with a code', async () => {
+  await using c = await meshCluster(['head', 'h1']);
+  const ghost = createRemoteVmHost({ mesh: () => c.byName('head').mesh, host: 'ghost' });
+  const err = await ghost.stats().catch((e: unknown) => e as Error & { code?: string });
+  expect(err).toBeInstanceOf(Error);
+  expect((err as { code?: string }).code).toMatch(/^ERR_MESH_/);
+});
