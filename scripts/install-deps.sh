@@ -10,7 +10,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # Debian packages the tests and the daemon use (real QEMU, OVS, namespaces, guest image).
 # python3: the compatibility test speaks the protocol as minimega's Python bindings do
 # chromium: miniweb's browser tests (driven by playwright-core)
-DEB_PKGS=(qemu-system-x86 qemu-utils openvswitch-switch cpio busybox-static iproute2 procps tmux python3 chromium)
+# tcpdump: the private-mesh test checks that no plaintext crosses the wire
+DEB_PKGS=(qemu-system-x86 qemu-utils openvswitch-switch cpio busybox-static iproute2 procps tmux python3 chromium tcpdump)
 missing=()
 for p in "${DEB_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

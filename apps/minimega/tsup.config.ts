@@ -8,11 +8,12 @@ import { defineConfig } from 'tsup';
 //   path (flags, -e, -attach): loading one file instead of a chain of chunks
 //   keeps `minimega -e` close to bare Node start-up. Its import() of the
 //   daemon stays a reference to dist/daemon/*.js, loaded only in daemon mode
-//   (and -attach, with readline and the pager, is dist/client/attach.js).
+//   (and -attach, with readline and the pager, is dist/client/attach.js;
+//   -nuke is dist/recovery/nuke-cli.js).
 const daemonExternal: Plugin = {
   name: 'daemon-external',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(daemon\/|client\/attach)/ }, (args) => ({
+    build.onResolve({ filter: /^\.\/(daemon\/|client\/attach|recovery\/nuke-cli)/ }, (args) => ({
       path: args.path,
       external: true,
     }));
@@ -27,6 +28,7 @@ export default defineConfig([
       'daemon/cli-doc': 'src/daemon/cli-doc.ts',
       'client/attach': 'src/client/attach.ts',
       'client/index': 'src/client/index.ts',
+      'recovery/nuke-cli': 'src/recovery/nuke-cli.ts',
     },
     format: ['esm'],
     dts: { entry: { index: 'src/index.ts', 'client/index': 'src/client/index.ts' } },

@@ -144,6 +144,11 @@ export interface Daemon {
   onShutdown(name: string, fn: () => void | Promise<void>): void;
   /** stop the daemon (as `quit`), running every shutdown hook once */
   shutdown(reason: string): Promise<void>;
+  /**
+   * run every shutdown hook once without stopping yet (`nuke` tears the
+   * daemon's own VMs and networking down, sweeps, answers, then stops)
+   */
+  teardown(reason: string): Promise<void>;
 }
 
 /** A command module: registers handlers on daemon.cli and keeps its own state. */

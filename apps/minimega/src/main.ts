@@ -41,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const socketPath = `${String(v.base).replace(/\/+$/, '') || '/'}/minimega`;
+  if (v.nuke === true) {
+    const base = String(v.base).replace(/\/+$/, '') || '/';
+    const { runNukeCli } = await import('./recovery/nuke-cli.js');
+    return runNukeCli({
+      base,
+      filepath: parsed.set.has('filepath') ? String(v.filepath) : `${base}/files`,
+      words: parsed.positional,
+    });
+  }
   if (v.e === true || v.attach === true) {
     if (v.e === true) {
       const { runOneShot } = await import('./client/oneshot.js');

@@ -26,7 +26,7 @@ function rng(seed: number) {
 
 // Commands that act outside the daemon (processes, files, env, aliases,
 // shutdown) are left out: the fuzz is about parsing and dispatch.
-const DENY = /(^|[\s"'.])(quit|shell|background|write|read|env|alias|unalias|file)(\s|$|["'])/;
+const DENY = /(^|[\s"'.])(quit|nuke|shell|background|write|read|env|alias|unalias|file)(\s|$|["'])/;
 
 const COMMANDS = [
   'echo',

@@ -62,8 +62,11 @@ export interface DaemonProcess {
 }
 
 /** A real daemon process on a fresh base, ready when its socket answers. */
-export async function daemonProcess(extra: string[] = []): Promise<DaemonProcess> {
-  const base = await mkdtemp(join(tmpdir(), `mm-core-p${process.pid}-`));
+export async function daemonProcess(
+  extra: string[] = [],
+  opts: { base?: string } = {},
+): Promise<DaemonProcess> {
+  const base = opts.base ?? (await mkdtemp(join(tmpdir(), `mm-core-p${process.pid}-`)));
   const proc = execa(
     'node',
     ['--conditions=source', '--import', 'tsx', mainTs, '-base', base, '-nostdin', ...extra],

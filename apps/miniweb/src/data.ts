@@ -1,7 +1,7 @@
 // What the API serves, read from the daemon's commands. Each method runs one
 // or two commands and maps their response rows; errors rows become warnings
 // for lists and typed errors for single-VM operations.
-import { goQuote, type WireResp } from '@mm/minimega/client';
+import { goQuote, inNamespace, type WireResp } from '@mm/minimega/client';
 import type { DaemonApi } from './daemon.js';
 import { BadRequestError, CommandFailedError, NotFoundError } from './errors.js';
 import type { Host, LaunchRequest, MeshGraph, Vm, VmList } from './schemas.js';
@@ -31,17 +31,43 @@ export class MiniwebData {
   readonly daemon: DaemonApi;
   readonly screenshots: ScreenshotCache;
   #launching: Promise<unknown> = Promise.resolve();
+  /** the daemon's own host name, learned from its replies */
+  #local = '';
 
   constructor(opts: MiniwebDataOptions) {
     this.daemon = opts.daemon;
     this.screenshots = new ScreenshotCache({ ttlMs: opts.screenshotTtlMs ?? 5000 });
   }
 
-  /** Every VM of the namespace on every host, sorted by host, id, name. */
+  /**
+   * Every VM of the namespace on every host, sorted by host, id, name: the
+   * daemon's `vm info` (namespace-wide where the daemon fans out) merged
+   * with `mesh send all` of it, one row per host and name.
+   */
   async listVms(ns: string): Promise<VmList> {
-    const resps = await this.daemon.run('vm info', { namespace: ns });
-    const { rows, warnings } = tableRows(resps);
-    const vms = rows.map((r) => vmFromRow(r, ns));
+    const [local, remote] = await Promise.all([
+      this.daemon.run('vm info', { namespace: ns }),
+      this.daemon.run(`mesh send all ${inNamespace(ns, 'vm info')}`).catch(() => [] as WireResp[]),
+    ]);
+    if (local[0]?.Host) this.#local = local[0].Host;
+    const mine = tableRows(local);
+    const theirs = tableRows(remote);
+    const seen = new Set<string>();
+    const vms: Vm[] = [];
+    for (const r of [...mine.rows, ...theirs.rows]) {
+      const vm = vmFromRow(r, ns);
+      const key = `${vm.host}\0${vm.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      vms.push(vm);
+    }
+    const warnings = [
+      ...mine.warnings,
+      // a mesh without peers (or without meshage) is not a problem to report
+      ...theirs.warnings.filter(
+        (w) => !/meshage is not running|no (meshage )?peers|invalid command/i.test(w.message),
+      ),
+    ];
     vms.sort((a, b) =>
       a.host !== b.host
         ? a.host < b.host
@@ -52,6 +78,15 @@ export class MiniwebData {
           : a.name.localeCompare(b.name),
     );
     return { vms, warnings };
+  }
+
+  /** Runs a VM command where the VM is: here, or through `mesh send <host>`. */
+  async #onHost(vm: Vm, cmd: string, ns: string): Promise<WireResp[]> {
+    if (!this.#local || vm.host === this.#local) return this.#must(cmd, ns);
+    const resps = await this.daemon.run(`mesh send ${q(vm.host)} ${inNamespace(ns, cmd)}`);
+    const err = firstError(resps);
+    if (err) fail(err);
+    return resps;
   }
 
   async getVm(ns: string, name: string): Promise<Vm> {
@@ -73,8 +108,8 @@ export class MiniwebData {
   }
 
   async action(ns: string, name: string, action: 'start' | 'stop' | 'kill'): Promise<Vm> {
-    await this.getVm(ns, name);
-    await this.#must(`vm ${action} ${q(name)}`, ns);
+    const vm = await this.getVm(ns, name);
+    await this.#onHost(vm, `vm ${action} ${q(name)}`, ns);
     return this.getVm(ns, name);
   }
 
@@ -82,9 +117,9 @@ export class MiniwebData {
   async remove(ns: string, name: string): Promise<void> {
     const vm = await this.getVm(ns, name);
     if (vm.state === 'BUILDING' || vm.state === 'RUNNING' || vm.state === 'PAUSED') {
-      await this.#must(`vm kill ${q(name)}`, ns);
+      await this.#onHost(vm, `vm kill ${q(name)}`, ns);
     }
-    await this.#must(`vm flush ${q(name)}`, ns);
+    await this.#onHost(vm, `vm flush ${q(name)}`, ns);
   }
 
   /**
@@ -118,7 +153,17 @@ export class MiniwebData {
   /** PNG of the VM's screen, at most `size` pixels wide/high (0 = full). */
   screenshot(ns: string, name: string, size: number) {
     return this.screenshots.get(`${ns}\0${name}\0${size}`, async () => {
-      const resps = await this.#must(`vm screenshot ${q(name)} ${size}`, ns);
+      const cmd = `vm screenshot ${q(name)} ${size}`;
+      let resps: WireResp[];
+      try {
+        resps = await this.#must(cmd, ns);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        // not here: the host that has it answers with the image, the others with errors
+        const all = await this.daemon.run(`mesh send all ${inNamespace(ns, cmd)}`).catch(() => []);
+        resps = all.filter((r) => !r.Error);
+        if (resps.length === 0) throw e;
+      }
       const data = resps.find((r) => typeof r.Data === 'string' && r.Data !== '')?.Data;
       if (typeof data !== 'string') throw new NotFoundError(`no screenshot of ${name}`);
       return Buffer.from(data, 'base64');

@@ -201,6 +201,14 @@ export async function startFakeDaemon(
       }
       return [row(hostname)];
     }
+    const meshSend = /^mesh send (\S+) (.*)$/.exec(rest);
+    if (meshSend && rest !== 'mesh send all host') {
+      // the peers' rows of the inner command (this fake's `vm info` is already mesh-wide)
+      if (peers.length === 0) return err('no meshage peers');
+      const inner = await answer(meshSend[2]!);
+      fake.commands.pop();
+      return meshSend[1] === 'all' ? inner.filter((r) => r.Host !== hostname) : inner;
+    }
     if (rest === 'host' || rest === 'mesh send all host') {
       const hs = rest === 'host' ? [hostname] : peers;
       if (hs.length === 0) return err('no meshage peers');

@@ -205,8 +205,11 @@ export function vmsPage(main: HTMLElement): void {
     }
   }
 
-  void refresh();
-  setInterval(() => {
-    if (!document.hidden) void refresh();
-  }, 5000);
+  // the next refresh is planned after this one is drawn: a slow daemon or a
+  // busy browser never stacks requests up
+  const loop = async () => {
+    if (!document.hidden) await refresh();
+    setTimeout(loop, 5000);
+  };
+  void loop();
 }

@@ -1,16 +1,25 @@
 // Length-delimited framing for TCP links: a 4-byte big-endian length, then
-// one msgpackr value. The decoder rejects oversize lengths before buffering
+// one msgpackr value. A frame that is raw bytes (a sealed frame of a private
+// link) skips msgpack: the length's top bit marks it and the receiver gets
+// the bytes as they are (no encode/decode copies on the bulk data path). The decoder rejects oversize lengths before buffering
 // them, so garbage on the port cannot make a node allocate unbounded memory.
 import { decode, encode } from './codec.js';
 import { FrameError } from './errors.js';
 
 export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
+const RAW = 0x8000_0000;
+
+/** the frame's header and body (written back to back; no joining copy) */
+export function framePieces(value: unknown): [Buffer, Uint8Array] {
+  const raw = value instanceof Uint8Array;
+  const payload = raw ? value : encode(value);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE((payload.length | (raw ? RAW : 0)) >>> 0, 0);
+  return [head, payload];
+}
 
 export function encodeFrame(value: unknown): Buffer {
-  const payload = encode(value);
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([head, payload]);
+  return Buffer.concat(framePieces(value));
 }
 
 export class FrameDecoder {
@@ -18,6 +27,7 @@ export class FrameDecoder {
   #buffered = 0;
   /** length of the frame being received (known once its header arrived) */
   #need = -1;
+  #raw = false;
 
   constructor(private readonly maxFrame = DEFAULT_MAX_FRAME) {}
 
@@ -33,7 +43,9 @@ export class FrameDecoder {
     for (;;) {
       if (this.#need < 0) {
         if (this.#buffered < 4) break;
-        const len = this.#head();
+        const word = this.#head();
+        this.#raw = (word & RAW) !== 0;
+        const len = (word & ~RAW) >>> 0;
         if (len === 0 || len > this.maxFrame) {
           throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
         }
@@ -45,7 +57,8 @@ export class FrameDecoder {
       this.#need = -1;
       let value: unknown;
       try {
-        value = decode(buf.subarray(4, 4 + len));
+        // a raw frame is handed out as a view of the receive buffer, which is never reused
+        value = this.#raw ? buf.subarray(4, 4 + len) : decode(buf.subarray(4, 4 + len));
       } catch (err) {
         throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
       }

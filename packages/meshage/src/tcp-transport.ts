@@ -7,7 +7,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
 import { DialError, InvalidOptionError } from './errors.js';
-import { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './framing.js';
+import { DEFAULT_MAX_FRAME, FrameDecoder, framePieces } from './framing.js';
 import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -57,7 +57,11 @@ class TcpLink extends BaseLink {
   }
 
   protected write(frame: unknown): void {
-    this.socket.write(encodeFrame(frame));
+    const [head, body] = framePieces(frame);
+    this.socket.cork();
+    this.socket.write(head);
+    this.socket.write(body);
+    this.socket.uncork();
   }
 
   protected teardown(): void {

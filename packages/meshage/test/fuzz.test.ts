@@ -4,6 +4,8 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { derivePsk } from '../src/auth.js';
+import { initiate } from '../src/handshake.js';
 import {
   createMesh,
   createTcpTransport,
@@ -107,5 +109,146 @@ describe('fuzz: hostile input on the mesh ports', () => {
     await new Promise((r) => setTimeout(r, 50));
     const [row] = await a.send(['b'], Echo, 'ok');
     expect(row).toMatchObject({ ok: true });
+  });
+
+  /** a fuzzer that completed a real handshake with b: a peer, as far as b knows */
+  async function handshaken(key?: Uint8Array) {
+    const t = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
+    const raw = await t.dial(`127.0.0.1:${port}`);
+    const r = await initiate(
+      raw,
+      {
+        name: `fuzz${Math.floor(Math.random() * 1e9)}`,
+        incarnation: Date.now(),
+        version: 'fuzz',
+        ...(key ? { psk: derivePsk(key) } : {}),
+      },
+      { purpose: 'peer' },
+      { timeoutMs: 2000 },
+    );
+    if (!r) throw new Error('declined');
+    r.link.attach({ frame: () => {}, close: () => {} });
+    return { link: r.link, close: () => t.close() };
+  }
+
+  const name = fc.constantFrom('a', 'b', 'fuzz', 'zz', '', 'a\u0000b', 'x'.repeat(300));
+  const frame = fc.oneof(
+    fc.anything(),
+    fc.record({
+      t: fc.constantFrom('ping', 'lsa', 'req', 'res', 'ready', 'hs1'),
+      x: fc.anything(),
+    }),
+    fc.record({
+      t: fc.constant('lsa'),
+      e: fc.array(
+        fc.record({
+          o: name,
+          i: fc.integer(),
+          s: fc.integer(),
+          p: fc.array(name, { maxLength: 5 }),
+        }),
+        { maxLength: 5 },
+      ),
+    }),
+    fc.record({
+      t: fc.constant('req'),
+      id: fc.integer(),
+      src: name,
+      inc: fc.integer(),
+      to: fc.array(name, { maxLength: 5 }),
+      paths: fc.dictionary(name, fc.array(name, { maxLength: 6 })),
+      kind: fc.constantFrom('fuzz.echo', 'nope', ''),
+      ttl: fc.integer(),
+      body: fc.anything(),
+    }),
+    fc.record({
+      t: fc.constant('res'),
+      re: fc.integer(),
+      inc: fc.integer(),
+      src: name,
+      dst: name,
+      ttl: fc.integer(),
+      path: fc.array(name, { maxLength: 6 }),
+      ok: fc.boolean(),
+      body: fc.anything(),
+    }),
+  );
+
+  test('random frames after a valid handshake (clear mesh): the node survives and keeps serving', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 6 }), async (frames) => {
+        const f = await handshaken();
+        for (const x of frames) {
+          if (f.link.closed) break;
+          try {
+            f.link.send(x);
+          } catch {
+            // unencodable value: msgpack refuses it on our side
+          }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        await f.close();
+      }),
+      { numRuns: 40 },
+    );
+    const [row] = await a.send(['b'], Echo, 'survived');
+    expect(row).toEqual({ host: 'b', ok: true, value: 'survived' });
+  });
+});
+
+describe('fuzz: random frames after a valid handshake on a private mesh', () => {
+  const key = Buffer.from('fuzzing key, sixteen bytes or more');
+  test('sealed garbage, plaintext and replays close the link; the node keeps serving', async () => {
+    const context = uniqueContext();
+    const mk = (n: string) =>
+      createMesh({
+        name: n,
+        context,
+        key,
+        transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+        handshakeTimeoutMs: 500,
+      });
+    const a = await mk('a');
+    const b = await mk('b');
+    try {
+      b.handle(Echo, (s) => s);
+      await a.dial(b.address);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.anything()), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+          async (frames) => {
+            const t = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
+            const raw = await t.dial(b.address);
+            const r = await initiate(
+              raw,
+              { name: 'intruder', incarnation: Date.now(), version: 'x', psk: derivePsk(key) },
+              { purpose: 'peer' },
+              { timeoutMs: 2000 },
+            );
+            r?.link.attach({ frame: () => {}, close: () => {} });
+            // write around the channel: raw frames the receiver must open with its key
+            for (const x of frames) {
+              if (raw.closed) break;
+              try {
+                raw.send(x);
+              } catch {
+                // unencodable
+              }
+            }
+            await until('intruder dropped', () => raw.closed, 2000);
+            await t.close();
+          },
+        ),
+        { numRuns: 25 },
+      );
+      const [row] = await a.send(['b'], Echo, 'ok');
+      expect(row).toEqual({ host: 'b', ok: true, value: 'ok' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -23,7 +23,12 @@ export {
   type FakeSwitchOptions,
 } from './fake-switch.js';
 export { checkIfName, MAX_IFNAME } from './names.js';
-export { type PrivateOvs, type PrivateOvsOptions, startPrivateOvs } from './private-ovs.js';
+export {
+  type PrivateOvs,
+  type PrivateOvsOptions,
+  startPrivateOvs,
+  stopPrivateOvsIn,
+} from './private-ovs.js';
 export { CLK_TCK, formatQos, qosArgv, tbfBurst } from './qos.js';
 export { createOvsSwitch, type OvsSwitchOptions } from './real-switch.js';
 export {

@@ -120,6 +120,26 @@ async function stopStale(run: Runner, dir: string): Promise<void> {
   }
 }
 
+/**
+ * Stops a private OVS left running in `dir` by a process that is gone (a
+ * crashed daemon): ovs-vswitchd with `exit --cleanup` (its bridges and their
+ * devices go), then ovsdb-server. Only pids that really are those programs
+ * are signalled. Returns the programs stopped.
+ */
+export async function stopPrivateOvsIn(dir: string): Promise<string[]> {
+  const abs = resolve(dir);
+  const run = createExecRunner({ env: { OVS_RUNDIR: abs, OVS_DBDIR: abs, OVS_LOGDIR: abs } });
+  const stopped: string[] = [];
+  for (const prog of ['ovs-vswitchd', 'ovsdb-server']) {
+    const pid = await readPid(join(abs, `${prog}.pid`));
+    if (pid && alive(pid) && (await processName(pid)).startsWith(prog.slice(0, 15))) {
+      await stopDaemon(run, abs, prog, pid, prog === 'ovs-vswitchd' ? ['--cleanup'] : []);
+      stopped.push(`${prog} (pid ${pid})`);
+    }
+  }
+  return stopped;
+}
+
 export async function startPrivateOvs(opts: PrivateOvsOptions): Promise<PrivateOvs> {
   const dir = resolve(opts.dir);
   if (dir.length > MAX_SOCKET_DIR) {

@@ -5,6 +5,7 @@ import { meshModule } from './mesh/index.js';
 import { clusterModule } from './namespace/cluster.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
+import { nukeModule } from './nuke/index.js';
 import { vmModule } from './vm/index.js';
 import { vncModule } from './vnc/index.js';
 
@@ -15,4 +16,5 @@ export const commandModules: CommandModule[] = [
   meshModule,
   clusterModule,
   vncModule,
+  nukeModule,
 ];

@@ -75,6 +75,7 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
     resolveStopped = r;
   });
   let shutdownRun: Promise<void> | undefined;
+  let teardownRun: Promise<void> | undefined;
 
   async function* execute(line: string, env: CallEnv, ro: RunOptions): AsyncGenerator<Batch> {
     let cmd: Command | null;
@@ -109,11 +110,9 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
     onShutdown(name, fn) {
       shutdownHooks.push({ name, fn });
     },
-    shutdown(reason: string) {
-      if (shutdownRun) return shutdownRun;
-      stopping = true;
-      shutdownRun = (async () => {
-        log.info(`shutting down: ${reason}`);
+    teardown(reason: string) {
+      teardownRun ??= (async () => {
+        log.info(`tearing down: ${reason}`);
         for (const h of [...shutdownHooks].reverse()) {
           try {
             await h.fn();
@@ -121,6 +120,15 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
             log.error(`shutdown ${h.name}: ${(e as Error).message}`);
           }
         }
+      })();
+      return teardownRun;
+    },
+    shutdown(reason: string) {
+      if (shutdownRun) return shutdownRun;
+      stopping = true;
+      shutdownRun = (async () => {
+        log.info(`shutting down: ${reason}`);
+        await core.teardown(reason);
         resolveStopped(reason);
       })();
       return shutdownRun;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CommandModule, DaemonFlags } from '../context.js';
 import type { ParsedFlags } from '../flags/parse.js';
 import { createLogger, type DaemonLogger } from '../log/logger.js';
+import { findLeftovers, leftoverNotice } from '../recovery/leftovers.js';
 import { BANNER } from '../version.js';
 import { startConsole } from './console.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   log?: DaemonLogger;
   hostname?: string;
   modules?: CommandModule[];
+  /** start-up notices for the person starting the daemon (VMs left by a crash) */
+  notice?: (msg: string) => void;
 }
 
 /** Start a daemon in this process (the CLI and the tests use it). */
@@ -44,6 +47,13 @@ export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
   await mkdir(base, { recursive: true, mode: 0o770 });
   await claimSocketPath(socketPath, { force: flags.force, warn: (m) => log.warn(m) });
   await writeFile(pidFile, `${process.pid}\n`);
+  if (!flags.recover) {
+    const notice = leftoverNotice(base, await findLeftovers(base));
+    if (notice) {
+      log.warn(notice);
+      opts.notice?.(notice);
+    }
+  }
   let core: DaemonCore;
   let server: SocketServer;
   try {
@@ -98,7 +108,12 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
 
   let daemon: RunningDaemon;
   try {
-    daemon = await startDaemon({ flags, log, hostname: host });
+    daemon = await startDaemon({
+      flags,
+      log,
+      hostname: host,
+      notice: (m) => process.stderr.write(`minimega: ${m}\n`),
+    });
   } catch (e) {
     if (e instanceof AlreadyRunningError) {
       log.error(e.message);

@@ -69,6 +69,13 @@ export const coreFlags: FlagDef[] = [
     missing: 'recovering a previous instance is not implemented yet',
   },
   {
+    name: 'nuke',
+    type: 'bool',
+    default: false,
+    usage:
+      'without a daemon: kill what a crashed minimega started under -base and remove its taps, bridges, mounts, cgroups and instance dirs ("-nuke all": the files dir too), then exit',
+  },
+  {
     name: 'nostdin',
     type: 'bool',
     default: false,

@@ -2,11 +2,14 @@
 // batches to the client. Lines are not alias-expanded; nested `read` and
 // `read` over the mesh are refused; an invalid line stops the script, a
 // command answering with an error does not.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from '@mm/cli-grammar';
 import { markNoRecordIfRead } from '../../daemon/core.js';
+import { openServed } from '../../daemon/served-files.js';
+import { LineTooLongError, scriptLines } from './script-lines.js';
 import type { LocalModule } from './types.js';
+
+/** longest script line (a command line longer than this is no script) */
+const MAX_LINE = 1 << 20;
 
 function setSource(cmd: Command, source: string): void {
   for (let c: Command | undefined = cmd; c; c = c.subcommand) c.source = source;
@@ -29,16 +32,12 @@ before they are executed.`,
       if (cmd.source !== '') throw new Error('cannot run nested `read` commands');
       const file = cmd.stringArgs.file!;
       const check = cmd.boolArgs.check === true;
-      const input = createReadStream(file, { encoding: 'utf8' });
-      const opened = new Promise<void>((resolve, reject) => {
-        input.once('open', () => resolve());
-        input.once('error', reject);
-      });
-      await opened;
-      const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      // refuses FIFOs, devices, /proc, the daemon's own files... (served-files.ts)
+      const { handle } = await openServed(file, 'read', d.flags);
+      const input = handle.createReadStream({ autoClose: false });
       try {
         let lineNo = 0;
-        for await (const line of rl) {
+        for await (const line of scriptLines(input, MAX_LINE)) {
           lineNo++;
           if (env.signal?.aborted) return;
           let c: Command | null;
@@ -52,9 +51,14 @@ before they are executed.`,
           markNoRecordIfRead(c);
           for await (const batch of d.cli.process(c, env)) out.emit(batch);
         }
+      } catch (e) {
+        if (e instanceof LineTooLongError) {
+          throw new Error(`${file}:${e.line}: line longer than ${e.max} bytes (not a script?)`);
+        }
+        throw e;
       } finally {
-        rl.close();
         input.destroy();
+        await handle.close();
       }
     },
   });

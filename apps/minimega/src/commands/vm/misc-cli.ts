@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { splitList } from '@mm/cli-grammar';
+import { hotplugPathProblem } from '../../daemon/served-files.js';
 import type { VmModuleContext } from './index.js';
 import { cluster, resolveNs, row } from './state.js';
 import { oneVm, targetFanout, vmSuggester } from './targets.js';
@@ -164,6 +165,9 @@ vm qmp foo '{ "execute": "query-status" }'`,
       }
       let op: Parameters<import('@mm/qemu').VmHost['hotplug']>[1];
       if (verb === 'add') {
+        // the path goes into a QEMU monitor command on the VM's host (served-files.ts)
+        const why = hotplugPathProblem(cmd.stringArgs.filename!);
+        if (why) throw new Error(why);
         op = {
           op: 'add',
           file: cmd.stringArgs.filename!,

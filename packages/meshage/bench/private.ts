@@ -1,0 +1,135 @@
+// The private mesh against the clear one, on real TCP over loopback with
+// every node in its own process: handshake time, `mesh send all` latency
+// (small request to every other node), request throughput (64 KiB bodies)
+// and stream throughput (256 MiB through openStream). Clear and private
+// runs alternate, best of `rounds` is printed.
+// Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
+import { fork } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createMesh, createTcpTransport, defineKind, type Mesh } from '../src/index.js';
+
+const Echo = defineKind<unknown, unknown>('bench.echo');
+const KEY = Buffer.from('benchmark mesh key, 32 bytes....');
+const self = fileURLToPath(import.meta.url);
+
+async function node(name: string, keyed: boolean): Promise<Mesh> {
+  const m = await createMesh({
+    name,
+    transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+    ...(keyed ? { key: KEY } : {}),
+    deadAfterMs: 10_000,
+  });
+  m.handle(Echo, (b) => b);
+  m.handleStream('sink/1', (s) => {
+    let n = 0;
+    s.on('data', (c: Buffer) => (n += c.length));
+    s.on('end', () => s.end(String(n)));
+  });
+  return m;
+}
+
+if (process.argv[2] === 'serve') {
+  const m = await node(process.argv[3] as string, process.argv[4] === 'private');
+  process.send?.({ address: m.address });
+  process.on('disconnect', () => void m.close().then(() => process.exit(0)));
+} else {
+  const hosts = Number(process.argv[2] ?? 3);
+  const rounds = Number(process.argv[3] ?? 3);
+  const results: Record<string, Record<string, number[]>> = { clear: {}, private: {} };
+  const record = (mode: string, what: string, v: number) => {
+    const r = results[mode] as Record<string, number[]>;
+    r[what] = [...(r[what] ?? []), v];
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const pct = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['clear', 'private'] as const) {
+      const children = Array.from({ length: hosts }, (_, i) =>
+        fork(self, ['serve', `h${i + 1}`, mode], { stdio: 'inherit' }),
+      );
+      const addrs = await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<string>((r) =>
+              c.once('message', (m) => r((m as { address: string }).address)),
+            ),
+        ),
+      );
+      const head = await node('head', mode === 'private');
+      // handshake: dial + hangup, 60 times to the first host
+      const hs: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const t = performance.now();
+        await head.dial(addrs[0] as string);
+        hs.push(performance.now() - t);
+        head.hangup('h1');
+        while (head.peers().length > 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      record(mode, 'handshake ms (median)', median(hs));
+      for (const a of addrs) await head.dial(a);
+      while (head.size() < hosts + 1) await new Promise((r) => setTimeout(r, 5));
+      // mesh send all: small body, sequential
+      for (let i = 0; i < 300; i++) await head.broadcast(Echo, { i });
+      const lat: number[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const t = performance.now();
+        await head.broadcast(Echo, { cmd: 'host name', i });
+        lat.push(performance.now() - t);
+      }
+      record(mode, `send all (${hosts} hosts) ms median`, median(lat));
+      record(mode, `send all (${hosts} hosts) ms p99`, pct(lat, 0.99));
+      // request throughput: 64 KiB bodies to h1, 16 in flight, 2 s
+      const body = Buffer.alloc(64 * 1024, 1);
+      let bytes = 0;
+      const end = performance.now() + 2000;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (performance.now() < end) {
+            await head.send(['h1'], Echo, body);
+            bytes += body.length * 2;
+          }
+        }),
+      );
+      record(
+        mode,
+        'requests MiB/s (64 KiB, both ways)',
+        bytes / 2 ** 20 / ((performance.now() - t0) / 1000),
+      );
+      // stream throughput: 256 MiB to h1's sink
+      const s: Duplex = await head.openStream('h1', 'sink/1');
+      const chunk = Buffer.alloc(256 * 1024, 2);
+      const total = 256 * 2 ** 20;
+      const ts = performance.now();
+      const done = new Promise<string>((r) => {
+        let reply = '';
+        s.on('data', (c: Buffer) => (reply += c.toString()));
+        s.on('end', () => r(reply));
+      });
+      for (let sent = 0; sent < total; sent += chunk.length) {
+        if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+      }
+      s.end();
+      const got = Number(await done);
+      if (got !== total) throw new Error(`sink got ${got} of ${total}`);
+      record(mode, 'stream MiB/s (256 MiB)', total / 2 ** 20 / ((performance.now() - ts) / 1000));
+      await head.close();
+      for (const c of children) c.disconnect();
+      await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+    }
+  }
+  const best = (what: string, xs: number[]) =>
+    what.includes('MiB/s') ? Math.max(...xs) : Math.min(...xs);
+  console.log(
+    `best of ${rounds} rounds, ${hosts} hosts + head, each its own process, TCP on loopback`,
+  );
+  console.log(['figure', 'clear', 'private', 'private/clear'].join(' | '));
+  for (const what of Object.keys(results.clear as object)) {
+    const c = best(what, results.clear?.[what] ?? []);
+    const p = best(what, results.private?.[what] ?? []);
+    console.log([what, c.toFixed(2), p.toFixed(2), (p / c).toFixed(2)].join(' | '));
+  }
+}
