@@ -1,0 +1,152 @@
+// What this node answers to others: INFO (what matches), MANIFEST (its
+// version of a file), HAVE (which parts of a content hash it can serve) and
+// the part streams themselves.
+
+import { open, stat } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import type { HashCache, Manifest } from './hashing.js';
+import { partRange } from './hashing.js';
+import { list } from './listing.js';
+import type { IomeshMesh } from './mesh-port.js';
+import { cleanPath, cleanRel } from './paths.js';
+import { StreamReader } from './stream-reader.js';
+import type { Transfer } from './transfer.js';
+import {
+  type Have,
+  HaveKind,
+  InfoKind,
+  ManifestKind,
+  PartRequest,
+  readHeader,
+  STREAM_PROTOCOL,
+  writeFrame,
+} from './wire.js';
+
+export interface ServerState {
+  dir: string;
+  hashes: HashCache;
+  /** in-progress transfers by content hash */
+  receiving(hash: string): Transfer | undefined;
+  /** in-progress transfer of a name */
+  receivingName(name: string): Transfer | undefined;
+  log(msg: string): void;
+}
+
+async function readRange(path: string, start: number, length: number): Promise<Buffer> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let off = 0;
+    while (off < length) {
+      const { bytesRead } = await h.read(buf, off, length - off, start + off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    await h.close();
+  }
+}
+
+export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(): number } {
+  let uploads = 0;
+
+  const have = async (hash: string): Promise<Have | null> => {
+    if (await st.hashes.pathOf(hash)) return { hash, complete: true, done: [], load: uploads };
+    const t = st.receiving(hash);
+    if (t) return { hash, complete: false, done: t.partsDone(), load: uploads };
+    return null;
+  };
+
+  const offInfo = mesh.handle(InfoKind, async ({ pattern }) => {
+    const entries = await list(st.dir, pattern, { recurse: true, dirs: true });
+    return {
+      entries: entries.map((e) => ({
+        name: e.rel,
+        dir: e.dir,
+        size: e.size,
+        mtimeMs: e.mtimeMs,
+        mode: e.mode,
+      })),
+    };
+  });
+
+  const offManifest = mesh.handle(ManifestKind, async ({ name }) => {
+    const rel = cleanRel(name);
+    let file: { mtimeMs: number; mode: number; manifest: Manifest } | null = null;
+    try {
+      const path = cleanPath(st.dir, rel);
+      const s = await stat(path);
+      if (s.isFile()) {
+        file = {
+          mtimeMs: s.mtimeMs,
+          mode: s.mode & 0o7777,
+          manifest: await st.hashes.manifest(path),
+        };
+      }
+    } catch {
+      // not here
+    }
+    const t = st.receivingName(rel);
+    const receiving =
+      t && t.state === 'running'
+        ? { hash: t.hash, complete: false, done: t.partsDone(), load: uploads }
+        : null;
+    return { file, receiving };
+  });
+
+  const offHave = mesh.handle(HaveKind, ({ hash }) => have(hash));
+
+  const servePart = async (hash: string, index: number): Promise<Buffer | string> => {
+    const whole = await st.hashes.pathOf(hash);
+    if (whole) {
+      const m = whole.manifest;
+      if (index >= m.parts.length) return `no part ${index}`;
+      const [s, e] = partRange(m.size, m.partSize, index);
+      return readRange(whole.path, s, e - s);
+    }
+    const t = st.receiving(hash);
+    const data = await t?.readPart(index);
+    return data ?? `part ${index} of ${hash.slice(0, 12)} is not here`;
+  };
+
+  const offStream = mesh.handleStream(STREAM_PROTOCOL, (stream: Duplex, ctx) => {
+    stream.on('error', () => {});
+    const reader = new StreamReader(stream);
+    void (async () => {
+      try {
+        for (;;) {
+          const raw = await readHeader(reader);
+          if (raw === undefined || ctx.signal.aborted) break;
+          const req = PartRequest.safeParse(raw);
+          if (!req.success) {
+            await writeFrame(stream, { ok: false, error: 'malformed part request' });
+            continue;
+          }
+          uploads++;
+          try {
+            const r = await servePart(req.data.hash, req.data.index);
+            if (typeof r === 'string') await writeFrame(stream, { ok: false, error: r });
+            else await writeFrame(stream, { ok: true, length: r.length }, r);
+          } finally {
+            uploads--;
+          }
+        }
+        stream.end();
+      } catch (e) {
+        st.log(`part stream from ${ctx.from}: ${(e as Error).message}`);
+        stream.destroy();
+      }
+    })();
+  });
+
+  return {
+    load: () => uploads,
+    close() {
+      offInfo();
+      offManifest();
+      offHave();
+      offStream();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Exact-length reads from a byte stream that carries several request/response
+// exchanges in turn (the stream is kept open between parts).
+import type { Duplex } from 'node:stream';
+
+export class StreamReader {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(readonly stream: Duplex) {
+    stream.on('data', (c: Buffer) => {
+      this.#chunks.push(c);
+      this.#buffered += c.length;
+      this.#notify();
+    });
+    stream.once('end', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    stream.once('close', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    stream.once('error', (e) => {
+      this.#error = e;
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+    // hold the producer while a large payload is assembled by the caller
+  }
+
+  /**
+   * Exactly `n` bytes. At a clean end of stream before any byte: undefined
+   * when `eofOk`, else an error; a stream that ends mid-read is an error.
+   */
+  async read(n: number, eofOk = false): Promise<Buffer | undefined> {
+    while (this.#buffered < n) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) {
+        if (eofOk && this.#buffered === 0) return undefined;
+        throw new Error(`stream ended after ${this.#buffered} of ${n} bytes`);
+      }
+      await new Promise<void>((r) => {
+        this.#wake = r;
+      });
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.#chunks[0] as Buffer;
+      const take = Math.min(c.length, n - off);
+      c.copy(out, off, 0, take);
+      off += take;
+      if (take === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(take);
+    }
+    this.#buffered -= n;
+    return out;
+  }
+}

@@ -1,0 +1,378 @@
+// One file pulled to this node: a preallocated temporary file in the work
+// directory, parts fetched concurrently from every node that can serve them
+// (verified against the manifest, written in place), a resumable state file,
+// and fsync + atomic rename only once every part is verified.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { IomeshError, NoSourceError, NoSpaceError, TransferAbortedError } from './errors.js';
+import { isNoSpace, type PartFile, type TransferFs } from './fsio.js';
+import { hashPart, type Manifest, partRange } from './hashing.js';
+import { PartScheduler } from './plan.js';
+import type { Have } from './wire.js';
+
+export type TransferState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface TransferProgress {
+  name: string;
+  hash: string;
+  state: TransferState;
+  size: number;
+  bytes: number;
+  parts: number;
+  totalParts: number;
+  /** bytes per second since the transfer started moving data */
+  rate: number;
+  /** nodes currently able to serve parts */
+  sources: string[];
+  /** parts received per serving node */
+  servedBy: Record<string, number>;
+  error?: string;
+}
+
+export interface TransferDeps {
+  fs: TransferFs;
+  /** fetch and verify part `index` of `hash` from `host` */
+  fetchPart(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer>;
+  /** ask the mesh who holds parts of `hash` now */
+  whoHas(hash: string, signal: AbortSignal): Promise<{ host: string; have: Have }[]>;
+  /** wait for a free transfer slot; returns its release */
+  slot(signal: AbortSignal): Promise<() => void>;
+  onProgress(p: TransferProgress): void;
+  log(msg: string): void;
+  /** part requests in flight per transfer */
+  parallel: number;
+  /** how often to look for new sources (nodes receiving the same content), ms */
+  refreshMs: number;
+  /** how long to keep looking for a source of an orphaned part, ms */
+  orphanGraceMs: number;
+}
+
+export interface TransferSpec {
+  /** path relative to the files directory */
+  name: string;
+  dest: string;
+  workDir: string;
+  manifest: Manifest;
+  mode: number;
+  mtimeMs: number;
+  /** initial sources: host -> complete copy or the parts it has */
+  sources: Map<string, { complete: boolean; have?: number[] }>;
+}
+
+const isGone = (e: unknown): boolean =>
+  [
+    'ERR_MESH_UNKNOWN_HOST',
+    'ERR_MESH_UNREACHABLE',
+    'ERR_MESH_HOST_DOWN',
+    'ERR_MESH_NO_HANDLER',
+    'ERR_MESH_CLOSED',
+  ].includes((e as { code?: string } | null)?.code ?? '');
+
+export class Transfer {
+  state: TransferState = 'queued';
+  error: IomeshError | undefined;
+  readonly tmp: string;
+  readonly #statePath: string;
+  readonly sched: PartScheduler;
+  readonly done: Promise<void>;
+  readonly #ac = new AbortController();
+  #file: PartFile | undefined;
+  #started = 0;
+  #bytes = 0;
+  #wake: (() => void) | undefined;
+  #stateWrite: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly spec: TransferSpec,
+    readonly deps: TransferDeps,
+    signal?: AbortSignal,
+  ) {
+    const h = spec.manifest.hash;
+    this.tmp = join(spec.workDir, `${h}.tmp`);
+    this.#statePath = join(spec.workDir, `${h}.json`);
+    this.sched = new PartScheduler(spec.manifest.parts.length);
+    for (const [host, s] of spec.sources) this.sched.update(host, s);
+    signal?.addEventListener('abort', () => this.abort(), { once: true });
+    this.done = this.#run();
+    this.done.catch(() => {});
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get hash(): string {
+    return this.spec.manifest.hash;
+  }
+
+  abort(): void {
+    this.#ac.abort();
+    this.#poke();
+  }
+
+  /** the verified parts (served to other receivers) */
+  partsDone(): number[] {
+    return [...this.sched.done];
+  }
+
+  /** read a verified part from the temporary file (for a peer) */
+  async readPart(index: number): Promise<Buffer | undefined> {
+    if (!this.sched.done.has(index) || !this.#file) return undefined;
+    const [s, e] = partRange(this.spec.manifest.size, this.spec.manifest.partSize, index);
+    return this.#file.read(e - s, s);
+  }
+
+  progress(): TransferProgress {
+    const m = this.spec.manifest;
+    const secs = this.#started ? (Date.now() - this.#started) / 1000 : 0;
+    const bytes = [...this.sched.done].reduce((n, i) => {
+      const [s, e] = partRange(m.size, m.partSize, i);
+      return n + e - s;
+    }, 0);
+    return {
+      name: this.name,
+      hash: m.hash,
+      state: this.state,
+      size: m.size,
+      bytes,
+      parts: this.sched.done.size,
+      totalParts: this.sched.total,
+      rate: secs > 0 ? this.#bytes / secs : 0,
+      sources: [...this.sched.sources.keys()].sort(),
+      servedBy: Object.fromEntries(this.sched.servedBy),
+      ...(this.error ? { error: this.error.message } : {}),
+    };
+  }
+
+  #poke(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(() => {
+        this.#wake = undefined;
+        r();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { fs } = this.deps;
+    const m = this.spec.manifest;
+    const release = await this.deps.slot(this.#ac.signal).catch(() => undefined);
+    if (!release) {
+      this.#fail(new TransferAbortedError(this.name));
+      throw this.error;
+    }
+    let keepTmp = true;
+    try {
+      this.state = 'running';
+      await fs.mkdir(this.spec.workDir, 0o755);
+      await this.#resume();
+      // space: everything not yet on disk (a resumed temp file is already allocated)
+      const have = await stat(this.tmp).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      );
+      const needed = Math.max(0, m.size - have);
+      const free = await fs.freeBytes(this.spec.workDir);
+      if (needed > free) throw new NoSpaceError(this.name, m.size, free);
+      try {
+        await fs.allocate(this.tmp, m.size);
+      } catch (e) {
+        if (isNoSpace(e)) {
+          keepTmp = false;
+          throw new NoSpaceError(this.name, m.size, await fs.freeBytes(this.spec.workDir));
+        }
+        throw e;
+      }
+      this.#file = await fs.open(this.tmp);
+      this.#started = Date.now();
+      this.deps.onProgress(this.progress());
+      await this.#pull();
+      await this.#file.sync();
+      await this.#file.close();
+      this.#file = undefined;
+      await fs.chmod(this.tmp, this.spec.mode);
+      await fs.utimes(this.tmp, this.spec.mtimeMs);
+      await fs.mkdir(dirname(this.spec.dest), 0o755);
+      await fs.rename(this.tmp, this.spec.dest);
+      keepTmp = false;
+      await this.#stateWrite;
+      await fs.rm(this.#statePath);
+      this.state = 'done';
+      this.deps.onProgress(this.progress());
+    } catch (e) {
+      if (isNoSpace(e)) {
+        keepTmp = false;
+        this.#fail(new NoSpaceError(this.name, m.size, 0, true));
+      } else if (this.#ac.signal.aborted) {
+        this.#fail(new TransferAbortedError(this.name));
+      } else if (e instanceof IomeshError) {
+        if (e instanceof NoSpaceError) keepTmp = false;
+        this.#fail(e);
+      } else {
+        this.#fail(
+          Object.assign(new TransferAbortedError(this.name), {
+            message: `get ${this.name}: ${(e as Error).message}`,
+          }),
+        );
+      }
+      await this.#file?.close().catch(() => {});
+      this.#file = undefined;
+      if (!keepTmp) {
+        await fs.rm(this.tmp).catch(() => {});
+        await this.#stateWrite;
+        await fs.rm(this.#statePath).catch(() => {});
+      }
+      throw this.error;
+    } finally {
+      release();
+    }
+  }
+
+  #fail(e: IomeshError): void {
+    this.state = 'failed';
+    this.error = e;
+    this.deps.log(e.message);
+    this.deps.onProgress(this.progress());
+  }
+
+  /** parts verified by an interrupted earlier run of this content */
+  async #resume(): Promise<void> {
+    let claimed: number[];
+    try {
+      const s = JSON.parse(await readFile(this.#statePath, 'utf8')) as {
+        hash?: string;
+        done?: unknown;
+      };
+      if (s.hash !== this.hash || !Array.isArray(s.done)) return;
+      claimed = s.done.filter((i): i is number => Number.isInteger(i));
+    } catch {
+      return;
+    }
+    const m = this.spec.manifest;
+    let f: PartFile;
+    try {
+      f = await this.deps.fs.open(this.tmp);
+    } catch {
+      return;
+    }
+    try {
+      for (const i of claimed) {
+        if (i >= m.parts.length) continue;
+        const [s, e] = partRange(m.size, m.partSize, i);
+        const data = await f.read(e - s, s);
+        if (data.length === e - s && hashPart(data) === m.parts[i]) this.sched.done.add(i);
+      }
+    } finally {
+      await f.close();
+    }
+    if (this.sched.done.size > 0) {
+      this.deps.log(
+        `resuming ${this.name}: ${this.sched.done.size}/${m.parts.length} parts on disk`,
+      );
+    }
+  }
+
+  #saveState(): void {
+    const body = JSON.stringify({ name: this.name, hash: this.hash, done: this.partsDone() });
+    this.#stateWrite = this.#stateWrite
+      .then(() => writeFile(this.#statePath, body))
+      .catch(() => {});
+  }
+
+  async #pull(): Promise<void> {
+    const signal = this.#ac.signal;
+    let lastRefresh = 0;
+    let orphanSince = 0;
+    let failure: unknown;
+    const refresh = async () => {
+      lastRefresh = Date.now();
+      try {
+        for (const { host, have } of await this.deps.whoHas(this.hash, signal)) {
+          this.sched.update(host, { complete: have.complete, have: have.done, load: have.load });
+        }
+      } catch (e) {
+        this.deps.log(`looking for sources of ${this.name}: ${(e as Error).message}`);
+      }
+      this.#poke();
+    };
+    const refresher = setInterval(() => {
+      if (this.sched.remaining > 0) void refresh();
+    }, this.deps.refreshMs);
+    const running = new Set<Promise<void>>();
+    try {
+      while (this.sched.remaining > 0) {
+        if (signal.aborted) throw new TransferAbortedError(this.name);
+        if (failure) throw failure;
+        while (running.size < this.deps.parallel) {
+          const pick = this.sched.next();
+          if (!pick) break;
+          orphanSince = 0;
+          const job = this.#fetch(pick, signal)
+            .catch((e) => {
+              if (isNoSpace(e)) failure = e;
+            })
+            .finally(() => {
+              running.delete(job);
+              this.#poke();
+            });
+          running.add(job);
+        }
+        if (this.sched.remaining === 0) break;
+        if (running.size === 0 && this.sched.orphans().length > 0) {
+          // nobody we know can serve what is left: look again, then give up
+          orphanSince ||= Date.now();
+          if (Date.now() - orphanSince > this.deps.orphanGraceMs) {
+            const orphans = this.sched.orphans();
+            throw new NoSourceError(
+              this.name,
+              orphans.length,
+              `every node holding them left or failed (parts ${orphans.slice(0, 5).join(',')}${orphans.length > 5 ? ',...' : ''})`,
+            );
+          }
+          if (Date.now() - lastRefresh > 200) await refresh();
+        }
+        await this.#sleep(running.size > 0 ? 1000 : 200);
+      }
+      await Promise.all(running);
+      if (failure) throw failure;
+    } finally {
+      clearInterval(refresher);
+      this.#ac.signal.aborted && (await Promise.allSettled(running));
+    }
+  }
+
+  async #fetch(pick: { index: number; host: string }, signal: AbortSignal): Promise<void> {
+    const m = this.spec.manifest;
+    let data: Buffer;
+    try {
+      data = await this.deps.fetchPart(pick.host, m, pick.index, signal);
+    } catch (e) {
+      this.deps.log(
+        `part ${pick.index} of ${this.name} from ${pick.host}: ${(e as Error).message}`,
+      );
+      this.sched.failed(pick, isGone(e));
+      return;
+    }
+    const [s] = partRange(m.size, m.partSize, pick.index);
+    try {
+      await (this.#file as PartFile).write(data, s);
+    } catch (e) {
+      this.sched.failed(pick);
+      throw e;
+    }
+    this.sched.succeeded(pick);
+    this.#bytes += data.length;
+    this.#saveState();
+    this.deps.onProgress(this.progress());
+  }
+}
