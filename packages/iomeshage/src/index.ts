@@ -25,7 +25,6 @@ export {
   type TransferStatus,
 } from './iomesh.js';
 export { type ListOptions, type LocalEntry, list, remove } from './listing.js';
-export { createMemoryStreams, type MemoryStreams } from './memory-streams.js';
 export type { IomeshMesh, StreamContext, StreamMesh } from './mesh-port.js';
 export { cleanPath, cleanRel, relOf, WORK_DIR } from './paths.js';
 export { type Candidate, chooseVersion, PartScheduler, type Pick } from './plan.js';

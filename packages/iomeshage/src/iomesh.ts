@@ -1,7 +1,7 @@
 // createIomeshage: one files directory served to the mesh and filled from it.
 // Composes the server (answers others), the part client (streams to sources)
 // and transfers (one per file being pulled here).
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileNotFoundError, IomeshClosedError, StreamGlobError } from './errors.js';
@@ -119,6 +119,8 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#slots = new Semaphore(o.maxTransfers ?? 4);
     this.#fs = o.fs ?? nodeFs;
     this.#log = o.log ?? (() => {});
+    // every transfer listens on it
+    setMaxListeners(0, this.#ac.signal);
     this.#server = serve(o.mesh, {
       dir: o.dir,
       hashes: this.#hashes,

@@ -2,6 +2,7 @@
 // directory, parts fetched concurrently from every node that can serve them
 // (verified against the manifest, written in place), a resumable state file,
 // and fsync + atomic rename only once every part is verified.
+import { setMaxListeners } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IomeshError, NoSourceError, NoSpaceError, TransferAbortedError } from './errors.js';
@@ -92,6 +93,8 @@ export class Transfer {
     this.#statePath = join(spec.workDir, `${h}.json`);
     this.sched = new PartScheduler(spec.manifest.parts.length);
     for (const [host, s] of spec.sources) this.sched.update(host, s);
+    // every part request and source lookup listens on it
+    setMaxListeners(0, this.#ac.signal);
     signal?.addEventListener('abort', () => this.abort(), { once: true });
     this.done = this.#run();
     this.done.catch(() => {});

@@ -3,12 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryNetwork, createMesh, type Mesh } from '@mm/meshage';
-import {
-  createIomeshage,
-  createMemoryStreams,
-  type Iomeshage,
-  type IomeshOptions,
-} from '../src/index.js';
+import { createIomeshage, type Iomeshage, type IomeshOptions } from '../src/index.js';
 
 export interface Node {
   name: string;
@@ -19,7 +14,6 @@ export interface Node {
 
 export interface Swarm extends AsyncDisposable {
   nodes: Node[];
-  streams: ReturnType<typeof createMemoryStreams>;
   /** stop node i as a crash would: streams cut, mesh node closed */
   kill(i: number): Promise<void>;
 }
@@ -40,7 +34,6 @@ export async function startSwarm(
 ): Promise<Swarm> {
   const root = await mkdtemp(join(tmpdir(), 'mm-iomesh-'));
   const net = createMemoryNetwork({ latencyMs: 0 });
-  const streams = createMemoryStreams();
   const meshes = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       createMesh({
@@ -55,7 +48,7 @@ export async function startSwarm(
   for (const [i, mesh] of meshes.entries()) {
     const dir = join(root, mesh.name);
     const o = typeof opts === 'function' ? opts(i) : opts;
-    const io = await createIomeshage({ mesh: streams.attach(mesh), dir, ...o });
+    const io = await createIomeshage({ mesh, dir, ...o });
     nodes.push({ name: mesh.name, mesh, io, dir });
   }
   const dead = new Set<number>();
@@ -66,13 +59,12 @@ export async function startSwarm(
   };
   return {
     nodes,
-    streams,
     async kill(i) {
       dead.add(i);
       const x = nodes[i] as Node;
-      streams.kill(x.name);
-      await x.io.close();
+      // the mesh node goes first (its streams reset at once), as when the process dies
       await x.mesh.close();
+      await x.io.close();
     },
     [Symbol.asyncDispose]: close,
   };
