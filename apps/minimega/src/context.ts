@@ -110,6 +110,12 @@ export interface VmStats {
 export interface FileFetcher {
   /** make `<filepath>/<rel>` present locally (from the mesh); returns its absolute path */
   get(rel: string, env: { signal?: AbortSignal; status?: (msg: string) => void }): Promise<string>;
+  /** `tar:<rel>`: fetch the tarball and untar it once (one top-level directory); that directory */
+  tar?(rel: string, env: { signal?: AbortSignal; status?: (msg: string) => void }): Promise<string>;
+  /** `http(s)://`: `<filepath>/<url path>` from the mesh if a node has it, else downloaded there */
+  url?(url: URL, env: { signal?: AbortSignal; status?: (msg: string) => void }): Promise<string>;
+  /** completion of `file:<prefix>` across the mesh: relative names, directories ending in `/` */
+  complete?(prefix: string): Promise<string[]>;
 }
 
 /** Services one module provides to others; set during registration. */

@@ -1,6 +1,7 @@
 // Every command module of the daemon, in registration order. Each area owns
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
+import { fileModule } from './file/index.js';
 import { meshModule } from './mesh/index.js';
 import { clusterModule } from './namespace/cluster.js';
 import { namespaceModule } from './namespace/index.js';
@@ -17,4 +18,5 @@ export const commandModules: CommandModule[] = [
   clusterModule,
   vncModule,
   nukeModule,
+  fileModule,
 ];

@@ -58,6 +58,9 @@ export async function completeLine(core: DaemonCore, line: string): Promise<stri
     }
     if (word.startsWith('file:')) {
       const rel = word.slice(5);
+      // files on every node of the mesh (iomeshage.md §8), when transfers run
+      const meshWide = await core.services.files?.complete?.(rel).catch(() => undefined);
+      if (meshWide) return finish(meshWide.map((f) => `file:${f}`));
       const found = await completePath(
         join(core.flags.filepath, rel) + (rel.endsWith('/') ? '/' : ''),
       );

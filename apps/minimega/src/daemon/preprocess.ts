@@ -1,11 +1,8 @@
 // Argument preprocessing (iomeshage.md §9), run on every command at every
 // nesting level unless `.preprocess false`: `$VAR` expansion, then the
 // `file:`, `http(s):` and `tar:` prefixes.
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, normalize } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { stat } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
 import type { CallEnv, Command, Preprocessor } from '@mm/cli-grammar';
 import type { Daemon } from '../context.js';
 
@@ -42,23 +39,6 @@ function cleanRel(rel: string): string {
   return n.replace(/^\/+/, '');
 }
 
-async function download(url: string, dest: string, signal?: AbortSignal): Promise<void> {
-  const res = await fetch(url, signal ? { signal } : {});
-  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
-  await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
-  const tmp = `${dest}.part-${process.pid}-${Date.now()}`;
-  try {
-    await pipeline(
-      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-      createWriteStream(tmp),
-    );
-    await rename(tmp, dest);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 export function createPreprocessor(d: Daemon): Preprocessor {
   const filepath = () => d.flags.filepath;
 
@@ -78,25 +58,22 @@ export function createPreprocessor(d: Daemon): Preprocessor {
   async function httpArg(value: string, url: URL, env: CallEnv): Promise<string> {
     const path = decodeURIComponent(url.pathname);
     const clean = cleanRel(path);
-    const local = join(filepath(), clean);
-    if (clean !== '' && (await isFile(local))) return local;
-    if (clean !== '' && d.services.files) {
-      try {
-        return await d.services.files.get(clean, env);
-      } catch {
-        // not on the mesh either: download it
-      }
-    }
     if (clean === '')
       throw new PreprocessError(`get ${path}: file not found (a URL must name a file)`);
-    try {
-      await download(value, local, env.signal);
-    } catch (e) {
+    if (d.services.files?.url) return d.services.files.url(url, env);
+    const local = join(filepath(), clean);
+    if (await isFile(local)) return local;
+    throw new PreprocessError(`get ${value}: file not found (file transfers are not running)`);
+  }
+
+  async function tarArg(rel: string, env: CallEnv): Promise<string> {
+    if (rel === '' || rel.startsWith('/')) {
       throw new PreprocessError(
-        `get ${path}: file not found (download failed: ${(e as Error).message})`,
+        `tar: needs a path relative to ${filepath()} (got ${JSON.stringify(rel)})`,
       );
     }
-    return local;
+    if (!d.services.files?.tar) throw new PreprocessError('tar: file transfers are not running');
+    return d.services.files.tar(cleanRel(rel), env);
   }
 
   async function one(value: string, env: CallEnv): Promise<string> {
@@ -116,16 +93,20 @@ export function createPreprocessor(d: Daemon): Preprocessor {
       }
       return httpArg(v, url, env);
     }
-    if (scheme === 'tar') throw new PreprocessError('tar: arguments are not supported yet');
+    if (scheme === 'tar') return tarArg(rest, env);
     return v;
   }
 
   return async (cmd: Command, env: CallEnv) => {
     for (const [k, v] of Object.entries(cmd.stringArgs)) cmd.stringArgs[k] = await one(v, env);
     for (const [k, list] of Object.entries(cmd.listArgs)) {
-      // disk specs are preprocessed by the disk parser (path part only)
-      if (k === 'diskspec') continue;
-      for (let i = 0; i < list.length; i++) list[i] = await one(list[i]!, env);
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i]!;
+        // a diskspec's options stay as typed: only its path part (before the first comma)
+        const comma = k === 'diskspec' ? v.indexOf(',') : -1;
+        list[i] =
+          comma < 0 ? await one(v, env) : (await one(v.slice(0, comma), env)) + v.slice(comma);
+      }
     }
   };
 }

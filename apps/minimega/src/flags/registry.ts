@@ -119,14 +119,12 @@ export const coreFlags: FlagDef[] = [
     type: 'string',
     default: '',
     usage: 'mesh node to send all logs to and get all files from',
-    missing: 'logging to a head node over the mesh is not implemented yet',
   },
   {
     name: 'hashfiles',
     type: 'bool',
     default: false,
     usage: 'hash files to be served by iomeshage',
-    missing: 'iomeshage file hashing is not implemented yet',
   },
   {
     name: 'abssnapshot',
