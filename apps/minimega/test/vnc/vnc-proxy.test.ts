@@ -269,3 +269,69 @@ describe('vnc commands', () => {
     }
   });
 });
+
+describe('vnc listing (minimega tests/vnc)', () => {
+  test('recordings are per namespace; a duplicate is an error', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'mm-vnc-ns-'));
+    const core = await createDaemonCore({
+      flags: defaultDaemonFlags({ base, filepath: join(base, 'files') }),
+      log: createLogger({ level: 'fatal', stderr: false }),
+      hostname: 'testhost',
+      modules: [createVmModule({ driver: () => createFakeDriver() }), namespaceModule, vncModule],
+    });
+    const { transcript } = coreRunner(core);
+    const f0 = join(base, 'vm0.kbr');
+    const f1 = join(base, 'vm1.kbr');
+    try {
+      const got = await transcript([
+        'namespace ns0',
+        'vm launch kvm vm0',
+        `vnc record kb vm0 ${f0}`,
+        `vnc record kb vm0 ${f0}`,
+        '.columns name,type,filename vnc',
+        'namespace ns1',
+        'vm launch kvm vm1',
+        'vnc',
+        `vnc record kb vm1 ${f1}`,
+        '.columns name,type,filename vnc',
+        'vnc stop kb vm1',
+        'vnc',
+        'namespace ns0',
+        '.columns name,type,filename vnc',
+        'vnc stop kb vm0',
+        'vnc',
+      ]);
+      expect(got).toBe(
+        [
+          '## namespace ns0',
+          '## vm launch kvm vm0',
+          `## vnc record kb vm0 ${f0}`,
+          `## vnc record kb vm0 ${f0}`,
+          'E: kb recording for vm0 already running',
+          '## .columns name,type,filename vnc',
+          'name | type      | filename',
+          `vm0  | record kb | ${f0}`,
+          '## namespace ns1',
+          '## vm launch kvm vm1',
+          '## vnc',
+          `## vnc record kb vm1 ${f1}`,
+          '## .columns name,type,filename vnc',
+          'name | type      | filename',
+          `vm1  | record kb | ${f1}`,
+          '## vnc stop kb vm1',
+          '## vnc',
+          '## namespace ns0',
+          '## .columns name,type,filename vnc',
+          'name | type      | filename',
+          `vm0  | record kb | ${f0}`,
+          '## vnc stop kb vm0',
+          '## vnc',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await core.shutdown('test');
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,7 +6,9 @@ import { keysymName, keysymOf } from './keysyms.js';
 export type KbEvent =
   | { type: 'KeyEvent'; down: boolean; key: number }
   | { type: 'PointerEvent'; mask: number; x: number; y: number }
-  | { type: 'LoadFile'; path: string };
+  | { type: 'LoadFile'; path: string }
+  /** wait until `image` is on screen (ClickItEvent: then click its centre) */
+  | { type: 'WaitForIt' | 'ClickItEvent'; timeoutNs: number; image: string };
 
 export class KbParseError extends Error {
   readonly code = 'ERR_KB_PARSE' as const;
@@ -83,6 +85,14 @@ export function parseEvent(text: string): KbEvent {
     case 'LoadFile':
       expect(1, 'LoadFile');
       return { type: 'LoadFile', path: f[1]! };
+    case 'WaitForIt':
+    case 'ClickItEvent': {
+      expect(2, f[0]);
+      const timeoutNs = parseDelay(f[1]!);
+      if (Number.isNaN(timeoutNs))
+        throw new KbParseError(`invalid timeout for ${f[0]}: \`${f[1]}\``);
+      return { type: f[0], timeoutNs, image: f[2]! };
+    }
     default:
       throw new KbParseError('invalid event specified');
   }
@@ -103,5 +113,6 @@ export function parseLine(line: string): { delayNs: number; event: KbEvent } | u
 export function formatEvent(e: KbEvent): string {
   if (e.type === 'KeyEvent') return `KeyEvent,${e.down},${keysymName(e.key)}`;
   if (e.type === 'PointerEvent') return `PointerEvent,${e.mask},${e.x},${e.y}`;
-  return `LoadFile,${e.path}`;
+  if (e.type === 'LoadFile') return `LoadFile,${e.path}`;
+  return `${e.type},${e.timeoutNs},${e.image}`;
 }

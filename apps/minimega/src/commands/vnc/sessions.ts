@@ -200,6 +200,13 @@ export class Playback {
         this.file = path;
         await this.#run(path, depth + 1);
         this.file = prev;
+      } else if (e.type === 'WaitForIt' || e.type === 'ClickItEvent') {
+        // Screen matching is not implemented: the wait runs to its timeout,
+        // which ends the playback, as the original's does in practice (spec §7.2, edge 15).
+        await this.#wait(e.timeoutNs);
+        if (this.#abort.signal.aborted) return;
+        const src = e.image.length > 32 ? `${e.image.slice(0, 29)}...` : e.image;
+        throw new Error(`timeout waiting for ${src}`);
       } else this.inject(e);
     }
   }
