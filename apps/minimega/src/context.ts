@@ -35,6 +35,8 @@ export interface DaemonFlags {
   /** our additions */
   accel: 'auto' | 'kvm' | 'tcg';
   meshkey: string;
+  /** -meshmaxnodes: the mesh's node limit */
+  meshmaxnodes: number;
   /** any flag a module wants to read (unknown-to-core flags are kept here) */
   [extra: string]: unknown;
 }

@@ -33,6 +33,7 @@ describe('Go-style flag parsing', () => {
       logfile: '',
       accel: 'auto',
       meshkey: '',
+      meshmaxnodes: 5000,
       'ovs-embedded': true,
       'ovs-datapath': 'auto',
     });
@@ -140,6 +141,7 @@ describe('Go-style flag parsing', () => {
       'logfile',
       'accel',
       'meshkey',
+      'meshmaxnodes',
       'ovs-embedded',
     ]) {
       expect(u).toContain(`  -${name}`);

@@ -41,6 +41,7 @@ export function toDaemonFlags(p: ParsedFlags): DaemonFlags {
     logfile: String(v.logfile),
     accel: String(v.accel) as DaemonFlags['accel'],
     meshkey: String(v.meshkey),
+    meshmaxnodes: Number(v.meshmaxnodes),
   };
   return flags;
 }
@@ -65,6 +66,7 @@ export function defaultDaemonFlags(over: Partial<DaemonFlags> = {}): DaemonFlags
     logfile: '',
     accel: 'auto',
     meshkey: '',
+    meshmaxnodes: 5000,
     ...over,
   };
 }

@@ -173,7 +173,14 @@ export const coreFlags: FlagDef[] = [
     name: 'meshkey',
     type: 'string',
     default: '',
-    usage: 'file holding the shared mesh key (authenticates mesh peers)',
+    usage: 'file holding the shared mesh key (authenticates and encrypts the mesh)',
+    owner: 'mesh',
+  },
+  {
+    name: 'meshmaxnodes',
+    type: 'uint',
+    default: 5000,
+    usage: 'most nodes the mesh may hold; announcements of more are refused',
     owner: 'mesh',
   },
   // resource limits (daemon/limits.ts; README "Limits")

@@ -42,6 +42,7 @@ async function startNode(d: Daemon, key: Buffer | undefined): Promise<Mesh> {
     context: f.context,
     degree: f.degree,
     version: VERSION,
+    ...(f.meshmaxnodes > 0 ? { maxNodes: f.meshmaxnodes } : {}),
     ...(key ? { key } : {}),
     log: (level, msg) => d.log[level](`meshage: ${msg}`),
   });
