@@ -1,6 +1,7 @@
 // Every command module of the daemon, in registration order. Each area owns
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
+import { diskModule } from './disk/index.js';
 import { fileModule } from './file/index.js';
 import { meshModule } from './mesh/index.js';
 import { clusterModule } from './namespace/cluster.js';
@@ -19,4 +20,5 @@ export const commandModules: CommandModule[] = [
   vncModule,
   nukeModule,
   fileModule,
+  diskModule,
 ];
