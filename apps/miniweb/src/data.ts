@@ -45,11 +45,14 @@ export class MiniwebData {
    * with `mesh send all` of it, one row per host and name.
    */
   async listVms(ns: string): Promise<VmList> {
-    const [local, remote] = await Promise.all([
-      this.daemon.run('vm info', { namespace: ns }),
-      this.daemon.run(`mesh send all ${inNamespace(ns, 'vm info')}`).catch(() => [] as WireResp[]),
-    ]);
+    const local = await this.daemon.run('vm info', { namespace: ns });
     if (local[0]?.Host) this.#local = local[0].Host;
+    // a daemon that fans `vm info` out over the namespace's hosts answers
+    // once per host; one that does not is asked to `mesh send` it
+    const fannedOut = new Set(local.map((r) => r.Host)).size > 1;
+    const remote = fannedOut
+      ? []
+      : await this.daemon.run(`mesh send all ${inNamespace(ns, 'vm info')}`).catch(() => [] as WireResp[]);
     const mine = tableRows(local);
     const theirs = tableRows(remote);
     const seen = new Set<string>();
