@@ -52,7 +52,9 @@ export class MiniwebData {
     const fannedOut = new Set(local.map((r) => r.Host)).size > 1;
     const remote = fannedOut
       ? []
-      : await this.daemon.run(`mesh send all ${inNamespace(ns, 'vm info')}`).catch(() => [] as WireResp[]);
+      : await this.daemon
+          .run(`mesh send all ${inNamespace(ns, 'vm info')}`)
+          .catch(() => [] as WireResp[]);
     const mine = tableRows(local);
     const theirs = tableRows(remote);
     const seen = new Set<string>();
