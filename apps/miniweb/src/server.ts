@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -117,6 +118,8 @@ export async function createMiniweb(opts: MiniwebOptions): Promise<Miniweb> {
   const sessions = new Sessions();
   const publicDir = opts.publicDir ?? defaultPublicDir();
   const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  // the VM list of a big experiment is mostly repeated keys: gzip makes it ~10x smaller
+  await app.register(compress, { threshold: 2048, encodings: ['br', 'gzip'] });
   await app.register(websocket, { options: { maxPayload: 1 << 20 } });
 
   const namespaceOf = (req: FastifyRequest): string => {
