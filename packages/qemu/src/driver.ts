@@ -37,6 +37,8 @@ export interface VmProcess {
   screenshot?(max: number): Promise<Buffer>;
   /** a console socket path (containers) */
   readonly console?: string;
+  /** the console's TCP port (containers; 0 = none) */
+  readonly consolePort?: number;
   /** resolves once the process is gone */
   readonly exited: Promise<VmExit>;
   /** SIGKILL and wait for exit */

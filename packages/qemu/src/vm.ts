@@ -108,6 +108,11 @@ export class KvmVm {
     return this.#proc?.console;
   }
 
+  /** the console's TCP port (containers; 0 when none) */
+  get consolePort(): number {
+    return this.#proc?.consolePort ?? 0;
+  }
+
   /** whether a process runs (and so QMP/console work) */
   get hasProcess(): boolean {
     return this.#proc !== undefined;

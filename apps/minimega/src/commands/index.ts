@@ -1,6 +1,7 @@
 // Every command module of the daemon, in registration order. Each area owns
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
+import { containerModule } from './container/index.js';
 import { diskModule } from './disk/index.js';
 import { fileModule } from './file/index.js';
 import { meshModule } from './mesh/index.js';
@@ -14,6 +15,7 @@ import { vncModule } from './vnc/index.js';
 export const commandModules: CommandModule[] = [
   netModule,
   vmModule,
+  containerModule,
   namespaceModule,
   meshModule,
   clusterModule,

@@ -6,9 +6,9 @@
 // paths). Names are the caller's: `<root>/<controller>/<parent>/<name>`
 // (v1) or `<root>/<parent>/<name>` (v2), so two daemons (or tests) on one
 // host never share a group, unlike minimega's host-global `minimega/<id>`.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { CgroupError, ContainerKillError, FreezerError } from './errors.js';
 
 export type CgroupVersion = 1 | 2;
@@ -54,11 +54,66 @@ export function detectCgroupVersion(root = '/sys/fs/cgroup'): CgroupVersion {
   );
 }
 
+/** the v1 hierarchies this process belongs to (`/proc/self/cgroup`), as controller lists */
+export function v1Hierarchies(procSelfCgroup: string): string[] {
+  return procSelfCgroup
+    .split('\n')
+    .map((l) => l.split(':')[1] ?? '')
+    .filter((c) => c !== '' && !c.startsWith('name='));
+}
+
+let mounting: Promise<void> | undefined;
+
+/**
+ * Makes the cgroup controllers visible at `/sys/fs/cgroup` when this process
+ * runs in a mount namespace with a fresh /sys that hides them (`ip netns
+ * exec` does that): a tmpfs and the kernel's existing v1 hierarchies are
+ * mounted there, in this namespace only. Never touches a /sys/fs/cgroup that
+ * is already a mount point.
+ */
+export function ensureCgroupMounts(root = '/sys/fs/cgroup'): Promise<void> {
+  try {
+    detectCgroupVersion(root);
+    return Promise.resolve();
+  } catch (err) {
+    if (root !== '/sys/fs/cgroup') return Promise.reject(err);
+    mounting ??= mountHidden(root, err as Error).finally(() => {
+      mounting = undefined;
+    });
+    return mounting;
+  }
+}
+
+async function mountHidden(root: string, why: Error): Promise<void> {
+  const wanted = ['freezer', 'memory', 'cpu', 'devices'];
+  const hier = v1Hierarchies(await readFile('/proc/self/cgroup', 'utf8').catch(() => '')).filter(
+    (h) => h.split(',').some((c) => wanted.includes(c)),
+  );
+  if (hier.length === 0 || !existsSync(root)) throw why;
+  const [a, b] = await Promise.all([stat(root), stat(dirname(root))]);
+  if (a.dev !== b.dev) throw why; // a mount point already: not ours to change
+  const { execa } = await import('execa');
+  const mount = async (args: string[]) => {
+    const r = await execa('mount', args, { reject: false });
+    if (r.exitCode !== 0) throw new CgroupError(`cgroups: mount ${args.join(' ')}: ${r.stderr}`);
+  };
+  await mount(['-t', 'tmpfs', '-o', 'mode=755', 'cgroup_root', root]);
+  for (const h of hier) {
+    await mkdir(join(root, h), { recursive: true });
+    await mount(['-t', 'cgroup', '-o', h, 'cgroup', join(root, h)]);
+    for (const c of h.split(',')) {
+      if (c !== h && !existsSync(join(root, c))) await symlink(h, join(root, c));
+    }
+  }
+  detectCgroupVersion(root);
+}
+
 /** Why this host cannot run containers (undefined when it can): root, cgroups, tools. */
 export function containerHostProblem(root = '/sys/fs/cgroup'): string | undefined {
   if (process.getuid?.() !== 0) return 'containers need root';
   try {
-    detectCgroupVersion(root);
+    if (v1Hierarchies(readFileSync('/proc/self/cgroup', 'utf8')).length === 0)
+      detectCgroupVersion(root);
   } catch (err) {
     return (err as Error).message;
   }
@@ -98,6 +153,7 @@ async function tryWrite(file: string, value: string): Promise<void> {
 /** Creates the container's groups and writes its limits. */
 export async function createContainerCgroup(spec: CgroupSpec): Promise<ContainerCgroup> {
   const root = spec.root ?? '/sys/fs/cgroup';
+  await ensureCgroupMounts(root);
   const parent = spec.parent ?? 'minimega';
   const version = detectCgroupVersion(root);
   const made: string[] = [];
@@ -294,6 +350,7 @@ export async function removeCgroupParent(
   root = '/sys/fs/cgroup',
   parent = 'minimega',
 ): Promise<void> {
+  if (!existsSync(join(root, 'cgroup.controllers')) && !existsSync(join(root, 'freezer'))) return;
   const dirs = existsSync(join(root, 'cgroup.controllers'))
     ? [join(root, parent)]
     : V1_CONTROLLERS.map((c) => join(root, c, parent));

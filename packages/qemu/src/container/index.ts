@@ -7,7 +7,9 @@ export {
   createContainerCgroup,
   DEVICE_ALLOW,
   detectCgroupVersion,
+  ensureCgroupMounts,
   removeCgroupParent,
+  v1Hierarchies,
 } from './cgroups.js';
 export {
   type ConsoleOptions,

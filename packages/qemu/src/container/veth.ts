@@ -45,7 +45,10 @@ export function vethArgv(s: VethSpec): string[][] {
 export async function createVeth(s: VethSpec, signal?: AbortSignal): Promise<void> {
   const [add, up] = vethArgv(s) as [string[], string[]];
   const run = async (argv: string[]) => {
-    const r = await execa(argv[0] as string, argv.slice(1), { reject: false, signal });
+    const r = await execa(argv[0] as string, argv.slice(1), {
+      reject: false,
+      ...(signal ? { cancelSignal: signal } : {}),
+    });
     if (r.exitCode !== 0) {
       throw new ContainerNetError(`create veth ${s.tap}: ${String(r.stderr).trim() || r.exitCode}`);
     }

@@ -24,6 +24,7 @@ export function toRecord(vm: KvmVm): VmRecord {
     taps: config.networks.map((n) => ({ tap: n.tap, bridge: n.bridge, vlan: n.vlan, mac: n.mac })),
     tags: { ...config.tags },
     vncPort: vm.vncPort,
+    consolePort: vm.consolePort,
     ccActive: vm.ccActive,
     hotplug: [...vm.hotplug.entries()].map(([id, h]) => ({ id, file: h.file, version: h.version })),
     sockets: {

@@ -56,6 +56,8 @@ export interface VmRecord {
   tags: Record<string, string>;
   /** the VNC shim's TCP port on its host (0 when none) */
   vncPort: number;
+  /** the console's TCP port on its host (containers; 0 when none) */
+  consolePort: number;
   ccActive: boolean;
   hotplug: VmHotplug[];
   /** control sockets on its host, when the type has them */

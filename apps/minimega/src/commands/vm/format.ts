@@ -1,5 +1,5 @@
 // Cell formats of `vm info` (vm-qemu.md §7.1).
-import { goList, printDiskspec, type VmRecord } from '@mm/qemu';
+import { containerInfoCells, goList, printDiskspec, type VmRecord } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 
 export const INFO_COLUMNS = [
@@ -148,13 +148,26 @@ export function infoRow(
     android_console_port: na,
     android_adb_port: na,
     android_serial: na,
-    filesystem: na,
-    hostname: na,
-    init: na,
-    preinit: na,
-    fifo: na,
-    volume: na,
-    console_port: na,
+    ...containerInfoCells(vm),
     tags: sortedJson(c.tags),
+    // containers show N/A in the KVM-only columns (containers.md §6)
+    ...(vm.type === 'container' ? KVM_ONLY_NA : {}),
   };
 }
+
+const KVM_ONLY_NA = Object.fromEntries(
+  [
+    'disks',
+    'initrd',
+    'kernel',
+    'cdrom',
+    'save',
+    'append',
+    'serial-ports',
+    'virtio-ports',
+    'vnc_port',
+    'usb-use-xhci',
+    'tpm-socket',
+    'bidirectional-copy-paste',
+  ].map((k) => [k, 'N/A']),
+);

@@ -49,7 +49,7 @@ export function registerLaunch(m: VmModuleContext): void {
     helpLong: `Launch virtual machines in a paused state, using the current configuration
 (or a saved one). Name them with a range (foo[0-9]) or give a count for
 unnamed VMs (vm-N). Start them with "vm start".`,
-    patterns: ['vm launch', 'vm launch kvm <name> [config]'],
+    patterns: ['vm launch', 'vm launch kvm <name> [config]', 'vm launch container <name> [config]'],
     async call(cmd, out, env) {
       const ns = await resolveNs(d, cmd.namespace);
       const st = ns.slot(VM_STATE);
