@@ -15,7 +15,7 @@ test('init script: address from mm.ip= words or MM_IP, then the marker, then it 
   const s = containerInitScript();
   expect(s.startsWith('#!/bin/sh\n')).toBe(true);
   expect(s).toContain('mm.ip=*) IP=');
-  expect(s).toContain('IP="${MM_IP:-}"');
+  expect(s).toContain('MM_IP:-');
   expect(s).toContain(`echo "${CONTAINER_READY_MARKER}`);
   expect(s).toContain('while :; do sleep 3600');
 });
