@@ -26,6 +26,7 @@ export const vmRecordSchema = z.object({
   ),
   tags: z.record(z.string(), z.string()),
   vncPort: nonneg,
+  consolePort: nonneg,
   ccActive: z.boolean(),
   hotplug: z.array(z.object({ id: nonneg, file: z.string(), version: z.string() })),
   sockets: z.object({
