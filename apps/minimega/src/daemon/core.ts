@@ -36,6 +36,35 @@ export interface CoreOptions {
   hostname?: string;
   /** modules to register after the local commands (default: commands/index.ts) */
   modules?: CommandModule[];
+  /** called once when shutdown starts (the process front end arms its deadline) */
+  onStop?: (reason: string) => void;
+}
+
+/**
+ * Runs shutdown hooks in order, each until it finishes or the shared
+ * deadline passes (then at least a second each): one stuck hook (a launch
+ * that will not stop) must not keep the daemon, or the hooks after it, alive.
+ */
+async function runHooks(
+  hooks: readonly { name: string; fn: () => void | Promise<void> }[],
+  deadline: number,
+  log: DaemonLogger,
+): Promise<void> {
+  for (const h of hooks) {
+    let timer: NodeJS.Timeout | undefined;
+    const wait = Math.max(deadline - Date.now(), 1000);
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), wait);
+    });
+    try {
+      const r = await Promise.race([Promise.resolve().then(h.fn), late]);
+      if (r === 'late') log.error(`shutdown ${h.name}: still running after ${wait} ms; going on`);
+    } catch (e) {
+      log.error(`shutdown ${h.name}: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 /** An error response from this host. */
@@ -113,13 +142,7 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
     teardown(reason: string) {
       teardownRun ??= (async () => {
         log.info(`tearing down: ${reason}`);
-        for (const h of [...shutdownHooks].reverse()) {
-          try {
-            await h.fn();
-          } catch (e) {
-            log.error(`shutdown ${h.name}: ${(e as Error).message}`);
-          }
-        }
+        await runHooks([...shutdownHooks].reverse(), Date.now() + limits.shutdownMs, log);
       })();
       return teardownRun;
     },
@@ -128,6 +151,7 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
       stopping = true;
       shutdownRun = (async () => {
         log.info(`shutting down: ${reason}`);
+        opts.onStop?.(reason);
         await core.teardown(reason);
         resolveStopped(reason);
       })();

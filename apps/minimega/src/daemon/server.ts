@@ -263,6 +263,11 @@ class Connection {
     return !this.closed;
   }
 
+  /** Abort the command running for this client (the daemon is stopping). */
+  cancel(): void {
+    this.abort.abort(new Error('daemon shutting down'));
+  }
+
   /** Close: let the reply being written go out, then drop the connection. */
   shutdown(): void {
     this.abort.abort(new Error('daemon shutting down'));
@@ -295,6 +300,12 @@ export async function startSocketServer(
   });
   server.on('error', (e) => core.log.error(`control socket: ${e.message}`));
   await chmod(path, 0o770).catch(() => {});
+  // registered after every module, so it runs first at shutdown: commands in
+  // flight (a long launch, a shell) see their signal abort before the modules
+  // tear down what they were working on
+  core.onShutdown('control socket commands', () => {
+    for (const c of conns) c.cancel();
+  });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {

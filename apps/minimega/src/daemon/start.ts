@@ -11,6 +11,8 @@ import { BANNER } from '../version.js';
 import { startConsole } from './console.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { BadFlagError, toDaemonFlags } from './flags.js';
+import { limitsOf } from './limits.js';
+import { killDescendants } from './processes.js';
 import { type SocketServer, startSocketServer } from './server.js';
 import { AlreadyRunningError, claimSocketPath } from './socket-check.js';
 
@@ -33,6 +35,8 @@ export interface StartOptions {
   modules?: CommandModule[];
   /** start-up notices for the person starting the daemon (VMs left by a crash) */
   notice?: (msg: string) => void;
+  /** called once when shutdown starts */
+  onStop?: (reason: string) => void;
 }
 
 /** Start a daemon in this process (the CLI and the tests use it). */
@@ -62,6 +66,7 @@ export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
       log,
       ...(opts.hostname ? { hostname: opts.hostname } : {}),
       ...(opts.modules ? { modules: opts.modules } : {}),
+      ...(opts.onStop ? { onStop: opts.onStop } : {}),
     });
     server = await startSocketServer(core, socketPath);
   } catch (e) {
@@ -106,6 +111,21 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
   const host = osHostname();
   if (host === 'all') log.warn('hostname `all` will cause confusion with the `all` target');
 
+  // whatever shutdown is doing, the process is gone -shutdown-timeout (plus
+  // a margin for the hooks' own last second) after it starts
+  const { shutdownMs } = limitsOf(flags);
+  let deadline: NodeJS.Timeout | undefined;
+  const armDeadline = () => {
+    deadline ??= setTimeout(() => {
+      const n = killDescendants();
+      log.error(
+        `shutdown did not finish within ${shutdownMs / 1000} s; killed ${n} processes, exiting`,
+      );
+      log.close();
+      process.exit(1);
+    }, shutdownMs + 3000);
+  };
+
   let daemon: RunningDaemon;
   try {
     daemon = await startDaemon({
@@ -113,6 +133,7 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
       log,
       hostname: host,
       notice: (m) => process.stderr.write(`minimega: ${m}\n`),
+      onStop: armDeadline,
     });
   } catch (e) {
     if (e instanceof AlreadyRunningError) {
@@ -144,6 +165,10 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
 
   if (!flags.nostdin) startConsole(daemon.core);
   const reason = await daemon.done;
+  clearTimeout(deadline);
+  // anything the daemon started and its modules did not stop goes with it
+  const n = killDescendants();
+  if (n > 0) log.warn(`killed ${n} processes left running at shutdown`);
   log.info(`stopped: ${reason}`);
   log.close();
   return 0;
