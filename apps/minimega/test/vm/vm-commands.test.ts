@@ -727,14 +727,16 @@ describe('module composition', () => {
 describe('schedule and colocate at config time', () => {
   test('schedule must name a host of the namespace; schedule and colocate exclude each other', async () => {
     await using d = await vmDaemon();
-    expect(await d.transcript([
-      'vm config schedule mm1',
-      'vm config schedule localhost',
-      'vm config colocate a',
-      'clear vm config',
-      'vm config colocate a',
-      'vm config schedule testhost',
-    ])).toBe(
+    expect(
+      await d.transcript([
+        'vm config schedule mm1',
+        'vm config schedule localhost',
+        'vm config colocate a',
+        'clear vm config',
+        'vm config colocate a',
+        'vm config schedule testhost',
+      ]),
+    ).toBe(
       [
         '## vm config schedule mm1',
         'E: host is not in namespace: mm1',
