@@ -136,7 +136,7 @@ describe('vm launch container', () => {
   );
 
   real.test(
-    'quit with running containers leaves no process, cgroup or veth',
+    'tap mirror and qos on container NICs; quit with running containers leaves no process, cgroup or veth',
     async () => {
       const fs = await containerFs();
       await using d = await daemonInNetns('mmcq');
@@ -144,6 +144,16 @@ describe('vm launch container', () => {
       await d.run('vm config net 5');
       await d.run('vm launch container x[1-3]');
       await d.run('vm start x1');
+      // container NICs mirror like KVM taps (both on this node and bridge)
+      await d.run('tap mirror x1 0 x2 0');
+      const mirrors = await execa('ovs-vsctl', ['--columns=name', 'list', 'mirror'], {
+        env: d.ovsEnv,
+      });
+      expect(mirrors.stdout).toMatch(/mirror-mega_tap/);
+      await d.run('clear tap mirror x2 0');
+      expect(await d.response('clear tap mirror x2 0')).toMatch(/^E: /);
+      await d.run('qos add x3 0 rate 10 mbit');
+      expect((await info(d, 'qos')).x3?.qos).toMatch(/rate 10mbit/);
       const rows = await info(d, 'pid');
       const daemonPid = d.proc.pid as number;
       expect(cgroupsOf(daemonPid)).toHaveLength(3);
