@@ -45,6 +45,22 @@ export async function inProcessDaemon(
   return { ...d, base, lines, close, [Symbol.asyncDispose]: close };
 }
 
+/** An in-process daemon on an existing base (left in place on close). */
+export async function inProcessDaemonOn(
+  base: string,
+  flags: Partial<DaemonFlags> = {},
+): Promise<RunningDaemon & { lines: string[] }> {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', stderr: true, writeStderr: (l) => lines.push(l) });
+  const d = await startDaemon({
+    flags: defaultDaemonFlags({ base, level: 'debug', ...flags }),
+    log,
+    hostname: 'testhost',
+    modules: [],
+  });
+  return { ...d, lines };
+}
+
 /** Run `minimega` (sources, through tsx) with these arguments. */
 export function minimega(args: string[], opts: { input?: string } = {}): ResultPromise {
   return execa('node', ['--conditions=source', '--import', 'tsx', mainTs, ...args], {

@@ -1,8 +1,10 @@
 // Daemon mode (daemon.md §2 step 7): base dir, pid file, socket, modules,
 // console, signals, and the orderly teardown.
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import { stopPrivateOvsIn } from '@mm/ovs';
 import type { CommandModule, DaemonFlags } from '../context.js';
 import type { ParsedFlags } from '../flags/parse.js';
 import { createLogger, type DaemonLogger } from '../log/logger.js';
@@ -39,6 +41,21 @@ export interface StartOptions {
   onStop?: (reason: string) => void;
 }
 
+/** Stops an embedded Open vSwitch a dead daemon left in `dir`, logging what went. */
+async function stopLeftoverOvs(dir: string, log: DaemonLogger): Promise<void> {
+  if (!existsSync(dir)) return;
+  try {
+    const stopped = await stopPrivateOvsIn(dir);
+    if (stopped.length > 0) {
+      log.warn(
+        `stopped the embedded Open vSwitch a previous daemon left in ${dir}: ${stopped.join(', ')}`,
+      );
+    }
+  } catch (e) {
+    log.error(`could not stop the embedded Open vSwitch left in ${dir}: ${(e as Error).message}`);
+  }
+}
+
 /** Start a daemon in this process (the CLI and the tests use it). */
 export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
   const flags = opts.flags;
@@ -52,10 +69,15 @@ export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
   await claimSocketPath(socketPath, { force: flags.force, warn: (m) => log.warn(m) });
   await writeFile(pidFile, `${process.pid}\n`);
   if (!flags.recover) {
-    const notice = leftoverNotice(base, await findLeftovers(base));
+    const left = await findLeftovers(base);
+    const notice = leftoverNotice(base, left);
     if (notice) {
       log.warn(notice);
       opts.notice?.(notice);
+    } else if (!flags.force) {
+      // no VM of a dead daemon needs its embedded OVS (-recover reuses it,
+      // -nuke stops it): stop it rather than leave it running forever
+      await stopLeftoverOvs(join(base, 'ovs'), log);
     }
   }
   let core: DaemonCore;
