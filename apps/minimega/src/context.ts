@@ -127,6 +127,23 @@ export interface DaemonServices {
   mesh?: MeshService;
   /** this node's VMs (the VM module) */
   vmHost?: LocalVmHost;
+  /** -recover: VLAN aliases, bridges, host taps and these VM taps back from <base> (networking module) */
+  recoverNetworking?: (
+    vmTaps: {
+      namespace: string;
+      vm: string;
+      bridge: string;
+      tap: string;
+      vlan: number;
+      mac: string;
+    }[],
+  ) => Promise<{
+    aliases: number;
+    bridges: string[];
+    hostTaps: string[];
+    vmTaps: number;
+    errors: string[];
+  }>;
   /** VMs across a namespace's hosts (the VM module; remote hosts once the mesh runs) */
   cluster?: VmCluster;
   /** namespace launch queues and scheduler runs (the VM module) */

@@ -56,9 +56,9 @@ describe('minimega command line', () => {
   });
 
   it('flags for missing parts exit 2 saying what is missing', async () => {
-    const r = await minimega(['-recover']);
+    const r = await minimega(['-pipe', 'x']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/-recover: .*not implemented/);
+    expect(r.stderr).toMatch(/-pipe: .*not implemented/);
   });
 
   it('positional arguments without -e are refused', async () => {

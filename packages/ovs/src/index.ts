@@ -24,6 +24,7 @@ export {
 } from './fake-switch.js';
 export { checkIfName, MAX_IFNAME } from './names.js';
 export {
+  adoptPrivateOvs,
   type PrivateOvs,
   type PrivateOvsOptions,
   startPrivateOvs,

@@ -121,6 +121,43 @@ async function stopStale(run: Runner, dir: string): Promise<void> {
 }
 
 /**
+ * Takes over a private OVS a crashed process left running in `dir`
+ * (`-recover`: its bridges and ports must survive). Undefined when none runs
+ * there; close() stops it as startPrivateOvs's would.
+ */
+export async function adoptPrivateOvs(opts: { dir: string }): Promise<PrivateOvs | undefined> {
+  const dir = resolve(opts.dir);
+  const pids: number[] = [];
+  for (const prog of ['ovsdb-server', 'ovs-vswitchd']) {
+    const pid = await readPid(join(dir, `${prog}.pid`));
+    if (!pid || !alive(pid) || !(await processName(pid)).startsWith(prog.slice(0, 15)))
+      return undefined;
+    pids.push(pid);
+  }
+  if (!existsSync(join(dir, 'db.sock'))) return undefined;
+  const [ovsdb, vswitchd] = pids as [number, number];
+  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
+  const run = createExecRunner({ env });
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      await stopDaemon(run, dir, 'ovs-vswitchd', vswitchd, ['--cleanup']);
+      await stopDaemon(run, dir, 'ovsdb-server', ovsdb, []);
+      await rm(join(dir, 'db.sock'), { force: true });
+    })();
+    return closed;
+  };
+  return {
+    rundir: dir,
+    env,
+    netns: undefined,
+    pids: { ovsdb, vswitchd },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
  * Stops a private OVS left running in `dir` by a process that is gone (a
  * crashed daemon): ovs-vswitchd with `exit --cleanup` (its bridges and their
  * devices go), then ovsdb-server. Only pids that really are those programs

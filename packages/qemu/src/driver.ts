@@ -73,6 +73,17 @@ export interface VmDriver {
   createOverlay?(opts: { backing: string; overlay: string; signal?: AbortSignal }): Promise<void>;
   /** the accelerator it uses (resolved from auto; QEMU only) */
   accel?(): Promise<Accel>;
+  /**
+   * takes over a VM process a previous daemon started (`-recover`): the
+   * process keeps running; rejects when it cannot (the VM is then killed)
+   */
+  reattach?(opts: {
+    id: number;
+    pid: number;
+    config: VmConfig;
+    instanceDir: string;
+    signal?: AbortSignal;
+  }): Promise<VmProcess>;
   /** releases what the driver holds (its process supervisor); VMs must be killed first */
   close?(): Promise<void>;
 }

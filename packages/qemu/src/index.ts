@@ -61,7 +61,7 @@ export {
   VmTargetError,
   VmTypeError,
 } from './host/errors.js';
-export { createLocalVmHost, type LocalVmHost } from './host/local-host.js';
+export { type AdoptResult, createLocalVmHost, type LocalVmHost } from './host/local-host.js';
 export { toRecord } from './host/record.js';
 export { hostLoadSchema, vmRecordSchema, vmStateSchema, vmTypeSchema } from './host/schema.js';
 export { applyTargets, expandTargets, requireFound, type Targeted } from './host/targets.js';
@@ -115,5 +115,6 @@ export {
 } from './probe.js';
 export { createQemuDriver, type QemuDriverOptions } from './qemu-driver.js';
 export { QmpClient, type QmpConnectOptions, type QmpEvent, type QmpReply } from './qmp.js';
+export { instanceArgv, type ReattachOptions, reattachQemu } from './reattach.js';
 export { isKillable, KvmVm, type KvmVmOptions, type VmState } from './vm.js';
 export { startVncShim, type VncShim } from './vnc.js';

@@ -11,6 +11,7 @@ import type { StartVmOptions, VmDriver, VmExit, VmProcess } from './driver.js';
 import { QemuStartError } from './errors.js';
 import { resolveQemuBinary } from './probe.js';
 import { QmpClient } from './qmp.js';
+import { reattachQemu } from './reattach.js';
 import { createSpawner } from './spawner.js';
 
 export interface QemuDriverOptions {
@@ -217,5 +218,17 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     await qemuImg(['create', '-f', 'qcow2', '-b', o.backing, '-F', fmt, o.overlay]);
   }
 
-  return { start, createOverlay, accel, close: async () => spawner?.close() };
+  return {
+    start,
+    createOverlay,
+    accel,
+    // -recover: QEMU keeps running; QMP is reconnected, its pid watched
+    reattach: (o) =>
+      reattachQemu({
+        pid: o.pid,
+        instanceDir: o.instanceDir,
+        ...(o.signal ? { signal: o.signal } : {}),
+      }),
+    close: async () => spawner?.close(),
+  };
 }

@@ -36,6 +36,8 @@ export interface KvmVmOptions {
   nics?: NicAttacher;
   /** the VM type the driver runs (default kvm) */
   type?: 'kvm' | 'container';
+  /** when it was launched (ms since the epoch; default now; -recover keeps the old one) */
+  launchTime?: number;
   /** told after every state change (the host writes vm.json) */
   onChange?: () => void;
   /** where the VNC shim listens (default 127.0.0.1); false = no shim */
@@ -71,7 +73,7 @@ export class KvmVm {
   readonly host: string;
   readonly config: VmConfig;
   readonly instanceDir: string;
-  readonly launchTime = Date.now();
+  readonly launchTime: number;
   readonly type: 'kvm' | 'container';
   state: VmState = 'BUILDING';
   pid = 0;
@@ -96,6 +98,7 @@ export class KvmVm {
     this.config = opts.config;
     this.instanceDir = join(opts.baseDir, String(opts.id));
     this.type = opts.type ?? 'kvm';
+    this.launchTime = opts.launchTime ?? Date.now();
   }
 
   /** the process's QMP socket, when it has one */
@@ -216,6 +219,11 @@ export class KvmVm {
     } catch (err) {
       return this.#setError((err as Error).message);
     }
+    return this.#attach(proc);
+  }
+
+  /** Takes `proc` as this VM's process: VNC shim, exit watcher. '' or the error (VM in ERROR). */
+  async #attach(proc: VmProcess): Promise<string> {
     this.#proc = proc;
     this.pid = proc.pid;
     if (this.#opts.vncHost !== false && proc.monitor) {
@@ -243,6 +251,30 @@ export class KvmVm {
       }),
     );
     return '';
+  }
+
+  /**
+   * `-recover`: takes over a process a previous daemon started for this VM
+   * (already running, in `state`); nothing is created or launched. Resolves
+   * with '' or the error (the VM is then in ERROR and `proc` killed).
+   */
+  adopt(proc: VmProcess, state: 'BUILDING' | 'RUNNING' | 'PAUSED'): Promise<string> {
+    return this.#lock.run(async () => {
+      this.#launched = true;
+      this.state = state;
+      const err = await this.#attach(proc);
+      if (!err) await this.#setState(state);
+      return err;
+    });
+  }
+
+  /** `-recover`: a VM whose process is gone stays listed, QUIT or ERROR with the reason. */
+  restoreStopped(state: 'QUIT' | 'ERROR', reason: string): Promise<void> {
+    return this.#lock.run(async () => {
+      this.#launched = true;
+      if (state === 'ERROR') await this.#setError(reason);
+      else await this.#setState('QUIT');
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import type { CommandModule, DaemonFlags } from '../context.js';
 import type { ParsedFlags } from '../flags/parse.js';
 import { createLogger, type DaemonLogger } from '../log/logger.js';
 import { findLeftovers, leftoverNotice } from '../recovery/leftovers.js';
+import { recoverPrevious } from '../recovery/recover.js';
 import { BANNER } from '../version.js';
 import { startConsole } from './console.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
@@ -90,6 +91,12 @@ export async function startDaemon(opts: StartOptions): Promise<RunningDaemon> {
       ...(opts.modules ? { modules: opts.modules } : {}),
       ...(opts.onStop ? { onStop: opts.onStop } : {}),
     });
+    if (flags.recover) {
+      log.info('attempting to recover any vms from previous minimega instances');
+      const summary = await recoverPrevious(core);
+      log.warn(summary.text);
+      opts.notice?.(summary.text);
+    }
     server = await startSocketServer(core, socketPath);
   } catch (e) {
     await rm(pidFile, { force: true });

@@ -65,8 +65,8 @@ export const coreFlags: FlagDef[] = [
     name: 'recover',
     type: 'bool',
     default: false,
-    usage: 'attempt to recover from a previously running minimega',
-    missing: 'recovering a previous instance is not implemented yet',
+    usage:
+      'adopt the VMs, VLAN aliases, bridges and taps a crashed minimega left under -base (its VMs keep running)',
   },
   {
     name: 'nuke',

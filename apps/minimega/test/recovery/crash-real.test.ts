@@ -5,11 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { describe, expect } from 'vitest';
 import { guestImage } from '#test-support';
+import { MinimegaClient } from '../../src/client/connection.js';
 import { listProcs, procInfo, usesBase } from '../../src/recovery/procs.js';
-import { daemonInNetns } from '../net/daemon-netns.js';
+import { daemonInNetns, type NetnsDaemon } from '../net/daemon-netns.js';
 import { realOvsQemu } from '../net/real-support.js';
 
 const mainTs = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -24,6 +25,68 @@ async function guests(run: (l: string) => Promise<string>): Promise<Map<string, 
       .map((l) => l.split('|').map((c) => c.trim()))
       .map(([n, p]) => [n!, Number(p)]),
   );
+}
+
+/** A second daemon on the crashed one's base and network namespace. */
+async function restart(
+  d: NetnsDaemon,
+  extra: string[],
+): Promise<{ proc: ResultPromise; c: MinimegaClient; run(l: string): Promise<string> }> {
+  const proc = execa(
+    'ip',
+    [
+      ...['netns', 'exec', d.netns, 'node', '--conditions=source', '--import', 'tsx', mainTs],
+      ...[
+        '-base',
+        d.base,
+        '-nostdin',
+        '-accel',
+        'tcg',
+        '-port',
+        String(22000 + (process.pid % 20000)),
+      ],
+      ...extra,
+    ],
+    {
+      reject: false,
+      stdin: 'ignore',
+      cwd: join(mainTs, '../..'),
+      env: { OVS_RUNDIR: join(d.base, 'no-ovs-here') },
+    },
+  );
+  const c = await MinimegaClient.dial(join(d.base, 'minimega'), { waitMs: 60_000 });
+  const run = async (line: string) => {
+    const replies = await c.runAll(line);
+    const errors = replies
+      .flatMap((r) => r.Resp ?? [])
+      .map((r) => r.Error)
+      .filter(Boolean);
+    if (errors.length > 0) throw new Error(`${line}: ${errors.join('; ')}`);
+    return replies.map((r) => r.Rendered).join('');
+  };
+  return { proc, c, run };
+}
+
+/** `vm info` rows as objects */
+async function info(
+  run: (l: string) => Promise<string>,
+  cols: string,
+): Promise<Record<string, string>[]> {
+  const text = await run(`.annotate false .headers false .columns ${cols} vm info`);
+  const names = cols.split(',');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Object.fromEntries(l.split('|').map((c, i) => [names[i]!, c.trim()])));
+}
+
+/** the first bytes a TCP port inside the namespace sends (the VNC shim listens there) */
+async function rfbBanner(netns: string, port: number): Promise<string> {
+  const script = `const s=require('net').connect(${port},'127.0.0.1');s.once('data',b=>{process.stdout.write(b.toString('latin1').slice(0,4));s.destroy()});s.once('error',e=>{console.error(e.message);process.exit(1)});setTimeout(()=>process.exit(1),10000).unref()`;
+  const r = await execa('ip', ['netns', 'exec', netns, process.execPath, '-e', script], {
+    reject: false,
+  });
+  return String(r.stdout) || String(r.stderr);
 }
 
 describe('after a daemon crash', () => {
@@ -89,5 +152,78 @@ describe('after a daemon crash', () => {
       expect(nuke.stdout).toMatch(/^ovs +.*stopped ovs-vswitchd/m);
     },
     240_000,
+  );
+  realOvsQemu.test(
+    '-recover re-adopts running guests exactly (ids, UUIDs, state, pid, taps, VLAN alias, host tap, QMP, VNC); dead ones show ERROR; ids never collide',
+    async () => {
+      const img = await guestImage();
+      await using d = await daemonInNetns('mmrr');
+      await d.run('vm config memory 128');
+      await d.run(`vm config kernel ${img.kernel}`);
+      await d.run(`vm config initrd ${img.initrd}`);
+      await d.run('vm config net LAN');
+      await d.run('vm launch kvm a,b,c');
+      await d.run('vm start a');
+      await d.run('vm kill c');
+      await d.run('tap create LAN name mm_host0');
+      const cols = 'id,name,uuid,state,pid,tap,vlan,bridge,mac';
+      const before = await info((l) => d.run(l), cols);
+      expect(before.map((r) => [r.name, r.state])).toEqual([
+        ['a', 'RUNNING'],
+        ['b', 'BUILDING'],
+        ['c', 'QUIT'],
+      ]);
+      const vlansBefore = await d.run('vlans');
+
+      d.proc.kill('SIGKILL');
+      await d.proc;
+      // b's QEMU dies while no daemon watches
+      process.kill(Number(before[1]!.pid), 'SIGKILL');
+
+      const r = await restart(d, ['-recover']);
+      try {
+        const after = await info(r.run, cols);
+        expect(after[0]).toEqual(before[0]); // a: same id, name, uuid, RUNNING, pid, tap, vlan alias
+        expect(after[1]).toMatchObject({ ...before[1], state: 'ERROR', pid: '0' });
+        expect(after[2]).toMatchObject({ id: before[2]!.id, name: 'c', state: 'QUIT' });
+        expect(await r.run('vm tag b error')).toMatch(
+          /lost while the daemon was down: qemu \(pid \d+\) is not running any more/,
+        );
+        expect(await r.run('vlans')).toBe(vlansBefore);
+        expect(await r.run('.annotate false .headers false tap')).toMatch(
+          /mega_bridge +\| mm_host0 +\| LAN/,
+        );
+        // QMP is reconnected: stop/start go through it
+        await r.run('vm stop a');
+        const stateOf = async (name: string) =>
+          (await info(r.run, 'name,state')).find((x) => x.name === name)?.state;
+        expect(await stateOf('a')).toBe('PAUSED');
+        await r.run('vm start a');
+        expect(await r.run('vm qmp a \'{"execute":"query-status"}\'')).toContain('"running":true');
+        // a new VNC shim on the adopted QEMU
+        expect(await stateOf('a')).toBe('RUNNING');
+        const vnc = Number(
+          (await info(r.run, 'name,vnc_port')).find((x) => x.name === 'a')!.vnc_port,
+        );
+        expect(await rfbBanner(d.netns, vnc)).toBe('RFB ');
+        // ids of new VMs never collide with recovered ones
+        await r.run('vm launch kvm d');
+        expect((await info(r.run, 'id,name')).map((x) => `${x.id}:${x.name}`)).toEqual([
+          '0:a',
+          '1:b',
+          '2:c',
+          '3:d',
+        ]);
+        // the recovered daemon tears everything down on quit
+        await r.c.runAll('quit').catch(() => undefined);
+        expect((await r.proc).exitCode).toBe(0);
+        expect(procInfo(Number(before[0]!.pid))).toBeUndefined();
+        expect(listProcs().filter((p) => usesBase(p, d.base) && p.pid !== process.pid)).toEqual([]);
+      } finally {
+        await r.c.close().catch(() => undefined);
+        r.proc.kill('SIGKILL');
+      }
+    },
+    300_000,
   );
 });

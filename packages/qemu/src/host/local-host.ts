@@ -10,6 +10,7 @@ import { configFile } from '../config-file.js';
 import { VmCommandError } from '../errors.js';
 import { generateUuid, randomMac } from '../ids.js';
 import { DEFAULT_BRIDGE, type NetConfig } from '../netspec.js';
+import { instanceArgv } from '../reattach.js';
 import { isKillable, KvmVm } from '../vm.js';
 import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
 import { RecordWriter, toRecord } from './record.js';
@@ -25,6 +26,7 @@ import type {
   VmHost,
   VmHotplugOp,
   VmNetOp,
+  VmRecord,
   VmRef,
   VmSelector,
   VmTagOp,
@@ -71,6 +73,23 @@ export interface LocalVmHost extends VmHost {
   load(): HostLoad;
   /** plugs in (or replaces) the driver of a VM type (the container module adds 'container') */
   setDriver(type: VmType, driver: VmTypeDriver): void;
+  /**
+   * `-recover`: takes over the VMs a crashed daemon recorded (their vm.json):
+   * same ids, names, UUIDs, config and state; live processes are reattached
+   * through their driver, dead ones show QUIT/ERROR with the reason. Ids of
+   * later launches never collide with them.
+   */
+  adopt(records: VmRecord[], opts?: OpOptions): Promise<AdoptResult>;
+}
+
+/** What `adopt` did, per VM. */
+export interface AdoptResult {
+  /** reattached to their running process */
+  adopted: VmRecord[];
+  /** listed without a process (QUIT/ERROR), with why */
+  stopped: { record: VmRecord; reason: string }[];
+  /** not taken at all (a clash with a VM already here), with why */
+  skipped: { record: VmRecord; reason: string }[];
 }
 
 export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
@@ -237,6 +256,88 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
         );
         return { records: vms.map(toRecord), errors: errors.filter((e) => e !== '') };
       });
+    },
+
+    async adopt(records, o = {}) {
+      checkOpen();
+      const result: AdoptResult = { adopted: [], stopped: [], skipped: [] };
+      for (const r of [...records].sort((a, b) => a.id - b.id)) {
+        const st = nsOf(r.namespace);
+        const clash = allVms().find((v) => v.id === r.id);
+        if (clash || [...st.vms.values()].some((v) => v.name === r.name)) {
+          result.skipped.push({ record: r, reason: `vm ${r.name} (id ${r.id}) is already here` });
+          continue;
+        }
+        nextId = Math.max(nextId, r.id + 1);
+        const unnamed = /^vm-(\d+)$/.exec(r.name);
+        if (unnamed) st.unnamed = Math.max(st.unnamed, Number(unnamed[1]) + 1);
+        const driver = opts.drivers[r.type];
+        const config = { ...cloneVmConfig(r.config), tags: { ...r.config.tags, ...r.tags } };
+        const vm: KvmVm = new KvmVm({
+          id: r.id,
+          name: r.name,
+          namespace: r.namespace,
+          host: opts.hostname,
+          type: r.type,
+          config,
+          baseDir: opts.baseDir,
+          filesDir: opts.filesDir,
+          driver: driver ?? (opts.drivers.kvm as VmTypeDriver),
+          launchTime: r.launchTime,
+          ...(opts.nics ? { nics: opts.nics } : {}),
+          ...(opts.vncHost !== undefined ? { vncHost: opts.vncHost } : {}),
+          onChange: () => void persist(vm),
+          log: (level, msg) => log(level, msg),
+        });
+        for (const h of r.hotplug) vm.hotplug.set(h.id, { file: h.file, version: h.version });
+        st.vms.set(vm.id, vm);
+        const live = r.state === 'BUILDING' || r.state === 'RUNNING' || r.state === 'PAUSED';
+        let reason = '';
+        if (live && r.pid > 0) {
+          if (!driver?.reattach) {
+            reason = `${r.type} VMs cannot be re-adopted: their process (pid ${r.pid}) was killed`;
+            try {
+              process.kill(r.pid, 'SIGKILL');
+            } catch {
+              // gone already
+            }
+          } else {
+            try {
+              const proc = await driver.reattach({
+                id: r.id,
+                pid: r.pid,
+                config,
+                instanceDir: vm.instanceDir,
+                ...(o.signal ? { signal: o.signal } : {}),
+              });
+              reason = await vm.adopt(proc, r.state as 'BUILDING' | 'RUNNING' | 'PAUSED');
+              if (!reason) {
+                result.adopted.push(toRecord(vm));
+                continue;
+              }
+            } catch (err) {
+              reason = (err as Error).message;
+              // never leave a process nobody manages: kill it when it still is this VM's
+              if (instanceArgv(r.pid, vm.instanceDir)) {
+                try {
+                  process.kill(r.pid, 'SIGKILL');
+                  reason += ' (its process was killed)';
+                } catch {
+                  // gone already
+                }
+              }
+            }
+          }
+        } else if (live) reason = 'it had no process when the previous daemon stopped';
+        if (!live && r.state === 'QUIT') await vm.restoreStopped('QUIT', '');
+        else
+          await vm.restoreStopped(
+            'ERROR',
+            live ? `lost while the daemon was down: ${reason}` : r.error || 'error',
+          );
+        result.stopped.push({ record: toRecord(vm), reason: live ? reason : r.state });
+      }
+      return result;
     },
 
     async list(q) {

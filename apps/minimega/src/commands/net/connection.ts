@@ -4,6 +4,7 @@
 // networking command, so daemons that never touch the network never need OVS.
 import { join } from 'node:path';
 import {
+  adoptPrivateOvs,
   createOvsSwitch,
   type Datapath,
   OvsNotRunningError,
@@ -27,6 +28,8 @@ export interface ConnectOptions {
   base: string;
   /** start a private OVS when none is reachable (flag -ovs-embedded, default true) */
   embedded: boolean;
+  /** -recover: reuse a private OVS a crashed daemon left in <base>/ovs */
+  adopt?: boolean;
   /** -ovs-datapath: system, netdev or auto */
   datapath: string;
   log: Logger;
@@ -56,7 +59,10 @@ export function createSwitchProvider(opts: ConnectOptions): SwitchProvider {
       opts.log.info(`no Open vSwitch reachable (${err.message}); starting a private one`);
     }
     const dir = join(opts.base, 'ovs');
-    embedded = await startPrivateOvs({ dir });
+    // -recover: the crashed daemon's OVS still holds its bridges and ports: keep it
+    const adopted = opts.adopt ? await adoptPrivateOvs({ dir }) : undefined;
+    if (adopted) opts.log.info(`adopted the private Open vSwitch left running in ${dir}`);
+    embedded = adopted ?? (await startPrivateOvs({ dir }));
     // child processes (`shell ovs-vsctl ...`) must find the same instance
     savedEnv = {};
     for (const [k, v] of Object.entries(embedded.env)) {

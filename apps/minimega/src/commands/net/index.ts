@@ -13,6 +13,7 @@ import { registerBridge } from './bridge-cli.js';
 import { createSwitchProvider, flagBool, type SwitchProvider } from './connection.js';
 import { createNetworking } from './networking.js';
 import { registerQos } from './qos-cli.js';
+import { recoverNet } from './recover.js';
 import { HOST_TAPS, MIRRORS, NetState } from './state.js';
 import { clearNamespaceTaps, registerTaps } from './tap-cli.js';
 import { registerVlans } from './vlans-cli.js';
@@ -29,6 +30,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
       createSwitchProvider({
         base: d.flags.base,
         embedded: flagBool(d.flags['ovs-embedded'], true),
+        adopt: d.flags.recover === true,
         datapath: typeof d.flags['ovs-datapath'] === 'string' ? d.flags['ovs-datapath'] : 'auto',
         log: d.log,
       });
@@ -50,6 +52,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     registerBridge(d, st, forgetHostTaps);
     registerQos(d, st);
     d.services.networking = createNetworking(st);
+    d.services.recoverNetworking = (vmTaps) => recoverNet(st, d, vmTaps);
     const meter = startBandwidthMeter(st);
     d.services.bandwidth = () => meter.rate();
 
