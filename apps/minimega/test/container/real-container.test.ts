@@ -5,7 +5,7 @@
 // guest on one VLAN ping each other; stop freezes, start thaws; kill, flush
 // and quit leave no veth, cgroup or process behind.
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
@@ -15,6 +15,7 @@ import {
   guestImage,
   ovsQemuMissing,
   realComponent,
+  tempDir,
 } from '#test-support';
 import { daemonInNetns, type NetnsDaemon } from '../net/daemon-netns.js';
 
@@ -136,11 +137,15 @@ describe('vm launch container', () => {
   );
 
   real.test(
-    'tap mirror and qos on container NICs; quit with running containers leaves no process, cgroup or veth',
+    'tar: filesystem; tap mirror and qos on container NICs; quit with running containers leaves no process, cgroup or veth',
     async () => {
       const fs = await containerFs();
-      await using d = await daemonInNetns('mmcq');
-      await d.run(`vm config filesystem ${fs.dir}`);
+      await using files = await tempDir('mm-ct-files-');
+      await copyFile(fs.tarball, join(files.path, 'minicccfs.tar.gz'));
+      await using d = await daemonInNetns('mmcq', ['-filepath', files.path]);
+      // untarred once beside the tarball; the value becomes the directory
+      await d.run('vm config filesystem tar:minicccfs.tar.gz');
+      expect(await d.response('vm config filesystem')).toBe(join(files.path, 'minicccfs'));
       await d.run('vm config net 5');
       await d.run('vm launch container x[1-3]');
       await d.run('vm start x1');
