@@ -36,6 +36,11 @@ export class ChannelLink implements Link {
     return this.inner.closed || this.#closeReason !== undefined;
   }
 
+  /** the handshake is over: lift the inner link's pre-handshake limits */
+  established(): void {
+    this.inner.established?.();
+  }
+
   get encrypted(): boolean {
     return this.cipher !== undefined;
   }

@@ -7,6 +7,8 @@ import { decode, encode } from './codec.js';
 import { FrameError } from './errors.js';
 
 export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
+/** largest frame before a link's handshake is over (handshake messages are small) */
+export const HANDSHAKE_MAX_FRAME = 64 * 1024;
 const RAW = 0x8000_0000;
 
 /** the frame's header and body (written back to back; no joining copy) */
@@ -29,14 +31,20 @@ export class FrameDecoder {
   #need = -1;
   #raw = false;
 
-  constructor(private readonly maxFrame = DEFAULT_MAX_FRAME) {}
+  constructor(private maxFrame = DEFAULT_MAX_FRAME) {}
+
+  /** change the largest accepted frame (applies to frames not yet started) */
+  setMax(bytes: number): void {
+    this.maxFrame = bytes;
+  }
 
   /**
-   * Feed bytes; returns the complete frames. Throws FrameError on bad input.
+   * Feed bytes; returns the complete frames (or hands each to `each` as soon
+   * as it is complete). Throws FrameError on bad input.
    * Chunks are joined only once a whole frame is there (a big frame arriving
    * in many small chunks costs linear, not quadratic, time).
    */
-  push(chunk: Buffer): unknown[] {
+  push(chunk: Buffer, each?: (frame: unknown) => void): unknown[] {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     const out: unknown[] = [];
@@ -62,10 +70,12 @@ export class FrameDecoder {
       } catch (err) {
         throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
       }
-      out.push(value);
       const rest = buf.subarray(4 + len);
       this.#chunks = rest.length ? [rest] : [];
       this.#buffered = rest.length;
+      // one at a time when asked: handling a frame may change the limit for the next
+      if (each) each(value);
+      else out.push(value);
     }
     return out;
   }

@@ -206,6 +206,7 @@ export function initiate(
       } catch {
         return fail(new HandshakeError('connection closed during handshake'));
       }
+      channel.established();
       resolve({ hello: h, link: channel, nonce });
     });
     try {
@@ -294,6 +295,7 @@ export function respond(
           if ((first as { t?: unknown })?.t !== 'ready') {
             return fail(new HandshakeError('malformed handshake: expected ready'));
           }
+          channel.established();
           resolve({ hello: h, link: channel });
         },
         close: (why) => fail(new HandshakeError(`connection closed during handshake: ${why}`)),

@@ -72,8 +72,12 @@ export interface PeerTable {
   closeAll(reason: string): void;
 }
 
+/** inbound handshakes in progress at once (each holds a socket and a timer until it ends) */
+const MAX_PENDING_HANDSHAKES = 256;
+
 export function createPeerTable(core: Core, hooks: PeerHooks): PeerTable {
   const peers = new Map<string, Peer>();
+  let handshaking = 0;
   const redialing = new Set<string>();
   /** acceptor-side handshakes that were told "soliciting" (reserve a slot) */
   let reserved = 0;
@@ -171,6 +175,11 @@ export function createPeerTable(core: Core, hooks: PeerHooks): PeerTable {
     let link: ChannelLink;
     let dialerNonce: Uint8Array;
     if (role === 'acceptor') {
+      if (handshaking >= MAX_PENDING_HANDSHAKES) {
+        raw.close('too many handshakes in progress');
+        throw new HandshakeError(`refused ${raw.remoteAddress}: too many handshakes in progress`);
+      }
+      handshaking++;
       let mine = false;
       try {
         const r = await respond(raw, core.identity, {
@@ -195,6 +204,7 @@ export function createPeerTable(core: Core, hooks: PeerHooks): PeerTable {
         link = r.link;
         dialerNonce = r.hello.nonce;
       } finally {
+        handshaking--;
         if (mine) reserved--;
       }
     } else {

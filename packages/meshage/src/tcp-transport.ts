@@ -7,7 +7,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
 import { DialError, InvalidOptionError } from './errors.js';
-import { DEFAULT_MAX_FRAME, FrameDecoder, framePieces } from './framing.js';
+import { DEFAULT_MAX_FRAME, FrameDecoder, framePieces, HANDSHAKE_MAX_FRAME } from './framing.js';
 import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -35,25 +35,28 @@ class TcpLink extends BaseLink {
 
   constructor(
     private readonly socket: Socket,
-    maxFrame: number,
+    private readonly maxFrame: number,
   ) {
     super();
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.#decoder = new FrameDecoder(maxFrame);
+    // nobody unauthenticated gets to make this node buffer a 16 MiB frame
+    this.#decoder = new FrameDecoder(Math.min(maxFrame, HANDSHAKE_MAX_FRAME));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
       try {
-        frames = this.#decoder.push(chunk);
+        // frame by frame: the handshake lifts the frame limit between two frames of one chunk
+        this.#decoder.push(chunk, (f) => this.deliver(f));
       } catch (err) {
         this.close(err instanceof Error ? err.message : String(err));
-        return;
       }
-      for (const f of frames) this.deliver(f);
     });
     socket.on('error', (err) => this.onClosed(err.message));
     socket.on('close', () => this.onClosed('connection closed'));
     socket.on('end', () => socket.end());
+  }
+
+  established(): void {
+    this.#decoder.setMax(this.maxFrame);
   }
 
   protected write(frame: unknown): void {

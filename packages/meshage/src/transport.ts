@@ -23,6 +23,11 @@ export interface Link {
   /** close the link; the remote side sees close() soon after */
   close(reason?: string): void;
   readonly closed: boolean;
+  /**
+   * the handshake is over: lift the limits an unauthenticated link gets (a
+   * TCP link accepts only small frames until then)
+   */
+  established?(): void;
 }
 
 export interface DialOptions {

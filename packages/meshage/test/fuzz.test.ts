@@ -97,6 +97,21 @@ describe('fuzz: hostile input on the mesh ports', () => {
     expect(b.peers()).toEqual(['a']);
   });
 
+  test('before the handshake a frame may be 64 KiB at most: a 1 MiB header closes the link at once', async () => {
+    const closedAfter = await new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        const head = Buffer.alloc(4);
+        head.writeUInt32BE(1024 * 1024, 0);
+        s.write(head);
+        s.write(Buffer.alloc(1000));
+      });
+      s.on('error', () => {});
+      s.on('close', () => resolve(Date.now() - t0));
+    });
+    expect(closedAfter).toBeLessThan(400);
+  });
+
   test('garbage datagrams on UDP', async () => {
     const sock = createSocket('udp4');
     await fc.assert(
