@@ -18,6 +18,17 @@ export { defaultFlags, makeResponse } from './flags.js';
 export type { HandlerDoc, PatternItemDoc } from './help.js';
 export { goQuote, joinWords, lex, quoteWord } from './lex.js';
 export {
+  checkName,
+  InvalidNameError,
+  isValidName,
+  MAX_IFNAME_BYTES,
+  MAX_NAME_BYTES,
+  NAME_KINDS,
+  type NameKind,
+  nameProblem,
+  nameSchema,
+} from './names.js';
+export {
   ItemType,
   type PatternItem,
   parsePattern,
