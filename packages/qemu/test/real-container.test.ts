@@ -222,6 +222,28 @@ describe('container lifecycle', () => {
     60_000,
   );
 
+  real.test(
+    'preinit runs as host root inside the container namespaces, before init',
+    async () => {
+      await using tmp = await tempDir('mm-ct-pre-');
+      const script = join(tmp.path, 'preinit.sh');
+      const out = join(tmp.path, 'out');
+      // argv is [preinit, preinit] as in minimega; host fs, container UTS ns
+      await writeFile(script, `#!/bin/sh\necho "$(hostname) $#" > ${out}\n`, { mode: 0o755 });
+      const vm = make((c) => {
+        c.hostname = 'pre1';
+        c.preinit = script;
+      });
+      expect(await vm.launch()).toBe('');
+      expect((await readFile(out, 'utf8')).trim()).toBe('pre1 1');
+      // a failing preinit fails the launch, saying which step
+      const bad = make((c) => (c.preinit = '/bin/false'));
+      expect(await bad.launch()).toMatch(/preinit failed/);
+      expect(bad.state).toBe('ERROR');
+    },
+    60_000,
+  );
+
   real.test('a missing filesystem is an ERROR naming it', async () => {
     const vm = make((c) => (c.filesystem = '/nonexistent/rootfs'));
     expect(await vm.launch()).toBe(
