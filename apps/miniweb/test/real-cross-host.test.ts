@@ -107,6 +107,19 @@ real.test(
     } finally {
       ws.close();
     }
+
+    // vnc commands typed on n1 reach the VM's host
+    const kb = `${n2.base}/far.kb`;
+    await ok(n1, `vnc record kb far ${kb}`);
+    const listed = await ok(n1, 'vnc');
+    expect(listed.find((r) => r.Host === n2.name)?.Tabular?.[0]?.slice(0, 2)).toEqual([
+      'far',
+      'record kb',
+    ]);
+    await ok(n1, 'vnc stop kb far');
+    expect((await n1.run('vnc record kb nowhere /tmp/x.kb'))[0]?.Error).toMatch(
+      /vm not found: nowhere/,
+    );
   },
   240_000,
 );

@@ -2,13 +2,14 @@
 // 'vnc/1', so miniweb reaches every VM's console through the daemon that
 // hosts it) and the `vnc` record/play commands (spec Part B).
 import { isAbsolute, join } from 'node:path';
+import type { CallEnv, Command, Output } from '@mm/cli-grammar';
 import type { Mesh } from '@mm/meshage';
 import { slotKey } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
 import { meshService } from '../mesh/service.js';
 import { type KbEvent, parseEvent } from './kb.js';
 import { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
-import { findVncTarget } from './resolve.js';
+import { findVncTarget, VncVmNotFoundError } from './resolve.js';
 import { FbRecording, goDurationNs, KbRecording, Playback, typeLines } from './sessions.js';
 
 export { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
@@ -84,13 +85,39 @@ export const vncModule: CommandModule = async (d: Daemon) => {
   const socketOf = async (ns: string, vm: string) =>
     (await findVncTarget(d.flags.base, ns, vm)).socket;
 
+  const peers = () => (mesh()?.nodes() ?? []).filter((n) => n !== d.hostname);
+
+  /**
+   * A VM command for a VM that is not here: typed on this node, it runs on
+   * the mesh peers (where the VM's host answers and the others say not
+   * found); run on behalf of a peer, the local error stands.
+   */
+  const here =
+    (fn: (cmd: Command, out: Output, env: CallEnv) => Promise<void>) =>
+    async (cmd: Command, out: Output, env: CallEnv): Promise<void> => {
+      try {
+        await fn(cmd, out, env);
+      } catch (e) {
+        const missing = e instanceof VncVmNotFoundError || / not found/.test((e as Error).message);
+        const svc = d.services.mesh;
+        const others = peers();
+        if (!missing || cmd.source !== '' || !svc || others.length === 0) throw e;
+        cmd.namespace = nsOf(cmd.namespace);
+        const rows = await svc.runOn(others, cmd, env);
+        const ok = rows.filter((r) => r.error === '');
+        const real = rows.filter((r) => r.error !== '' && !/ not found/.test(r.error));
+        if (ok.length === 0 && real.length === 0) throw e;
+        out.emit([...ok, ...real]);
+      }
+    };
+
   d.cli.register({
     helpShort: 'record VNC kb or fb',
     helpLong: `Record keyboard and mouse events (kb) or the framebuffer (fb) of a VM on this host.
 kb files hold one "<delay ns>:<event>" per line (see "vnc play"); fb files are a gzip
 stream of the server's RFB updates. A relative file is under -filepath.`,
     patterns: ['vnc <record,> <kb,fb> <vm name> <filename>'],
-    async call(cmd) {
+    call: here(async (cmd) => {
       const ns = nsOf(cmd.namespace);
       const st = await stateOf(ns);
       const vm = cmd.stringArgs.vm!;
@@ -103,13 +130,13 @@ stream of the server's RFB updates. A relative file is under -filepath.`,
         if (st.fb.has(vm)) throw new Error(`fb recording for ${vm} already running`);
         st.fb.set(vm, await FbRecording.begin(vm, file, await socketOf(ns, vm)));
       }
-    },
+    }),
   });
 
   d.cli.register({
     helpShort: 'stop a VNC recording or playback',
     patterns: ['vnc <stop,> <kb,fb> <vm name>', 'vnc <stop,> <vm target>'],
-    async call(cmd) {
+    call: here(async (cmd) => {
       const ns = nsOf(cmd.namespace);
       const st = await stateOf(ns);
       const vm = cmd.stringArgs.vm!;
@@ -125,7 +152,7 @@ stream of the server's RFB updates. A relative file is under -filepath.`,
       if (!p) throw new Error(`kb playback not found for ${vm}`);
       st.play.delete(vm);
       await p.stop();
-    },
+    }),
   });
 
   const beginPlayback = async (ns: string, vm: string, file: string, lines?: string[]) => {
@@ -153,31 +180,31 @@ stream of the server's RFB updates. A relative file is under -filepath.`,
 "<delay>:PointerEvent,<mask>,<x>,<y>", "<delay>:LoadFile,<file>"; <delay> in ns or a Go
 duration. "vnc type" types text; pause, continue, step, getstep and inject control a playback.`,
     patterns: ['vnc <play,> <vm name> <filename>'],
-    async call(cmd) {
+    call: here(async (cmd) => {
       await beginPlayback(
         nsOf(cmd.namespace),
         cmd.stringArgs.vm!,
         filePath(cmd.stringArgs.filename!),
       );
-    },
+    }),
   });
 
   d.cli.register({
     helpShort: 'type text into a VM over VNC',
     patterns: ['vnc <type,> <vm name> <text>...'],
-    async call(cmd) {
+    call: here(async (cmd) => {
       const text = (cmd.listArgs?.text ?? [cmd.stringArgs.text ?? '']).join(' ');
       if (text === '') return;
       const lines = typeLines(text);
       const p = await beginPlayback(nsOf(cmd.namespace), cmd.stringArgs.vm!, '<typed>', lines);
       await p.done;
-    },
+    }),
   });
 
   d.cli.register({
     helpShort: 'control a VNC playback',
     patterns: ['vnc <pause,continue,step,getstep> <vm name>'],
-    async call(cmd, out) {
+    call: here(async (cmd, out) => {
       const st = await stateOf(nsOf(cmd.namespace));
       const vm = cmd.stringArgs.vm!;
       const p = st.play.get(vm);
@@ -186,13 +213,13 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
       else if (cmd.boolArgs.continue) p.resume();
       else if (cmd.boolArgs.step) p.stepNow();
       else out.respond({ header: ['name', 'step'], tabular: [[vm, p.step]] });
-    },
+    }),
   });
 
   d.cli.register({
     helpShort: 'inject one VNC event',
     patterns: ['vnc <inject,> <vm name> <event>'],
-    async call(cmd) {
+    call: here(async (cmd) => {
       const ns = nsOf(cmd.namespace);
       const vm = cmd.stringArgs.vm!;
       const e = parseEvent(cmd.stringArgs.event!);
@@ -211,13 +238,13 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
       const line = `0:${cmd.stringArgs.event!}`;
       const once = await beginPlayback(ns, vm, '<inject>', [line]);
       await once.done;
-    },
+    }),
   });
 
   d.cli.register({
     helpShort: 'list VNC recordings and playbacks',
     patterns: ['vnc'],
-    async call(cmd, out) {
+    async call(cmd, out, env) {
       const st = await stateOf(nsOf(cmd.namespace));
       const t = process.hrtime.bigint();
       const rows: string[][] = [];
@@ -236,6 +263,14 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
       }
       rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
       out.respond({ header: ['name', 'type', 'time', 'filename'], tabular: rows });
+      // every host's recordings, as the original's broadcast `vnc`
+      const svc = d.services.mesh;
+      const others = peers();
+      if (cmd.source === '' && svc && others.length > 0) {
+        cmd.namespace = nsOf(cmd.namespace);
+        const remote = await svc.runOn(others, cmd, env);
+        out.emit(remote.filter((r) => r.error === '' && (r.tabular?.length ?? 0) > 0));
+      }
     },
   });
 
