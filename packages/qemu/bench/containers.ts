@@ -44,6 +44,14 @@ async function ppid(pid: number): Promise<number> {
   return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
 }
 
+/** CPU seconds of this process plus its reaped descendants (user+sys) */
+async function cpuSeconds(): Promise<number> {
+  const st = await readFile('/proc/self/stat', 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  // fields 14-17 (utime, stime, cutime, cstime) are 11-14 after the comm
+  return [11, 12, 13, 14].reduce((a, i) => a + Number(f[i] ?? 0), 0) / 100;
+}
+
 let id = 1;
 for (const n of counts) {
   await using dir = await tempDir('mm-bench-ct-');
@@ -66,6 +74,7 @@ for (const n of counts) {
     });
   });
   try {
+    const cpu0 = await cpuSeconds();
     const t0 = performance.now();
     const errs = (await Promise.all(vms.map((v) => v.launch()))).filter(Boolean);
     const t1 = performance.now();
@@ -90,9 +99,12 @@ for (const n of counts) {
     await Promise.all(vms.map((v) => v.kill()));
     await Promise.all(vms.map((v) => v.flush()));
     const t4 = performance.now();
+    // every container process has been reaped by now: its CPU is counted
+    const cpu = (await cpuSeconds()) - cpu0;
     console.log(
       `${n} containers: launch ${(t1 - t0).toFixed(0)} ms, start ${(t2 - t1).toFixed(0)} ms, ` +
         `launch+start ${(t2 - t0).toFixed(0)} ms; kill+flush ${(t4 - t3).toFixed(0)} ms; ` +
+        `CPU for the whole cycle ${(cpu * 1000).toFixed(0)} ms (${((cpu * 1000) / n).toFixed(0)} ms per container, load-independent); ` +
         `per idle container: ${(nproc / n).toFixed(1)} processes, ${(rss / n / 1024).toFixed(2)} MiB RSS (sum of VmRSS, shared pages counted in each)`,
     );
   } finally {
