@@ -20,6 +20,7 @@ import {
   createRequests,
   type Handler,
   type HandlerContext,
+  type Messaging,
   type SendOptions,
   type SendResult,
 } from './requests.js';
@@ -94,7 +95,8 @@ export interface PeerInfo {
   incarnation: number;
 }
 
-export interface Mesh extends AsyncDisposable {
+/** the mesh API; `handle` and `send` are the request layer's (requests.ts) */
+export interface Mesh extends AsyncDisposable, Messaging {
   readonly name: string;
   readonly incarnation: number;
   readonly context: string;
@@ -116,14 +118,6 @@ export interface Mesh extends AsyncDisposable {
   adjacency(): Map<string, string[]>;
   /** first hop towards `name` (undefined when unreachable or self) */
   route(name: string): string | undefined;
-  handle<Req, Res>(kind: MessageKind<Req, Res>, handler: Handler<Req, Res>): () => void;
-  /** one result per distinct host, in the order given */
-  send<Req, Res>(
-    hosts: readonly string[],
-    kind: MessageKind<Req, Res>,
-    body: Req,
-    opts?: SendOptions,
-  ): Promise<SendResult<Res>[]>;
   /** send to every reachable node except self */
   broadcast<Req, Res>(
     kind: MessageKind<Req, Res>,

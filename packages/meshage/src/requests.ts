@@ -54,14 +54,20 @@ interface Pending {
   kind: MessageKind<unknown, unknown>;
 }
 
-export interface Requests {
+/** typed request/response between nodes (part of the Mesh API) */
+export interface Messaging {
+  /** serve requests of `kind`; returns an unregister function */
   handle<Req, Res>(kind: MessageKind<Req, Res>, handler: Handler<Req, Res>): () => void;
+  /** one result per distinct host, in the order given */
   send<Req, Res>(
     hosts: readonly string[],
     kind: MessageKind<Req, Res>,
     body: Req,
     opts?: SendOptions,
   ): Promise<SendResult<Res>[]>;
+}
+
+export interface Requests extends Messaging {
   /** a request from a peer; an error string when it broke a bound */
   onReq(from: Peer, f: ReqFrame): string | undefined;
   /** a reply from a peer; an error string when it broke a bound */
