@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds dist/minimega: the daemon and its -e/-attach client as ONE
+# self-contained executable (a Node single-executable application: the whole
+# app bundled to one CommonJS file, embedded in a copy of this machine's
+# `node` with postject). It runs on a host with no checkout, no node_modules
+# and no Node; `deploy launch` copies it to other hosts.
+# Skipped when dist/minimega is newer than every source it is built from
+# (MM_SEA_FORCE=1 rebuilds anyway).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=dist/minimega
+if [ -z "${MM_SEA_FORCE:-}" ] && [ -x "$OUT" ] &&
+  [ -z "$(find apps/minimega/src apps/minimega/tsup.sea.config.ts packages/*/src packages/*/package.json \
+    pnpm-lock.yaml -newer "$OUT" -print -quit)" ]; then
+  exit 0
+fi
+mkdir -p dist/sea
+(cd apps/minimega && pnpm exec tsup --config tsup.sea.config.ts --silent)
+cat >dist/sea/sea-config.json <<JSON
+{ "main": "dist/sea/minimega.cjs", "output": "dist/sea/minimega.blob",
+  "disableExperimentalSEAWarning": true, "useCodeCache": true }
+JSON
+node --experimental-sea-config dist/sea/sea-config.json >/dev/null 2>&1
+tmp="$OUT.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+cp "$(command -v node)" "$tmp"
+# node ships with debug info: stripping it makes the file ~12 MB smaller to copy
+if command -v strip >/dev/null 2>&1; then strip "$tmp" 2>/dev/null || true; fi
+apps/minimega/node_modules/.bin/postject "$tmp" NODE_SEA_BLOB dist/sea/minimega.blob \
+  --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >/dev/null 2>&1 ||
+  { echo "build-sea: postject failed" >&2; exit 1; }
+"$tmp" -version >/dev/null
+mv "$tmp" "$OUT"
+echo "build-sea: $OUT ($(($(stat -c %s "$OUT") / 1048576)) MB)"
