@@ -2,6 +2,7 @@
 // its own file(s) under commands/ so areas can be built independently.
 import type { CommandModule } from '../context.js';
 import { containerModule } from './container/index.js';
+import { deployModule } from './deploy/index.js';
 import { diskModule } from './disk/index.js';
 import { fileModule } from './file/index.js';
 import { meshModule } from './mesh/index.js';
@@ -23,4 +24,5 @@ export const commandModules: CommandModule[] = [
   nukeModule,
   fileModule,
   diskModule,
+  deployModule,
 ];

@@ -1,0 +1,173 @@
+// deploy launch against a fake ssh and a fake mesh: the per-host outcomes
+// and the result table.
+import { expect, test } from 'vitest';
+import { AuthRefusedError, UnreachableError } from '../../src/commands/deploy/errors.js';
+import {
+  type HostResult,
+  type LaunchPlan,
+  launch,
+  type MeshView,
+  remoteExecutablePath,
+} from '../../src/commands/deploy/launch.js';
+import type { RemoteShell, SshTarget } from '../../src/commands/deploy/ssh.js';
+import { DEPLOY_HEADER, resultBatch } from '../../src/commands/deploy/table.js';
+
+const SHA = 'a'.repeat(64);
+
+interface FakeHost {
+  hostname: string;
+  sha?: string;
+  running?: string;
+  fail?: 'unreachable' | 'auth' | 'copy';
+  /** the daemon dies at start with this log */
+  dies?: string;
+  /** never joins */
+  silent?: boolean;
+}
+
+function fakeWorld(hosts: Record<string, FakeHost>) {
+  const joined = new Set<string>(['head']);
+  const started = new Map<string, string>();
+  const calls: string[] = [];
+  const shell: RemoteShell = {
+    async run(t: SshTarget, script: string) {
+      const h = hosts[t.host]!;
+      if (h.fail === 'unreachable') throw new UnreachableError('Connection refused');
+      if (h.fail === 'auth') throw new AuthRefusedError('Permission denied (publickey).');
+      if (script.includes('echo "host=')) {
+        calls.push(`${t.host}:probe`);
+        return {
+          exitCode: 0,
+          stdout: `host=${h.hostname}\nsha=${h.sha ?? ''}\n${h.running ? `running=${h.running}\n` : ''}`,
+          stderr: '',
+        };
+      }
+      if (script.includes('nohup')) {
+        calls.push(`${t.host}:start`);
+        expect(script).toContain("'-nostdin=true'".replace(/'/g, ''));
+        started.set(t.host, '4242');
+        if (!h.dies && !h.silent) setTimeout(() => joined.add(h.hostname), 30);
+        return { exitCode: 0, stdout: 'pid=4242\n', stderr: '' };
+      }
+      if (script.includes('/proc/')) {
+        return { exitCode: 0, stdout: h.dies ? `dead\n${h.dies}\n` : 'alive\n', stderr: '' };
+      }
+      throw new Error(`unexpected script ${script}`);
+    },
+    async copy(t: SshTarget, _local: string, remote: string) {
+      calls.push(`${t.host}:copy ${remote}`);
+      if (hosts[t.host]!.fail === 'copy') {
+        const { SshError } = await import('../../src/commands/deploy/errors.js');
+        throw new SshError('scp: /tmp/x: No space left on device');
+      }
+    },
+  };
+  const mesh: MeshView = {
+    self: 'head',
+    nodes: () => [...joined].sort(),
+    dial: async (address) => {
+      throw new Error(`dial ${address}: refused`);
+    },
+  };
+  return { shell, mesh, calls, joined };
+}
+
+const plan = (targets: string[], over: Partial<LaunchPlan> = {}): LaunchPlan => ({
+  targets: targets.map((host) => ({ host })),
+  sudo: false,
+  exe: { path: '/x/minimega', size: 1 << 20, sha256: SHA },
+  flags: ['-base=/tmp/minimega', '-nostdin=true'],
+  remoteBase: '/tmp/minimega',
+  remoteDir: '/tmp/minimega_deploy',
+  stdout: '/tmp/minimega/minimega.out',
+  stderr: '/tmp/minimega/minimega.err',
+  timeoutMs: 3000,
+  ...over,
+});
+
+test('every host joins; the copy is skipped where the same executable is', async () => {
+  const w = fakeWorld({
+    a: { hostname: 'mm1' },
+    b: { hostname: 'mm2', sha: SHA },
+  });
+  const status: string[] = [];
+  const r = await launch(plan(['a', 'b']), { ...w, status: (m) => status.push(m), pollMs: 10 });
+  expect(r.map((x) => [x.host, x.name, x.joined, x.copy, x.pid])).toEqual([
+    ['a', 'mm1', true, 'copied', '4242'],
+    ['b', 'mm2', true, 'skipped', '4242'],
+  ]);
+  expect(w.calls).toContain(`a:copy ${remoteExecutablePath(plan([]))}.part`);
+  expect(w.calls.filter((c) => c.startsWith('b:copy'))).toEqual([]);
+  expect(status).toContain('deploy: b: same executable already there, copy skipped');
+  expect(status).toContain('deploy: a: joined');
+});
+
+test('failures name the host and why; the other hosts still join', async () => {
+  const w = fakeWorld({
+    ok: { hostname: 'mm1' },
+    down: { hostname: 'x', fail: 'unreachable' },
+    key: { hostname: 'x', fail: 'auth' },
+    full: { hostname: 'mm4', fail: 'copy' },
+    dies: { hostname: 'mm5', dies: 'flag provided but not defined: -bogus' },
+    self: { hostname: 'head' },
+  });
+  const r = await launch(plan(['ok', 'down', 'key', 'full', 'dies', 'self']), { ...w, pollMs: 10 });
+  const byHost = Object.fromEntries(r.map((x) => [x.host, x]));
+  expect(byHost.ok!.joined).toBe(true);
+  expect(byHost.down!.error?.code).toBe('ERR_DEPLOY_UNREACHABLE');
+  expect(byHost.key!.error?.code).toBe('ERR_DEPLOY_AUTH');
+  expect(byHost.full!.error?.code).toBe('ERR_DEPLOY_COPY');
+  expect(byHost.dies!.error?.code).toBe('ERR_DEPLOY_EXITED');
+  expect(byHost.dies!.error?.row).toBe('exited early: flag provided but not defined: -bogus');
+  expect(byHost.self!.error?.code).toBe('ERR_DEPLOY_SELF');
+  // a failed copy never starts anything
+  expect(w.calls).not.toContain('full:start');
+
+  const [table, errors] = resultBatch('head', r);
+  expect(table!.header).toEqual(DEPLOY_HEADER);
+  expect(table!.tabular!.map((row) => [row[0], row[2]])).toEqual([
+    ['ok', 'joined'],
+    ['down', 'failed'],
+    ['key', 'failed'],
+    ['full', 'failed'],
+    ['dies', 'failed'],
+    ['self', 'failed'],
+  ]);
+  expect(table!.error).toBe('');
+  expect(errors!.error.split('\n')).toEqual([
+    'deploy down: unreachable: Connection refused',
+    'deploy key: auth refused: Permission denied (publickey).',
+    'deploy full: copy failed: scp: /tmp/x: No space left on device',
+    'deploy dies: exited early: flag provided but not defined: -bogus',
+    'deploy self: refusing to deploy to this host: self is head',
+  ]);
+});
+
+test('a host that never joins fails at its deadline; one already running is not started again', async () => {
+  const w = fakeWorld({
+    quiet: { hostname: 'mm1', silent: true },
+    up: { hostname: 'mm2', running: '77' },
+  });
+  w.joined.add('mm2');
+  const t0 = Date.now();
+  const r: HostResult[] = await launch(plan(['quiet', 'up'], { timeoutMs: 400 }), {
+    ...w,
+    pollMs: 10,
+  });
+  expect(Date.now() - t0).toBeLessThan(3000);
+  expect(r[0]!.error?.code).toBe('ERR_DEPLOY_TIMEOUT');
+  expect(r[1]).toMatchObject({ joined: true, alreadyRunning: true, pid: '77' });
+  expect(w.calls).not.toContain('up:start');
+});
+
+test('aborting deploy launch ends every host as aborted', async () => {
+  const w = fakeWorld({ quiet: { hostname: 'mm1', silent: true } });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  const [r] = await launch(plan(['quiet'], { timeoutMs: 10_000 }), {
+    ...w,
+    pollMs: 10,
+    signal: ac.signal,
+  });
+  expect(r!.error?.code).toBe('ERR_DEPLOY_ABORTED');
+});
