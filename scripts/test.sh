@@ -9,3 +9,4 @@ echo "== lint"; pnpm exec biome check .
 echo "== typecheck"; TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run typecheck --output-logs=errors-only
 echo "== vitest"; pnpm exec vitest run
 echo "== minitest"; bash scripts/minitest.sh
+echo "== minitest (distributed)"; bash scripts/minitest.sh --distributed

@@ -9,5 +9,9 @@ export {
   type ClusterOptions,
   startCluster,
 } from './cluster.js';
+export { type Lab, type LabHost, type LabHostSpec, startLab } from './lab.js';
 export { clusterNames, ownerPid } from './names.js';
 export { sweepStale } from './net.js';
+export { ensureSea, seaPath } from './sea.js';
+export { makeKeyPair, type Sshd, startSshd } from './sshd.js';
+export { startVirtualHost, type VirtualHost, virtualHostFromPid } from './vhost.js';

@@ -20,6 +20,10 @@ export interface LabHostSpec {
   sshd?: { authorizedKeys: string[] };
   /** create the namespace and address but start nothing (a host that is down) */
   down?: boolean;
+  /** directories made visible inside the host at `to` (over an empty tmpfs at `under`) */
+  mounts?: { from: string; to: string }[];
+  /** empty tmpfs mounts (e.g. /root, to hold the mount points of `mounts`) */
+  tmpfs?: string[];
 }
 
 export interface LabHost {
@@ -95,7 +99,17 @@ export async function startLab(
             binds: [
               { from: hdir, to: INSIDE_DIR },
               { from: etcHosts, to: '/etc/hosts' },
+              // staged under the host's own directory: /tmp or /root may be replaced next
+              ...(spec.mounts ?? []).map((m, k) => ({
+                from: m.from,
+                to: `${INSIDE_DIR}/.mount${k}`,
+              })),
             ],
+            tmpfs: spec.tmpfs ?? [],
+            lateBinds: (spec.mounts ?? []).map((m, k) => ({
+              from: `${INSIDE_DIR}/.mount${k}`,
+              to: m.to,
+            })),
           },
           { detached: opts.detached === true },
         );

@@ -18,6 +18,10 @@ export interface VirtualHostOptions {
   hide?: string[];
   /** bind mounts made before /tmp is replaced (so files from the real /tmp can be used) */
   binds?: { from: string; to: string }[];
+  /** empty tmpfs mounts made after /tmp (e.g. /root, so lateBinds can create mount points in it) */
+  tmpfs?: string[];
+  /** bind mounts made last, from paths as seen inside the host */
+  lateBinds?: { from: string; to: string }[];
 }
 
 export interface VirtualHost {
@@ -50,6 +54,9 @@ export function holderScript(o: VirtualHostOptions): string {
   for (const b of o.binds ?? [])
     lines.push(`[ -e ${q(b.to)} ] || mkdir -p ${q(b.to)}`, `mount --bind ${q(b.from)} ${q(b.to)}`);
   if (o.privateTmp) lines.push('mount -t tmpfs -o mode=1777 tmpfs /tmp');
+  for (const t of o.tmpfs ?? []) lines.push(`mount -t tmpfs -o mode=755 tmpfs ${q(t)}`);
+  for (const b of o.lateBinds ?? [])
+    lines.push(`[ -e ${q(b.to)} ] || mkdir -p ${q(b.to)}`, `mount --bind ${q(b.from)} ${q(b.to)}`);
   for (const p of o.hide ?? []) {
     lines.push(
       `if [ -d ${q(p)} ]; then mount -t tmpfs -o ro,mode=755 tmpfs ${q(p)}; elif [ -e ${q(p)} ]; then mount --bind /dev/null ${q(p)}; fi`,

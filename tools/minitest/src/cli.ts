@@ -9,10 +9,17 @@ import {
   defaultMinimega,
   ISOLATED_ENV,
   reexecIsolated,
+  repoRoot,
   type StartedDaemon,
   setUpIsolation,
   startDaemon,
 } from './daemon.js';
+import {
+  containerRootfs,
+  DISTRIBUTED_HOSTS,
+  type DistributedLayout,
+  startDistributed,
+} from './distributed.js';
 import { discoverTests, formatResult, parseList, runTests, summary } from './runner.js';
 
 const USAGE = `usage: minitest [options] [test]...
@@ -27,6 +34,10 @@ const USAGE = `usage: minitest [options] [test]...
   --no-isolate          do not use fresh network + mount namespaces
   --timeout SECONDS     per-command timeout (default 120)
   --out DIR             write each test's transcript to DIR/NAME.got
+  --distributed         run on a head + mm1..mm3 (network namespaces, own
+                        hostnames and /tmp; --dir is then .../distributed)
+  --rootfs DIR          container rootfs shown as /root/uminicccfs on every
+                        host (default: built by tools/guest-image --container)
   --images DIR          what $images in a test stands for (a directory holding
                         minicccfs, the container rootfs: guest-image --container)
   -h, --help            this text
@@ -85,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`minitest: ${(e as Error).message}\n`);
     return 2;
   }
-  if (tests.length === 0) {
+  if (tests.length === 0 && !v.distributed) {
     process.stderr.write('minitest: no tests to run\n');
     return 2;
   }
@@ -93,6 +104,32 @@ async function main(argv: string[]): Promise<number> {
   const base = typeof v.base === 'string' ? resolve(v.base) : '/tmp/minimega';
   let daemon: StartedDaemon | undefined;
   let socket = typeof v.socket === 'string' ? resolve(v.socket) : undefined;
+  let layout: DistributedLayout | undefined;
+  if (!socket && v.distributed) {
+    try {
+      const rootfs = typeof v.rootfs === 'string' ? v.rootfs : await containerRootfs(repoRoot());
+      layout = await startDistributed({
+        minimega: [process.execPath, defaultMinimega()],
+        rootfs,
+        ...(typeof v['daemon-args'] === 'string'
+          ? { daemonArgs: v['daemon-args'].split(/\s+/).filter(Boolean) }
+          : {}),
+      });
+    } catch (e) {
+      process.stderr.write(`minitest: distributed layout: ${(e as Error).message}\n`);
+      return 1;
+    }
+    socket = layout.socket;
+    if (tests.length === 0) {
+      // nothing enabled yet: the layout itself (four hosts, one mesh) was the check
+      process.stdout.write('minitest: no distributed tests enabled; the layout formed its mesh\n');
+      await layout.close();
+      return 0;
+    }
+    process.stdout.write(
+      `minitest: head + ${DISTRIBUTED_HOSTS.join(', ')} up; daemon logs: ${Object.values(layout.logs).join(' ')}\n`,
+    );
+  }
   if (!socket) {
     if (!v['no-isolate'] && process.env[ISOLATED_ENV] !== '1') {
       const iso = canIsolate();
@@ -135,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
     });
   } finally {
     await daemon?.stop();
+    await layout?.close();
   }
   process.stdout.write(`${summary(results)}\n`);
   return results.every((r) => r.passed) ? 0 : 1;

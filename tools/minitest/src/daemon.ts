@@ -11,6 +11,11 @@ import { RunnerClient } from './client.js';
 
 export const ISOLATED_ENV = 'MM_MINITEST_ISOLATED';
 
+/** dist/cli.js → the repository's root */
+export function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+}
+
 /** dist/cli.js → repo root → apps/minimega/dist/main.js */
 export function defaultMinimega(): string {
   const here = dirname(fileURLToPath(import.meta.url));
