@@ -229,12 +229,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// exit explicitly: `up` leaves detached hosts and daemons running, whose
+// handles would otherwise keep this process waiting
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`cluster: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );
