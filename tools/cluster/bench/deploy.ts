@@ -1,0 +1,98 @@
+// deploy and the single executable (needs root, sshd). Prints:
+//  - dist/minimega's size and `-e version` start time (median of 10, no daemon:
+//    the dial error path; and against a running daemon);
+//  - `deploy launch` from a head to 3 and to 10 namespace hosts (each with its
+//    own sshd and /tmp): time until the whole mesh has joined, first with the
+//    copy, then again (daemons stopped) with the copy skipped by hash.
+// Go minimega: a ~30 MB static binary; its deploy is serial scp+ssh with no
+// join check (the docs say "a minute or so"); -e costs ~25 ms per process
+// (tools/cluster/bench/meshage.ts).
+// Run: pnpm exec tsx tools/cluster/bench/deploy.ts [hosts...]   (default 3 10)
+import { statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { MinimegaClient } from '../../../apps/minimega/src/client/connection.js';
+import { ensureSea, makeKeyPair, startLab } from '../src/index.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function startTime(exe: string, base: string): Promise<number> {
+  const t: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    await execa(exe, ['-base', base, '-e', 'version'], { reject: false });
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+async function deployBench(exe: string, n: number): Promise<void> {
+  const keys = await mkdtemp(join(tmpdir(), 'mm-bench-keys-'));
+  try {
+    const key = await makeKeyPair(join(keys, 'id'));
+    const hosts = Array.from({ length: n }, (_, i) => ({
+      name: `h${i + 1}`,
+      sshd: { authorizedKeys: [key] },
+    }));
+    await using lab = await startLab([{ name: 'head' }, ...hosts]);
+    const head = lab.host('head');
+    await writeFile(join(head.dir, 'id'), await readFile(join(keys, 'id')), { mode: 0o600 });
+    head.vhost!.spawn(
+      [exe, '-base', '/mnt/base', '-nostdin', '-degree', '3'],
+      join(head.dir, 'log'),
+    );
+    const c = await MinimegaClient.dial(join(head.dir, 'base/minimega'), { waitMs: 30_000 });
+    const run = async (cmd: string) =>
+      (await c.runAll(cmd)).filter((r) => !r.Status).flatMap((r) => r.Resp ?? []);
+    await run('deploy identity /mnt/id');
+    const range = `h[1-${n}]`;
+    for (const pass of ['copy', 'no copy (same hash)']) {
+      const t0 = performance.now();
+      const resp = await run(`deploy launch ${range}`);
+      const dt = performance.now() - t0;
+      const size = Number((await run('mesh status'))[0]?.Tabular?.[0]?.[0] ?? 0);
+      const failed = resp.filter((r) => r.Error).map((r) => r.Error);
+      console.log(
+        `deploy launch to ${n} hosts, ${pass}: ${(dt / 1000).toFixed(2)} s until joined; mesh size ${size}${failed.length ? `; errors: ${failed.join('; ')}` : ''}`,
+      );
+      // stop the deployed daemons for the second pass
+      for (const h of lab.hosts.slice(1)) {
+        await h.vhost!.exec(['sh', '-c', 'kill $(cat /mnt/base/minimega.pid) 2>/dev/null']);
+      }
+      const end = Date.now() + 30_000;
+      while (Date.now() < end) {
+        const s = Number((await run('mesh status'))[0]?.Tabular?.[0]?.[0] ?? 0);
+        if (s === 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await c.close();
+  } finally {
+    await rm(keys, { recursive: true, force: true });
+  }
+}
+
+const exe = await ensureSea();
+console.log(`dist/minimega: ${(statSync(exe).size / 1048576).toFixed(1)} MB`);
+const scratch = await mkdtemp(join(tmpdir(), 'mm-bench-'));
+try {
+  console.log(
+    `-e version, no daemon (exit 1): ${(await startTime(exe, scratch)).toFixed(1)} ms median`,
+  );
+  const d = execa(exe, ['-base', scratch, '-nostdin', '-port', '0'], { reject: false });
+  await MinimegaClient.dial(join(scratch, 'minimega'), { waitMs: 30_000 }).then((c) => c.close());
+  console.log(
+    `-e version, running daemon: ${(await startTime(exe, scratch)).toFixed(1)} ms median`,
+  );
+  d.kill('SIGTERM');
+  await d;
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
+for (const n of sizes.length ? sizes : [3, 10]) await deployBench(exe, n);
