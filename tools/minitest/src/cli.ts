@@ -64,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
         timeout: { type: 'string' },
         out: { type: 'string' },
         images: { type: 'string' },
+        distributed: { type: 'boolean' },
+        rootfs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

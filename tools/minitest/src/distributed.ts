@@ -71,15 +71,23 @@ export async function startDistributed(opts: {
     const socket = `/proc/${head.pid}/root/tmp/minimega/minimega`;
     const client = await RunnerClient.dial(socket, 30_000);
     try {
-      const end = Date.now() + (opts.waitMs ?? 30_000);
+      const end = Date.now() + (opts.waitMs ?? 60_000);
       for (;;) {
-        const r = await client.run('mesh list all');
-        const nodes = r
-          .flatMap((x) => x.Resp ?? [])
-          .flatMap((x) => (x.Response ?? '').split(/[\s,]+/));
-        const missing = DISTRIBUTED_HOSTS.filter((n) => !nodes.some((x) => x.includes(n)));
+        // every peer answers a mesh send (mesh list prints ranges: mm[1-3])
+        const r = await client.run(`mesh send ${DISTRIBUTED_HOSTS.join(',')} host name`);
+        const answered = new Set(
+          r
+            .flatMap((x) => x.Resp ?? [])
+            .filter((x) => !x.Error)
+            .map((x) => x.Host),
+        );
+        const missing = DISTRIBUTED_HOSTS.filter((n) => !answered.has(n));
         if (missing.length === 0) break;
-        if (Date.now() > end) throw new Error(`the mesh never reached ${missing.join(', ')}`);
+        if (Date.now() > end) {
+          throw new Error(
+            `the head's mesh never reached ${missing.join(', ')} (daemon logs: ${Object.values(logs).join(' ')})`,
+          );
+        }
         await new Promise((res) => setTimeout(res, 200));
       }
     } finally {
