@@ -211,6 +211,9 @@ export class Transfer {
       await this.#stateWrite;
       await fs.rm(this.#statePath);
       this.state = 'done';
+      const secs = (Date.now() - this.#started) / 1000;
+      const from = [...this.sched.servedBy].map(([h, n]) => `${h}=${n}`).join(',');
+      this.deps.log(`got ${this.name}: ${m.size} bytes in ${secs.toFixed(2)} s, parts from ${from || 'none'}`);
       this.deps.onProgress(this.progress());
     } catch (e) {
       if (isNoSpace(e)) {
