@@ -81,6 +81,7 @@ export class Transfer {
   #started = 0;
   #bytes = 0;
   #wake: (() => void) | undefined;
+  #poked = false;
   #stateWrite: Promise<void> = Promise.resolve();
 
   constructor(
@@ -150,10 +151,16 @@ export class Transfer {
   #poke(): void {
     const w = this.#wake;
     this.#wake = undefined;
-    w?.();
+    // a poke while the loop is busy is kept, so its next sleep returns at once
+    if (w) w();
+    else this.#poked = true;
   }
 
   #sleep(ms: number): Promise<void> {
+    if (this.#poked) {
+      this.#poked = false;
+      return Promise.resolve();
+    }
     return new Promise((r) => {
       const t = setTimeout(() => {
         this.#wake = undefined;
@@ -213,7 +220,9 @@ export class Transfer {
       this.state = 'done';
       const secs = (Date.now() - this.#started) / 1000;
       const from = [...this.sched.servedBy].map(([h, n]) => `${h}=${n}`).join(',');
-      this.deps.log(`got ${this.name}: ${m.size} bytes in ${secs.toFixed(2)} s, parts from ${from || 'none'}`);
+      this.deps.log(
+        `got ${this.name}: ${m.size} bytes in ${secs.toFixed(2)} s, parts from ${from || 'none'}`,
+      );
       this.deps.onProgress(this.progress());
     } catch (e) {
       if (isNoSpace(e)) {

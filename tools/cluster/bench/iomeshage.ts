@@ -42,7 +42,13 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   await using c = await startCluster({
     hosts: receivers + 1,
     // -hashfiles on the origin: `file list` computes (and caches) the content hash
-    flags: ({ index }) => ['-degree', '3', '-level', 'info', ...(index === 1 ? ['-hashfiles'] : [])],
+    flags: ({ index }) => [
+      '-degree',
+      '3',
+      '-level',
+      'info',
+      ...(index === 1 ? ['-hashfiles'] : []),
+    ],
   });
   const hosts = c.hosts;
   for (;;) {
@@ -94,9 +100,7 @@ async function runCase(mib: number, receivers: number): Promise<void> {
     }
   }
   console.log(`\n${mib} MiB to ${receivers} receivers (${hosts.length}-host mesh, degree 3)`);
-  console.log(
-    `  (hashing at the origin, once: ${(hashMs / 1000).toFixed(2)} s; not counted)`,
-  );
+  console.log(`  (hashing at the origin, once: ${(hashMs / 1000).toFixed(2)} s; not counted)`);
   for (const h of rest) {
     const t = doneAt.get(h.name) ?? Number.NaN;
     console.log(`  ${h.name.padEnd(4)} ${t.toFixed(2)} s  ${(mib / t).toFixed(0)} MiB/s`);
