@@ -2,7 +2,7 @@
 import type { Batch } from '@mm/cli-grammar';
 import type { HostResult } from './launch.js';
 
-export const DEPLOY_HEADER = ['host', 'name', 'result', 'copy', 'pid', 'time', 'error'];
+export const DEPLOY_HEADER = ['target', 'name', 'result', 'copy', 'pid', 'time', 'error'];
 
 export function resultRow(r: HostResult): string[] {
   return [
