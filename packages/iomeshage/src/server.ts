@@ -8,7 +8,7 @@ import type { HashCache, Manifest } from './hashing.js';
 import { partRange } from './hashing.js';
 import { list } from './listing.js';
 import type { IomeshMesh } from './mesh-port.js';
-import { cleanPath, cleanRel } from './paths.js';
+import { cleanPath, cleanRel, resolvesInside } from './paths.js';
 import { StreamReader } from './stream-reader.js';
 import type { Transfer } from './transfer.js';
 import {
@@ -59,7 +59,9 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
   };
 
   const offInfo = mesh.handle(InfoKind, async ({ pattern }) => {
-    const entries = await list(st.dir, pattern, { recurse: true, dirs: true });
+    const all = await list(st.dir, pattern, { recurse: true, dirs: true });
+    const inside = await Promise.all(all.map((e) => resolvesInside(st.dir, e.path)));
+    const entries = all.filter((_, i) => inside[i]);
     return {
       entries: entries.map((e) => ({
         name: e.rel,
@@ -77,7 +79,7 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
     try {
       const path = cleanPath(st.dir, rel);
       const s = await stat(path);
-      if (s.isFile()) {
+      if (s.isFile() && (await resolvesInside(st.dir, path))) {
         file = {
           mtimeMs: s.mtimeMs,
           mode: s.mode & 0o7777,
@@ -99,7 +101,7 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
 
   const servePart = async (hash: string, index: number): Promise<Buffer | string> => {
     const whole = await st.hashes.pathOf(hash);
-    if (whole) {
+    if (whole && (await resolvesInside(st.dir, whole.path))) {
       const m = whole.manifest;
       if (index >= m.parts.length) return `no part ${index}`;
       const [s, e] = partRange(m.size, m.partSize, index);

@@ -1,7 +1,19 @@
 // Transfers between in-memory mesh nodes: single files, directories with
 // modes, stale copies, not found, a swarm of 20 receivers, a dying source.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type Node, startSwarm, until } from './support.js';
@@ -145,6 +157,22 @@ describe('iomeshage over an in-memory mesh', () => {
     await expect(b.io.stream('zz').next()).rejects.toMatchObject({
       message: 'stream zz: file not found',
     });
+  });
+
+  test('a symlink out of the files directory is not served to other nodes', async () => {
+    await using s = await startSwarm(2, { partSize: PART });
+    const [a, b] = s.nodes as [Node, Node];
+    const outside = await mkdtemp(join(tmpdir(), 'mm-outside-'));
+    try {
+      await writeFile(join(outside, 'secret'), 'private');
+      await symlink(outside, join(a.dir, 'escape'));
+      await expect(b.io.get('escape/secret')).rejects.toMatchObject({
+        code: 'ERR_IOMESH_NOT_FOUND',
+      });
+      await expect(b.io.get('escape')).rejects.toMatchObject({ code: 'ERR_IOMESH_NOT_FOUND' });
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   test('completion lists matches across the mesh, one directory level at a time', async () => {
