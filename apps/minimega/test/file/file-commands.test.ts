@@ -74,6 +74,7 @@ let solo: Node;
 let http: Server;
 let httpPort = 0;
 const served = randomBytes(300_000);
+const ranges: string[] = [];
 
 beforeAll(async () => {
   [h1, h2, solo] = await Promise.all([node('fh1'), node('fh2'), node('fsolo')]);
@@ -81,7 +82,23 @@ beforeAll(async () => {
   expect(dial.errors).toEqual([]);
   await until('mesh of 2', async () => meshService(h2.core)?.node?.size() === 2);
   http = createServer((req, res) => {
-    if (req.url === '/dl/image.bin') {
+    if (req.url === '/dl/flaky.bin') {
+      // the first answer breaks off half-way; a Range request gets the rest
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      ranges.push(req.headers.range ?? '');
+      if (!range) {
+        res.writeHead(200, { 'content-length': served.length });
+        res.write(served.subarray(0, served.length / 2));
+        setTimeout(() => res.socket?.destroy(), 50);
+        return;
+      }
+      const from = Number(range[1]);
+      res.writeHead(206, {
+        'content-length': served.length - from,
+        'content-range': `bytes ${from}-${served.length - 1}/${served.length}`,
+      });
+      res.end(served.subarray(from));
+    } else if (req.url === '/dl/image.bin') {
       res.writeHead(200, { 'content-length': served.length });
       res.end(served);
     } else {
@@ -180,6 +197,23 @@ describe('file commands', () => {
     expect(r.errors).toEqual([]);
     expect(r.text.trim()).toBe(join(h2.files, 'rootfs'));
     expect(await exists(join(h2.files, 'rootfs', 'bin', 'init'))).toBe(true);
+  });
+
+  it('http://: an interrupted download fails clearly, leaves nothing under the name, and resumes', async () => {
+    const url = `http://127.0.0.1:${httpPort}/dl/flaky.bin`;
+    const first = await solo.run(`echo ${url}`);
+    expect(first.errors).toHaveLength(1);
+    expect(first.errors[0]).toMatch(/^get http:\/\/127\.0\.0\.1:\d+\/dl\/flaky\.bin: /);
+    expect(await exists(join(solo.files, 'dl', 'flaky.bin'))).toBe(false);
+    const second = await solo.run(`echo ${url}`);
+    expect(second.errors).toEqual([]);
+    expect(sha(await readFile(join(solo.files, 'dl', 'flaky.bin')))).toBe(sha(served));
+    // the second request asked only for what was not on disk yet
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]).toBe('');
+    const from = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(served.length / 2);
   });
 
   it('http://: downloaded into the files dir once; a 404 or an unreachable URL is an error', async () => {

@@ -63,11 +63,19 @@ export async function download(
       cb(null, chunk);
     },
   });
-  await pipeline(
-    Readable.fromWeb(res.body as ReadableStream),
-    meter,
-    createWriteStream(tmp, { flags: resumed ? 'a' : 'w' }),
-  );
+  try {
+    await pipeline(
+      Readable.fromWeb(res.body as ReadableStream),
+      meter,
+      createWriteStream(tmp, { flags: resumed ? 'a' : 'w' }),
+    );
+  } catch (e) {
+    // what arrived stays in the work directory: the next try asks for the rest
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    throw new DownloadError(
+      `get ${url.href}: interrupted after ${got} of ${total || '?'} bytes (${cause ?? (e as Error).message}); run it again to resume`,
+    );
+  }
   if (total && got !== total) {
     throw new DownloadError(`get ${url.href}: got ${got} of ${total} bytes (resumable: try again)`);
   }
