@@ -1,12 +1,15 @@
 // Resource limits (issue 14 §3): command output, client send buffers and the
 // history are bounded; past a limit the answer is a clear error (or the
 // non-reading client is dropped) and the daemon keeps answering.
+
+import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MinimegaClient } from '../src/client/connection.js';
 import type { DaemonFlags } from '../src/context.js';
+import { descendants } from '../src/daemon/processes.js';
 import type { WireReply } from '../src/protocol/wire.js';
-import { inProcessDaemon } from './helpers.js';
+import { daemonProcess, inProcessDaemon } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -95,6 +98,36 @@ describe('control socket send buffers', () => {
     const c = await client(d.socketPath);
     expect((await c.runAll('echo ok'))[0]?.Resp?.[0]?.Response).toBe('ok');
   });
+});
+
+describe('40 clients that never read', () => {
+  const rssMB = (pid: number) =>
+    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
+  it('do not raise the daemon RSS past -max-send-buffers (each asks a ~14 MB reply)', async () => {
+    await using d = await daemonProcess(['-max-send-buffers', String(50 << 20)]);
+    const pid = d.proc.pid as number;
+    const probe = await client(d.socket);
+    await probe.runAll('shell seq 1 10');
+    const before = rssMB(pid);
+    for (let i = 0; i < 40; i++) await deafClient(d.socket, 'shell seq 1 1000000');
+    // every command ran (no seq left), then V8 has had time to give garbage back
+    const seqs = () =>
+      descendants(pid).filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'seq';
+        } catch {
+          return false;
+        }
+      });
+    await until(() => seqs().length === 0, 120_000);
+    await probe.runAll('echo settle');
+    await new Promise((r) => setTimeout(r, 12_000));
+    const grown = rssMB(pid) - before;
+    // without the cap the 40 unread replies alone hold ~560 MB
+    expect(grown).toBeLessThan(300);
+    expect((await probe.runAll('echo ok'))[0]?.Resp?.[0]?.Response).toBe('ok');
+  }, 240_000);
 });
 
 describe('history caps', () => {
