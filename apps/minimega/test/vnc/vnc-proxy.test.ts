@@ -1,11 +1,14 @@
 // The daemon's VNC proxy: RFB-aware input filtering, the local path to a
 // VM's socket, the relay to another host over a mesh stream, and the vnc
 // record/play commands on a daemon with the fake QEMU driver.
+
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { createFakeDriver } from '@mm/qemu';
 import { describe, expect, test } from 'vitest';
 import { dialVnc } from '../../src/client/vnc.js';
@@ -261,6 +264,13 @@ describe('vnc commands', () => {
       await until(() => vnc!.received().length - before >= 14 + 16);
       expect((await run('vnc type vm0 Hi')).errors).toEqual([]);
       expect((await run('vnc stop kb vm0')).errors).toEqual(['kb recording vm0 not found']);
+      // fb: a gzip stream, finished on stop (trailer included), while the daemon asks for frames
+      const fb = join(base, 'vm0.fb');
+      const asked = vnc.received().length;
+      expect((await run(`vnc record fb vm0 ${fb}`)).errors).toEqual([]);
+      await until(() => vnc!.received().length - asked >= 14 + 20 + 12 + 2 * 10);
+      expect((await run('vnc stop fb vm0')).errors).toEqual([]);
+      expect(() => gunzipSync(readFileSync(fb))).not.toThrow();
       expect((await run('vnc')).text).not.toMatch(/record kb/);
     } finally {
       await core.shutdown('test');
