@@ -108,6 +108,19 @@ describe('mesh commands', () => {
     expect(back.map((r) => [r.host, r.response])).toEqual([['h1', 'back']]);
   });
 
+  it('mesh send of a shell over the output cap answers the cap error; both daemons keep answering', async () => {
+    const b = await one(h1, 'mesh send h2 shell head -c 100000001 /dev/zero');
+    expect(b.map((r) => [r.host, r.error])).toEqual([
+      [
+        'h2',
+        'shell head produced more than 16777216 bytes of output; stopped (raise the limit with -max-output)',
+      ],
+    ]);
+    const big = await one(h1, 'mesh send h2 shell head -c 8000000 /dev/zero');
+    expect(big.map((r) => [r.host, r.error, r.response.length])).toEqual([['h2', '', 8_000_000]]);
+    expect((await one(h1, 'mesh send h2 echo alive')).map((r) => r.response)).toEqual(['alive']);
+  });
+
   it('unknown hosts and self are error rows, known hosts still answer', async () => {
     const rows = await one(h1, 'mesh send h2,nosuch,h1 echo x');
     expect(rows.map((r) => [r.host, r.response, r.error !== ''])).toEqual([
