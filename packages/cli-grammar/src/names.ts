@@ -20,7 +20,6 @@ export const NAME_KINDS: readonly NameKind[] = ['host', 'vm', 'namespace', 'tap'
 export const MAX_NAME_BYTES = 253;
 export const MAX_IFNAME_BYTES = 15;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const HOST_FORBIDDEN = /[\u0000-\u001f\u007f\s:,[\]]/u;
 const WORD = /^[A-Za-z0-9_.-]+$/;
 const WORD_TEXT = 'must only include letters, numbers, hyphens, underscores and dots';
