@@ -4,7 +4,7 @@
 //  - `deploy launch` from a head to 3 and to 10 namespace hosts (each with its
 //    own sshd and /tmp): time until the whole mesh has joined, first with the
 //    copy, then again (daemons stopped) with the copy skipped by hash.
-// Go minimega: a ~30 MB static binary; its deploy is serial scp+ssh with no
+// Go minimega (no build of it on this machine to compare sizes): its deploy is serial scp+ssh with no
 // join check (the docs say "a minute or so"); -e costs ~25 ms per process
 // (tools/cluster/bench/meshage.ts).
 // Run: pnpm exec tsx tools/cluster/bench/deploy.ts [hosts...]   (default 3 10)
