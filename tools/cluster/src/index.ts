@@ -13,5 +13,6 @@ export { type Lab, type LabHost, type LabHostSpec, startLab } from './lab.js';
 export { clusterNames, ownerPid } from './names.js';
 export { sweepStale } from './net.js';
 export { ensureSea, seaPath } from './sea.js';
+export { qemuUnder, runSoak, type SoakOptions, type SoakReport } from './soak.js';
 export { makeKeyPair, type Sshd, startSshd } from './sshd.js';
 export { startVirtualHost, type VirtualHost, virtualHostFromPid } from './vhost.js';

@@ -38,6 +38,9 @@ export function requireFound<V>(t: Targeted<V>): void {
   }
 }
 
+/** Operations run at once by one command on many VMs. */
+export const TARGET_PARALLELISM = 64;
+
 /**
  * Runs `fn` on each target (in parallel). `fn` returning false means "not
  * applicable": for a single non-wild target that is `VM state error: X`.
@@ -48,8 +51,12 @@ export async function applyTargets<V>(
 ): Promise<void> {
   requireFound(t);
   const errors: string[] = [];
-  await Promise.all(
-    t.vms.map(async (vm) => {
+  // in parallel (`vm start all` sends every QMP cont at once), bounded so
+  // thousands of VMs do not open thousands of writes at once
+  let next = 0;
+  const worker = async () => {
+    while (next < t.vms.length) {
+      const vm = t.vms[next++]!;
       try {
         const applied = await fn(vm);
         if (!applied && !t.wild && t.names.length === 1)
@@ -57,7 +64,8 @@ export async function applyTargets<V>(
       } catch (err) {
         errors.push((err as Error).message);
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TARGET_PARALLELISM, t.vms.length) }, worker));
   if (errors.length > 0) throw new VmTargetError(errors);
 }
