@@ -8,7 +8,6 @@ import { InvalidOptionError } from './errors.js';
 
 export const MAX_NAME_LENGTH = 253;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const FORBIDDEN = /[\u0000-\u001f\u007f\s:,[\]]/u;
 
 /** why `name` is not a valid node name, or undefined when it is */
