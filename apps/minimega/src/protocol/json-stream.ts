@@ -14,11 +14,11 @@ export interface JsonStreamOptions {
 }
 
 export class JsonStreamSplitter {
-  private buf = '';
-  /** scan position inside buf */
-  private pos = 0;
-  /** start of the value being scanned, -1 between values */
-  private start = -1;
+  /** pieces of the value being scanned that came in earlier chunks (joined once, when it ends) */
+  private parts: string[] = [];
+  private partsLength = 0;
+  /** inside a value */
+  private inValue = false;
   private depth = 0;
   private inString = false;
   private escaped = false;
@@ -31,17 +31,29 @@ export class JsonStreamSplitter {
     this.maxFrame = opts.maxFrame ?? 16 * 1024 * 1024;
   }
 
-  /** Feed bytes; returns each complete top-level JSON text found. Throws FrameTooLargeError. */
+  /**
+   * Feed bytes; returns each complete top-level JSON text found. Throws
+   * FrameTooLargeError. Each chunk is scanned once (the scan state carries
+   * over), so a big value arriving in many chunks costs linear time.
+   */
   push(chunk: Uint8Array | string): string[] {
-    this.buf += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    const b = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     const out: string[] = [];
-    const b = this.buf;
-    let i = this.pos;
-    for (; i < b.length; i++) {
+    /** where the current value starts in this chunk (0 when it began in an earlier one) */
+    let from = 0;
+    const emit = (end: number) => {
+      const piece = b.slice(from, end);
+      out.push(this.parts.length > 0 ? this.parts.join('') + piece : piece);
+      this.parts = [];
+      this.partsLength = 0;
+      this.inValue = false;
+    };
+    for (let i = 0; i < b.length; i++) {
       const c = b.charCodeAt(i);
-      if (this.start < 0) {
+      if (!this.inValue) {
         if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-        this.start = i;
+        this.inValue = true;
+        from = i;
         this.depth = 0;
         this.inString = false;
         this.escaped = false;
@@ -56,10 +68,7 @@ export class JsonStreamSplitter {
         else if (c === 0x5c) this.escaped = true;
         else if (c === 0x22) {
           this.inString = false;
-          if (this.depth === 0) {
-            out.push(b.slice(this.start, i + 1));
-            this.start = -1;
-          }
+          if (this.depth === 0) emit(i + 1);
         }
         continue;
       }
@@ -74,8 +83,7 @@ export class JsonStreamSplitter {
           c === 0x5b ||
           c === 0x22
         ) {
-          out.push(b.slice(this.start, i));
-          this.start = -1;
+          emit(i);
           i--; // rescan this character as the start of the next value
         }
         continue;
@@ -84,21 +92,14 @@ export class JsonStreamSplitter {
       else if (c === 0x7b || c === 0x5b) this.depth++;
       else if (c === 0x7d || c === 0x5d) {
         this.depth--;
-        if (this.depth === 0) {
-          out.push(b.slice(this.start, i + 1));
-          this.start = -1;
-        }
+        if (this.depth === 0) emit(i + 1);
       }
     }
-    // drop what was consumed
-    if (this.start < 0) {
-      this.buf = '';
-      this.pos = 0;
-    } else {
-      this.buf = b.slice(this.start);
-      this.pos = i - this.start;
-      this.start = 0;
-      if (this.buf.length > this.maxFrame) {
+    if (this.inValue) {
+      const rest = b.slice(from);
+      this.parts.push(rest);
+      this.partsLength += rest.length;
+      if (this.partsLength > this.maxFrame) {
         this.reset();
         throw new FrameTooLargeError(`request larger than ${this.maxFrame} bytes`);
       }
@@ -108,20 +109,20 @@ export class JsonStreamSplitter {
 
   /** Text of an unfinished value at end of stream (a bare token counts as complete). */
   end(): string | undefined {
-    if (this.start < 0) return undefined;
-    const rest = this.buf.slice(this.start);
+    if (!this.inValue) return undefined;
+    const rest = this.parts.join('');
     this.reset();
     return rest;
   }
 
   /** true when the stream is between values */
   get idle(): boolean {
-    return this.start < 0;
+    return !this.inValue;
   }
 
   private reset(): void {
-    this.buf = '';
-    this.pos = 0;
-    this.start = -1;
+    this.parts = [];
+    this.partsLength = 0;
+    this.inValue = false;
   }
 }
