@@ -2,8 +2,9 @@
 // ovs-net.md §3.2). Each namespace keeps its own set of host taps; names are
 // global on the host.
 import type { Daemon } from '../../context.js';
-import { HOST_TAPS, MIRRORS, type NetState } from './state.js';
+import { HOST_TAPS, MIRRORS, type NetState, type TapRecord } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
+import { VmNotFoundError, vmTargetAcrossHosts } from './vm-target.js';
 
 /**
  * minimega's ``<what> error <err>: `<output>` ``: the exit status, then the
@@ -18,6 +19,14 @@ function commandError(what: string, err: unknown): Error {
 
 export function registerTaps(d: Daemon, st: NetState): void {
   const nsInfo = async (name: string) => d.namespaces.getOrCreate(name);
+
+  /** The NICs (taps, in order) of every VM of the namespace on this host; VMs without NICs too. */
+  const localVmNics = async (ns: string): Promise<Map<string, TapRecord[]>> => {
+    const nics = st.vmTaps(ns);
+    for (const vm of (await d.services.vmHost?.list({ namespace: ns })) ?? [])
+      if (!nics.has(vm.name)) nics.set(vm.name, []);
+    return nics;
+  };
 
   /** Destroys host taps (and mirrors onto them); call under the lock. */
   const destroyHostTaps = async (names: string[]): Promise<void> => {
@@ -55,7 +64,7 @@ tap (or VM interface) onto another.`,
       'tap <mirror,> <vm name> <interface index> <vm2 name> <interface2 index>',
       'tap <delete,> <tap name or all>',
     ],
-    async call(cmd, out) {
+    async call(cmd, out, env) {
       const nsName = commandNamespace(d, cmd);
       const ns = await nsInfo(nsName);
       const a = cmd.stringArgs;
@@ -120,38 +129,62 @@ tap (or VM interface) onto another.`,
       }
 
       if (cmd.boolArgs.mirror) {
-        let src = a.src ?? '';
-        let dst = a.dst ?? '';
-        let bridge = a.bridge ?? '';
-        if (a.interface !== undefined) {
-          // VM form: both NICs on this node and on one bridge
-          const byVm = st.vmTaps(nsName);
+        const mirror = async (src: string, dst: string, bridge: string) => {
+          if (src === dst) throw new Error('cannot mirror tap to itself');
+          await st.withSwitch(async (sw) => {
+            const br = await st.bridgeLocked(sw, bridge);
+            const ports = new Set((await sw.bridge(br.name))?.ports.map((p) => p.name) ?? []);
+            if (!ports.has(src)) throw new Error('source tap is not on bridge');
+            if (!ports.has(dst)) throw new Error('destination tap is not on bridge');
+            const mirrors = ns.slot(MIRRORS);
+            if (mirrors.has(dst)) throw new Error('destination tap is already a mirror');
+            await sw.addMirror({ bridge: br.name, dst, src });
+            mirrors.set(dst, br.name);
+          });
+        };
+        if (a.interface === undefined) {
+          await mirror(a.src ?? '', a.dst ?? '', a.bridge ?? '');
+          return;
+        }
+        // VM form: both NICs on one node and on one bridge; typed here, it
+        // runs on every host of the namespace (the VMs' host answers)
+        await vmTargetAcrossHosts(d, cmd, out, env, async () => {
+          const nics = await localVmNics(nsName);
           const nic = (vm: string, index: string) => {
-            const taps = byVm.get(vm);
-            if (!taps) throw new Error(`vms are not colocated or invalid vm name: ${vm}`);
+            const taps = nics.get(vm);
+            if (!taps) throw new VmNotFoundError(vm);
             const t = /^\d+$/.test(index) ? taps[Number(index)] : undefined;
             if (!t) throw new Error(`no such interface ${index} for ${vm}`);
             return t;
           };
-          const s1 = nic(a.vm ?? '', a.interface);
-          const s2 = nic(a.vm2 ?? '', a.interface2 ?? '');
+          const pick = (vm: string, index: string) => {
+            try {
+              return { nic: nic(vm, index) };
+            } catch (err) {
+              return { err: err as Error };
+            }
+          };
+          const vm1 = a.vm ?? '';
+          const vm2 = a.vm2 ?? '';
+          const n1 = pick(vm1, a.interface ?? '');
+          const n2 = pick(vm2, a.interface2 ?? '');
+          // one VM here and the other not: they are on different hosts
+          if (n1.err) {
+            if (!n2.err && n1.err instanceof VmNotFoundError)
+              throw new Error(`vms are not colocated or invalid vm name: ${vm1}`);
+            throw n1.err;
+          }
+          if (n2.err) {
+            if (n2.err instanceof VmNotFoundError)
+              throw new Error(`vms are not colocated or invalid vm name: ${vm2}`);
+            throw n2.err;
+          }
+          const s1 = n1.nic!;
+          const s2 = n2.nic!;
           if (s1.bridge !== s2.bridge) {
             throw new Error(`interfaces on different bridges: ${s1.bridge} and ${s2.bridge}`);
           }
-          src = s1.name;
-          dst = s2.name;
-          bridge = s1.bridge;
-        }
-        if (src === dst) throw new Error('cannot mirror tap to itself');
-        await st.withSwitch(async (sw) => {
-          const br = await st.bridgeLocked(sw, bridge);
-          const ports = new Set((await sw.bridge(br.name))?.ports.map((p) => p.name) ?? []);
-          if (!ports.has(src)) throw new Error('source tap is not on bridge');
-          if (!ports.has(dst)) throw new Error('destination tap is not on bridge');
-          const mirrors = ns.slot(MIRRORS);
-          if (mirrors.has(dst)) throw new Error('destination tap is already a mirror');
-          await sw.addMirror({ bridge: br.name, dst, src });
-          mirrors.set(dst, br.name);
+          await mirror(s1.name, s2.name, s1.bridge);
         });
         return;
       }
@@ -176,31 +209,41 @@ tap (or VM interface) onto another.`,
       'clear tap <mirror,> [name]',
       'clear tap <mirror,> <vm name> <interface index or all>',
     ],
-    async call(cmd) {
+    async call(cmd, out, env) {
       const nsName = commandNamespace(d, cmd);
       const ns = await nsInfo(nsName);
       const mirrors = ns.slot(MIRRORS);
+      const vm = cmd.stringArgs.vm;
+      if (vm !== undefined) {
+        // by VM NIC: the mirrors whose destination is that NIC's tap, on the VM's host
+        await vmTargetAcrossHosts(d, cmd, out, env, async () => {
+          const taps = (await localVmNics(nsName)).get(vm);
+          if (!taps) throw new VmNotFoundError(vm);
+          const index = cmd.stringArgs.interface ?? '';
+          if (index !== 'all' && !/^\d+$/.test(index))
+            throw new Error(`invalid interface number: \`${index}\``);
+          const chosen = index === 'all' ? taps : [taps[Number(index)]];
+          if (index !== 'all' && chosen[0] === undefined)
+            throw new Error(`no such interface ${index} for ${vm}`);
+          await st.lock.run(async () => {
+            const sw = await st.provider.get();
+            const dsts = chosen
+              .filter((t) => t !== undefined && mirrors.has(t.name))
+              .map((t) => t!.name);
+            if (dsts.length === 0 && index !== 'all') throw new Error('not a valid mirror');
+            for (const dst of dsts) {
+              await sw
+                .removeMirror(mirrors.get(dst)!, dst)
+                .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
+              mirrors.delete(dst);
+            }
+          });
+        });
+        return;
+      }
       await st.lock.run(async () => {
         const sw = await st.provider.get();
         let which = cmd.stringArgs.name;
-        const vm = cmd.stringArgs.vm;
-        if (vm !== undefined) {
-          // by VM NIC: the mirror whose destination is that NIC's tap
-          const taps = st.vmTaps(nsName).get(vm) ?? [];
-          const index = cmd.stringArgs.interface ?? '';
-          const chosen = index === 'all' ? taps : [taps[Number(index)]];
-          const dsts = chosen
-            .filter((t) => t !== undefined && mirrors.has(t.name))
-            .map((t) => t!.name);
-          if (dsts.length === 0) throw new Error('not a valid mirror');
-          for (const dst of dsts) {
-            await sw
-              .removeMirror(mirrors.get(dst)!, dst)
-              .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
-            mirrors.delete(dst);
-          }
-          return;
-        }
         if (which === 'all') which = undefined;
         if (which !== undefined) {
           const br = mirrors.get(which);
