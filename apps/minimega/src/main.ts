@@ -34,7 +34,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.cli === true) {
     const { printCliDocument } = await import('./daemon/cli-doc.js');
-    return printCliDocument();
+    const code = await printCliDocument();
+    // registered modules may hold handles (listeners, timers): -cli only prints, then ends
+    await new Promise<void>((r) => process.stdout.write('', () => r()));
+    process.exit(code);
   }
   if (v.version === true) {
     process.stdout.write(`${versionLine()}\n${COPYRIGHT}\n`);
