@@ -9,6 +9,7 @@ export {
 export { InvalidNamespaceNameError, NamespaceError, UnknownNamespaceError } from './errors.js';
 export {
   createLauncher,
+  DEFAULT_MAX_QUEUED,
   type HostLaunchRow,
   LAUNCH_STATE,
   LaunchError,

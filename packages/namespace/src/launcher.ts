@@ -83,7 +83,8 @@ export class LaunchError extends Error {
       | 'ERR_NS_EXISTS'
       | 'ERR_NS_QUEUE_CHANGED'
       | 'ERR_NS_SCHEDULER_RUNNING'
-      | 'ERR_NS_DRY_RUN',
+      | 'ERR_NS_DRY_RUN'
+      | 'ERR_NS_TOO_MANY',
     message: string,
   ) {
     super(message);
@@ -95,7 +96,11 @@ export interface LauncherOptions {
   cluster: VmCluster;
   planner: Planner;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** most VMs queued in one namespace at once, i.e. one launch (default 10,000) */
+  maxQueued?: number;
 }
+
+export const DEFAULT_MAX_QUEUED = 10_000;
 
 export interface Launcher {
   /** adds an entry to the queue after the namespace-wide name/UUID checks */
@@ -121,6 +126,15 @@ export function createLauncher(opts: LauncherOptions): Launcher {
 
   function enqueue(ns: NamespaceInfo, entry: QueuedEntry, existing: VmRecord[]): void {
     const st = ns.slot(LAUNCH_STATE);
+    // refused before anything is checked against hosts, let alone started
+    const max = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
+    const queued = st.queue.reduce((s, q) => s + q.names.length, 0);
+    if (queued + entry.names.length > max) {
+      throw new LaunchError(
+        'ERR_NS_TOO_MANY',
+        `cannot launch ${entry.names.length} VMs: more than ${max} in one launch${queued > 0 ? ` (${queued} already queued)` : ''}`,
+      );
+    }
     st.assignment = undefined;
     const uuid = entry.config.uuid;
     if (entry.names.length > 1 && uuid)

@@ -155,3 +155,18 @@ describe('namespace launcher', () => {
     expect(ns.slot(LAUNCH_STATE).stats[0]).toMatchObject({ state: 'completed', failures: 1 });
   });
 });
+
+test('a launch larger than the limit is refused up front, nothing queued or started', async () => {
+  const { c, head, ns, vmsBy } = await setup(['mm1']);
+  await using _ = c;
+  const launcher = createLauncher({
+    cluster: head.cluster,
+    planner: schedulerPlanner(),
+    maxQueued: 100,
+  });
+  await expect(
+    launcher.launch(ns, { names: Array(101).fill(''), type: 'kvm', config: config() }, []),
+  ).rejects.toThrow('cannot launch 101 VMs: more than 100 in one launch');
+  expect(ns.slot(LAUNCH_STATE).queue).toEqual([]);
+  expect(await vmsBy()).toEqual({ mm1: 0 });
+});

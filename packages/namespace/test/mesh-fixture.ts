@@ -28,7 +28,8 @@ export async function meshCluster(
   const dir = await tempDir('mm-ns-mesh-');
   const nodes: MeshNode[] = [];
   for (const name of names) {
-    const mesh = await createMesh({ name, transport: net.createTransport() });
+    // generous liveness: a busy machine must not make in-process hosts drop each other
+    const mesh = await createMesh({ name, transport: net.createTransport(), deadAfterMs: 30_000 });
     const host = createLocalVmHost({
       hostname: name,
       drivers: { kvm: createFakeDriver() },

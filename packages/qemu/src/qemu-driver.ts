@@ -1,7 +1,8 @@
 // The real driver: starts QEMU (through a small helper shell by default, see
 // spawner.ts; or directly with execa), supervises it and speaks QMP on
 // `<instance>/qmp`.
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -25,6 +26,8 @@ export interface QemuDriverOptions {
    * stderr kept in memory. Both report the same exits.
    */
   spawn?: 'helper' | 'direct';
+  /** niceness of each QEMU (default 10: the daemon wins the CPU over its guests) */
+  nice?: number;
   /**
    * `oom_score_adj` given to each QEMU (default 500): when the host runs out
    * of memory the kernel then kills a guest (which shows as ERROR) rather than
@@ -131,6 +134,18 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       await writeFile(`/proc/${proc.pid}/oom_score_adj`, String(opts.oomScoreAdj ?? 500)).catch(
         () => {},
       );
+      // guests yield the CPU to the daemon: on a busy host a burst of guests
+      // must not starve its mesh heartbeats (peers would drop it)
+      // (niceness is per thread on Linux: every thread QEMU has made so far,
+      // vCPUs included; later ones inherit it)
+      const tids = await readdir(`/proc/${proc.pid}/task`).catch(() => [String(proc.pid)]);
+      for (const tid of tids) {
+        try {
+          setPriority(Number(tid), opts.nice ?? 10);
+        } catch {
+          // best effort (the thread may already be gone)
+        }
+      }
     }
     let killing = false;
     let gone = false;

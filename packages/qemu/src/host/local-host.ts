@@ -36,8 +36,12 @@ import type {
 
 const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
 
-/** Processes started at once by one launch (thousands must not fork together). */
-const LAUNCH_PARALLELISM = 64;
+/**
+ * Processes started at once by one launch: a few per CPU. Thousands must not
+ * fork together, and a burst of QEMUs initialising on a small host starves
+ * the daemon itself (its mesh heartbeats stop and peers drop it).
+ */
+const defaultParallelism = () => Math.max(4, 2 * cpus().length);
 
 interface NsVms {
   vms: Map<number, KvmVm>;
@@ -251,7 +255,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           vms.push(vm);
         }
         for (const vm of vms) st.vms.set(vm.id, vm);
-        const errors = await mapLimit(vms, LAUNCH_PARALLELISM, (vm) =>
+        const errors = await mapLimit(vms, opts.launchParallelism ?? defaultParallelism(), (vm) =>
           launchOne(vm, req.namespace, o.signal),
         );
         return { records: vms.map(toRecord), errors: errors.filter((e) => e !== '') };

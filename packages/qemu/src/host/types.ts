@@ -243,6 +243,8 @@ export interface LocalVmHostOptions {
   fetch?: (path: string, opts: OpOptions) => Promise<void>;
   /** most VMs on this host (0 = no limit) */
   vmlimit?: number;
+  /** VMs one launch starts at once (default: 2 per CPU, at least 4) */
+  launchParallelism?: number;
   /** where VNC shims listen (default 127.0.0.1; false: none) */
   vncHost?: string | false;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
