@@ -6,6 +6,7 @@ import { formatQos, type QosSpec } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
 import type { NetState, TapRecord } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
+import { VmNotFoundError, vmTargetAcrossHosts } from './vm-target.js';
 
 /** Go time.ParseDuration's syntax (the value is handed to tc as written). */
 const GO_DURATION = /^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
@@ -40,7 +41,7 @@ function targets(
   const vms: [string, TapRecord[]][] = [];
   for (const n of names) {
     const taps = byVm.get(n);
-    if (!taps) throw new Error(`vm not found: ${n}`);
+    if (!taps) throw new VmNotFoundError(n);
     vms.push([n, taps]);
   }
   return { wild: false, vms };
@@ -79,7 +80,7 @@ tbf. Remove them with "clear qos".`,
       'qos <add,> <vm target> <interface> <delay,> <duration>',
       'qos <add,> <vm target> <interface> <rate,> <bw> <kbit,mbit,gbit>',
     ],
-    async call(cmd) {
+    async call(cmd, out, env) {
       const ns = commandNamespace(d, cmd);
       const a = cmd.stringArgs;
       const b = cmd.boolArgs;
@@ -94,21 +95,24 @@ tbf. Remove them with "clear qos".`,
           throw new Error(`invalid rate: \`${a.bw}\``);
         q = { kind: 'rate', rate: Number(a.bw), unit: b.kbit ? 'kbit' : b.gbit ? 'gbit' : 'mbit' };
       }
-      const t = targets(st, ns, a.vm ?? '');
-      const errors: string[] = [];
-      for (const [, taps] of t.vms) {
-        const tap = taps[Number(iface)];
-        if (!tap) {
-          errors.push(`invalid tap index specified: ${iface}`);
-          continue;
+      // the VMs' taps are on the hosts that run them
+      await vmTargetAcrossHosts(d, cmd, out, env, async () => {
+        const t = targets(st, ns, a.vm ?? '');
+        const errors: string[] = [];
+        for (const [, taps] of t.vms) {
+          const tap = taps[Number(iface)];
+          if (!tap) {
+            errors.push(`invalid tap index specified: ${iface}`);
+            continue;
+          }
+          try {
+            await apply(tap, q);
+          } catch (err) {
+            errors.push((err as Error).message);
+          }
         }
-        try {
-          await apply(tap, q);
-        } catch (err) {
-          errors.push((err as Error).message);
-        }
-      }
-      if (errors.length > 0) throw new Error(errors.join('\n'));
+        if (errors.length > 0) throw new Error(errors.join('\n'));
+      });
     },
   });
 
@@ -117,21 +121,23 @@ tbf. Remove them with "clear qos".`,
     helpLong:
       'Clear qos constraints on one interface of a VM, or on all of them ("all" or no index).',
     patterns: ['clear qos <vm target> [interface]'],
-    async call(cmd) {
+    async call(cmd, out, env) {
       const ns = commandNamespace(d, cmd);
       const iface = cmd.stringArgs.interface ?? 'all';
       if (iface !== 'all' && !UINT.test(iface)) throw new Error(`invalid tap index ${iface}`);
-      const t = targets(st, ns, cmd.stringArgs.vm ?? '');
-      await st.withSwitch(async (sw) => {
-        for (const [, taps] of t.vms) {
-          const chosen = iface === 'all' ? taps : [taps[Number(iface)]];
-          for (const tap of chosen) {
-            if (!tap) throw new Error(`invalid tap index specified: ${iface}`);
-            if (!tap.qos) continue;
-            await sw.clearQos(tap.name);
-            delete tap.qos;
+      await vmTargetAcrossHosts(d, cmd, out, env, async () => {
+        const t = targets(st, ns, cmd.stringArgs.vm ?? '');
+        await st.withSwitch(async (sw) => {
+          for (const [, taps] of t.vms) {
+            const chosen = iface === 'all' ? taps : [taps[Number(iface)]];
+            for (const tap of chosen) {
+              if (!tap) throw new Error(`invalid tap index specified: ${iface}`);
+              if (!tap.qos) continue;
+              await sw.clearQos(tap.name);
+              delete tap.qos;
+            }
           }
-        }
+        });
       });
     },
   });
