@@ -33,7 +33,7 @@ describe('private mesh on the wire', () => {
       const control = `CONTROL-${process.pid}-${Date.now()}`;
       const dump = execa(
         'ip',
-        ['netns', 'exec', n2.netns, 'tcpdump', '-i', 'any', '-U', '-w', pcap],
+        ['netns', 'exec', n2.netns, 'tcpdump', '-i', 'any', '-U', '--immediate-mode', '-w', pcap],
         {
           reject: false,
         },
