@@ -10,4 +10,6 @@ if [ "${1:-}" = "--distributed" ]; then
   exec node tools/minitest/dist/cli.js --distributed --dir "$SHARED/minitest/distributed" \
     --list tools/minitest/tests-distributed.txt "$@"
 fi
-exec node tools/minitest/dist/cli.js --dir "$SHARED/minitest" --list tools/minitest/tests.txt "$@"
+# $images: a directory holding minicccfs, the busybox container rootfs
+IMAGES="$(node --import tsx tools/guest-image/src/cli.ts --container | sed -n 's/^images //p')"
+exec node tools/minitest/dist/cli.js --dir "$SHARED/minitest" --list tools/minitest/tests.txt --images "$IMAGES" "$@"
