@@ -3,7 +3,7 @@
 // and hook into clear-all and shutdown instead of editing the core.
 import type { Cli } from '@mm/cli-grammar';
 import type { Launcher, NamespaceManager, VmCluster } from '@mm/namespace';
-import type { LocalVmHost } from '@mm/qemu';
+import type { LocalVmHost, NicAttacher } from '@mm/qemu';
 import type { MeshService } from './commands/mesh/service.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -46,46 +46,11 @@ export interface DaemonFlags {
  * networking module (it owns OVS, VLAN aliases and taps). The networking
  * module sets `daemon.services.networking`; the VM module calls it.
  */
-export interface VmNetworking {
+export interface VmNetworking extends NicAttacher {
   /** resolve a netspec VLAN word (`100`, `A`, `other//A`) in namespace `ns`, allocating aliases */
   resolveVlan(ns: string, word: string): number;
   /** how a VLAN prints in namespace `ns` (its alias when it has one, e.g. `A`, `other//A`, else the number) */
   printVlan(ns: string, vlan: number): string;
-  /** create a tap for a VM NIC (creating the bridge when missing); returns the tap name */
-  createTap(opts: {
-    namespace: string;
-    vm: string;
-    bridge: string;
-    vlan: number;
-    mac: string;
-    signal?: AbortSignal;
-  }): Promise<string>;
-  /** remove a VM tap */
-  deleteTap(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
-  /** move a tap to another VLAN/bridge (vm net connect) */
-  connectTap?(opts: {
-    bridge: string;
-    tap: string;
-    vlan: number;
-    signal?: AbortSignal;
-  }): Promise<void>;
-  /** detach a tap from its VLAN (vm net disconnect) */
-  disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
-  /**
-   * a container NIC: a veth whose peer `peer` (with `mac`) is made inside
-   * process `pid`'s netns; the host end goes on the bridge with the VLAN.
-   * Returns the host end's name (removed with deleteTap).
-   */
-  attachVeth?(opts: {
-    namespace: string;
-    vm: string;
-    bridge: string;
-    vlan: number;
-    mac: string;
-    pid: number;
-    peer: string;
-    signal?: AbortSignal;
-  }): Promise<string>;
 }
 
 /** VM figures for `host` (daemon.md §6); the VM module provides them. */
