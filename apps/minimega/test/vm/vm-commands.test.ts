@@ -673,6 +673,12 @@ describe('vm net', () => {
     expect((await d.run('vm net connect n 5 300')).errors).toEqual([
       'no network 5, VM only has 2 networks',
     ]);
+    expect((await d.run('vm net connect n zero 300')).errors).toEqual([
+      'invalid tap position: `zero` (expected 0, 1, ...)',
+    ]);
+    expect((await d.run('vm net disconnect n -1')).errors).toEqual([
+      'invalid tap position: `-1` (expected 0, 1, ...)',
+    ]);
     expect((await d.run('vm net disconnect n 1')).errors).toEqual([]);
     expect((await d.run('vm net disconnect n 1')).errors).toEqual([]);
     expect((await d.run(cols)).text).toMatch(/\[300, disconnected\] \| \[other_bridge, \]/);

@@ -28,8 +28,10 @@ bridge.`,
       let op: VmNetOp;
       const position = () => {
         const raw = cmd.stringArgs.tap!;
-        // as minimega: a position that is not a number names no network
-        return /^\d+$/.test(raw) ? Number(raw) : -1;
+        // minimega answers strconv's error; name the word the user typed
+        if (!/^\d+$/.test(raw))
+          throw new Error(`invalid tap position: \`${raw}\` (expected 0, 1, ...)`);
+        return Number(raw);
       };
       if (verb === 'add') {
         const { config } = ns.slot(VM_STATE);
