@@ -11,10 +11,14 @@ export class NamespaceError extends Error {
 
 export class InvalidNamespaceNameError extends NamespaceError {
   declare readonly code: 'ERR_NS_INVALID_NAME';
-  constructor(readonly namespace: string) {
+  constructor(
+    readonly namespace: string,
+    readonly why = 'must only include letters, numbers, hyphens, underscores and dots',
+  ) {
+    // minimega's words for the character rule; the other rules (`.`, `..`, length) say theirs
     super(
       'ERR_NS_INVALID_NAME',
-      'invalid name; must only include letters, numbers, hyphens, underscores and dots',
+      why.startsWith('must only') ? `invalid name; ${why}` : `invalid namespace name: ${why}`,
     );
   }
 }

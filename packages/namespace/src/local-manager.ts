@@ -1,3 +1,4 @@
+import { nameProblem } from '@mm/cli-grammar';
 import { InvalidNamespaceNameError, UnknownNamespaceError } from './errors.js';
 import {
   DEFAULT_NAMESPACE,
@@ -7,8 +8,6 @@ import {
 } from './manager.js';
 import { Namespace } from './namespace.js';
 
-const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
-
 export interface LocalNamespaceManagerOptions {
   /** the local host's mesh name */
   hostname: string;
@@ -16,8 +15,13 @@ export interface LocalNamespaceManagerOptions {
   initialHosts?: () => string[];
 }
 
+/**
+ * The shared rule for namespace names (@mm/cli-grammar, a leaf this package
+ * may import): letters, digits, `-`, `_`, `.`, not `.`/`..`, ≤ 253 bytes.
+ */
 export function validateNamespaceName(name: string): void {
-  if (!NAME_RE.test(name)) throw new InvalidNamespaceNameError(name);
+  const why = nameProblem('namespace', name);
+  if (why !== undefined) throw new InvalidNamespaceNameError(name, why);
 }
 
 /** The process-wide namespace registry of one node (namespace.md §1). */
