@@ -9,5 +9,9 @@ export const alias: Record<string, string> = {
   '#test-support': `${root}test-support/index.ts`,
   // subpath entries before their package (an alias also matches `@mm/x/...`)
   '@mm/cli-grammar/words': `${root}packages/cli-grammar/src/words.ts`,
+  // apps and tools that others use through their public exports
+  '@mm/minimega/client': `${root}apps/minimega/src/client/index.ts`,
+  '@mm/minimega': `${root}apps/minimega/src/index.ts`,
+  '@mm/cluster': `${root}tools/cluster/src/index.ts`,
   ...Object.fromEntries(pkgs.map((p) => [`@mm/${p}`, `${root}packages/${p}/src/index.ts`])),
 };

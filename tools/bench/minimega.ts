@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MinimegaClient } from '../../apps/minimega/src/client/connection.js';
+import { MinimegaClient } from '@mm/minimega/client';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const mainJs = join(root, 'apps/minimega/dist/main.js');

@@ -3,10 +3,10 @@
 // miniweb has no route to n2 at all, yet the WebSocket carries n2's VM's RFB
 // stream: n1's VNC proxy relays it over a mesh stream ('vnc/1').
 import { connect } from 'node:net';
+import { clusterUnavailable, startCluster } from '@mm/cluster';
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
 import { guestImage, hasBinary, realComponent } from '#test-support';
-import { clusterUnavailable, startCluster } from '../../../tools/cluster/src/index.js';
 import { createDaemonPool } from '../src/daemon.js';
 import { createMiniweb } from '../src/server.js';
 import { tokenStore } from '../src/tokens.js';

@@ -12,8 +12,8 @@ import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MinimegaClient } from '@mm/minimega/client';
 import { execa } from 'execa';
-import { MinimegaClient } from '../../../apps/minimega/src/client/connection.js';
 import { ensureSea, makeKeyPair, startLab } from '../src/index.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -5,9 +5,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MinimegaClient, type WireResp } from '@mm/minimega/client';
 import { execa, type ResultPromise } from 'execa';
-import { MinimegaClient } from '../../../apps/minimega/src/client/connection.js';
-import type { WireResp } from '../../../apps/minimega/src/protocol/wire.js';
 import { appDir, daemonEntry } from './daemon-entry.js';
 import { clusterNames } from './names.js';
 import {

@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MinimegaClient, type WireResp } from '@mm/minimega/client';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { realComponent, tempDir } from '#test-support';
-import { MinimegaClient } from '../../../apps/minimega/src/client/connection.js';
-import type { WireResp } from '../../../apps/minimega/src/protocol/wire.js';
 import { repoRoot } from '../src/daemon-entry.js';
 import { type Lab, startLab } from '../src/lab.js';
 import { ensureSea } from '../src/sea.js';

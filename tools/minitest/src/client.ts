@@ -1,9 +1,10 @@
 // A minimal control-socket client for the runner (minimega's JSON protocol,
 // daemon.md §3). Replies are validated with zod: a daemon under test may be
 // broken, and the runner must say so instead of crashing.
-import { z } from 'zod';
+
 // tools may use the app's sources (as tools/bench does); tsup bundles this
-import { ClientError, MinimegaClient } from '../../../apps/minimega/src/client/connection.js';
+import { ClientError, MinimegaClient } from '@mm/minimega/client';
+import { z } from 'zod';
 
 export const ReplySchema = z.object({
   Resp: z
