@@ -1,7 +1,7 @@
 // In-memory meshes of VM hosts for tests and benchmarks: every node serves a
 // local VmHost (fake driver) and reaches the others through remote proxies.
 import { createMemoryNetwork, createMesh, type Mesh } from '@mm/meshage';
-import { createFakeDriver, createLocalVmHost, type LocalVmHost } from '@mm/qemu';
+import { createFakeDriver, createLocalVmHost, type LocalVmHost, type NicAttacher } from '@mm/qemu';
 import { tempDir } from '#test-support';
 import { createVmCluster, type VmCluster } from '../src/cluster.js';
 import { createRemoteVmHost } from '../src/remote-host.js';
@@ -22,7 +22,7 @@ export interface MeshCluster extends AsyncDisposable {
 /** `names[0]` dials nobody; every other node dials the first (a star). */
 export async function meshCluster(
   names: string[],
-  opts: { vmlimit?: number; timeoutMs?: number } = {},
+  opts: { vmlimit?: number; timeoutMs?: number; nics?: (host: string) => NicAttacher } = {},
 ): Promise<MeshCluster> {
   const net = createMemoryNetwork();
   const dir = await tempDir('mm-ns-mesh-');
@@ -37,6 +37,7 @@ export async function meshCluster(
       filesDir: `${dir.path}/${name}/files`,
       vncHost: false,
       ...(opts.vmlimit ? { vmlimit: opts.vmlimit } : {}),
+      ...(opts.nics ? { nics: opts.nics(name) } : {}),
     });
     serveVmHost(mesh, host);
     const cluster = createVmCluster({

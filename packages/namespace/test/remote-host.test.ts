@@ -1,6 +1,6 @@
 // The VmHost compliance suite over the mesh: a head calls a host's VmHost
 // through the remote proxy (in-memory mesh, msgpack frames, zod checks).
-import { defaultVmConfig } from '@mm/qemu';
+import { defaultVmConfig, type NicAttacher } from '@mm/qemu';
 import { expect, test } from 'vitest';
 import { vmHostCompliance } from '../../qemu/test/vm-host-compliance.js';
 import { createRemoteVmHost } from '../src/remote-host.js';
@@ -38,4 +38,35 @@ test('an unknown host is a mesh error naming it, with a code', async () => {
   const err = await ghost.stats().catch((e: unknown) => e as Error & { code?: string });
   expect(err).toBeInstanceOf(Error);
   expect((err as { code?: string }).code).toMatch(/^ERR_MESH_/);
+});
+
+test("list carries each tap's qos from the VM's host, so the head's vm info shows it", async () => {
+  const qos = new Map<string, string>();
+  let n = 0;
+  const nics = (host: string): NicAttacher => ({
+    createTap: async () => `${host}_tap${n++}`,
+    deleteTap: async () => {},
+    tapQos: (tap) => qos.get(tap),
+  });
+  await using c = await meshCluster(['head', 'h1'], { nics });
+  const h1 = c.byName('head').cluster.host('h1');
+  const config = defaultVmConfig();
+  const net = {
+    vlan: 100,
+    alias: '100',
+    bridge: 'mega_bridge',
+    mac: '',
+    driver: 'e1000',
+    qinq: false,
+    tap: '',
+    raw: '100',
+  };
+  config.networks = [{ ...net }, { ...net }];
+  const r = await h1.launch({ namespace: 'n', type: 'kvm', names: ['a'], config });
+  expect(r.errors).toEqual([]);
+  const [t0, t1] = (await h1.list({ namespace: 'n' }))[0]!.taps;
+  expect([t0?.qos, t1?.qos]).toEqual([undefined, undefined]);
+  qos.set(t1!.tap, 'loss 5 delay 100ms');
+  const again = (await h1.list({ namespace: 'n' }))[0]!.taps;
+  expect(again.map((t) => t.qos)).toEqual([undefined, 'loss 5 delay 100ms']);
 });

@@ -693,6 +693,18 @@ describe('vm net', () => {
     for (const t of taps) expect(left).not.toContain(t);
   });
 
+  test("vm info's qos column comes from the VM's record (its host's taps)", async () => {
+    await using d = await vmDaemon({ net: true });
+    await d.run('vm config net 100 200');
+    await d.run('vm launch kvm n');
+    expect((await d.run('.columns qos vm info')).text).toMatch(/\[\]$/);
+    expect((await d.run('qos add n 1 loss 5')).errors).toEqual([]);
+    expect((await d.run('qos add n 1 delay 100ms')).errors).toEqual([]);
+    expect((await d.run('.columns qos vm info')).text).toMatch(/\[1: loss 5 delay 100ms\]$/);
+    expect((await d.run('clear qos n')).errors).toEqual([]);
+    expect((await d.run('.columns qos vm info')).text).toMatch(/\[\]$/);
+  });
+
   test('add with a bad netspec among good ones adds nothing and names the bad one', async () => {
     await using d = await vmDaemon({ net: true });
     await d.run('vm config net 100');

@@ -122,6 +122,16 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
     return vm;
   };
   const persist = (vm: KvmVm) => writer.write(vm);
+  /** the networking side's qos per tap, so `vm info` shows it wherever the VM runs */
+  const withQos = (r: VmRecord): VmRecord => {
+    const qosOf = opts.nics?.tapQos?.bind(opts.nics);
+    if (!qosOf) return r;
+    for (const t of r.taps) {
+      const q = t.tap ? qosOf(t.tap) : undefined;
+      if (q) t.qos = q;
+    }
+    return r;
+  };
 
   function serial<T>(st: NsVms, fn: () => Promise<T>): Promise<T> {
     const next = st.launching.then(fn, fn);
@@ -348,7 +358,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       const vms =
         q.namespace === undefined ? allVms() : vmsIn(q.namespace).sort((a, b) => a.id - b.id);
       const picked = q.targets ? expandTargets(q.targets, vms).vms : vms;
-      return picked.sort((a, b) => a.id - b.id).map(toRecord);
+      return picked.sort((a, b) => a.id - b.id).map((vm) => withQos(toRecord(vm)));
     },
 
     async start(sel, o = {}) {

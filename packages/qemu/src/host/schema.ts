@@ -22,7 +22,13 @@ export const vmRecordSchema = z.object({
   instanceDir: z.string(),
   config: vmConfigSchema,
   taps: z.array(
-    z.object({ tap: z.string(), bridge: z.string(), vlan: z.number().int(), mac: z.string() }),
+    z.object({
+      tap: z.string(),
+      bridge: z.string(),
+      vlan: z.number().int(),
+      mac: z.string(),
+      qos: z.string().optional(),
+    }),
   ),
   tags: z.record(z.string(), z.string()),
   vncPort: nonneg,

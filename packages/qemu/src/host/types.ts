@@ -21,6 +21,8 @@ export interface VmTap {
   /** -1 = disconnected */
   vlan: number;
   mac: string;
+  /** the tap's qos as `vm info` prints it (`loss 5 delay 100ms`), when it has any (list() only) */
+  qos?: string;
 }
 
 /** One hot-plugged USB disk. */
@@ -201,6 +203,8 @@ export interface NicAttacher {
     signal?: AbortSignal;
   }): Promise<void>;
   disconnectTap?(opts: { bridge: string; tap: string; signal?: AbortSignal }): Promise<void>;
+  /** the qos on a tap as `vm info` prints it (`loss 5 delay 100ms`), undefined when none */
+  tapQos?(tap: string): string | undefined;
   /**
    * Containers: a veth pair whose peer moves into the process `pid`'s
    * network namespace (named `peer` there); the host end goes on the bridge.

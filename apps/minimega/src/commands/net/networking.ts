@@ -2,7 +2,7 @@
 // printing, and VM taps. Tap creates and deletes that arrive together (a
 // `vm launch` of many VMs) are coalesced into one switch batch: one `ip
 // -batch` and one `ovs-vsctl` for all of them.
-import type { TapSpec } from '@mm/ovs';
+import { formatQos, type TapSpec } from '@mm/ovs';
 import { createVeth, deleteVeth } from '@mm/qemu';
 import type { VmNetworking } from '../../context.js';
 import { coalesce, type Waiter } from './coalesce.js';
@@ -121,6 +121,10 @@ export function createNetworking(st: NetState): NetworkingService {
     },
     qosInfo(taps) {
       return qosColumn(st, taps);
+    },
+    tapQos(tap) {
+      const q = st.findTap(tap)?.tap.qos;
+      return q ? formatQos(q) : undefined;
     },
     vlanRange(ns) {
       const r = st.vlans.range(ns);

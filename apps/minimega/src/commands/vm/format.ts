@@ -86,10 +86,13 @@ function sortedJson(o: Record<string, string>): string {
 
 const bracket = (xs: string[]) => `[${xs.join(', ')}]`;
 
-/** The qos column comes from the networking module (it owns tc), `[]` without it. */
-function qosCell(d: Daemon, taps: string[]): string {
-  const net = d.services.networking as { qosInfo?: (taps: string[]) => string } | undefined;
-  return net?.qosInfo?.(taps) ?? '[]';
+/** The qos column: each tap's qos as the VM's host reported it in the record, by NIC index. */
+function qosCell(vm: VmRecord): string {
+  const parts: string[] = [];
+  vm.taps.forEach((t, i) => {
+    if (t.qos) parts.push(`${i}: ${t.qos}`);
+  });
+  return bracket(parts);
 }
 
 export function printVlan(d: Daemon, ns: string, vlan: number): string {
@@ -120,13 +123,7 @@ export function infoRow(
     // addresses are learned by snooping on the bridge (networking); none known here
     ip: bracket(c.networks.map(() => '')),
     ip6: bracket(c.networks.map(() => '')),
-    qos:
-      vm.host === d.hostname
-        ? qosCell(
-            d,
-            c.networks.map((n) => n.tap),
-          )
-        : '[]',
+    qos: qosCell(vm),
     qinq: bracket(c.networks.filter((n) => n.qinq).map((n) => `${n.tap} (${n.vlan})`)),
     bond: '[]',
     memory: String(c.memory),

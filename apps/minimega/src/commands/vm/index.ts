@@ -77,6 +77,7 @@ function lazyNics(d: Daemon): NicAttacher {
       if (!n.attachVeth) throw new Error('the networking module cannot attach veths');
       return n.attachVeth(o);
     },
+    tapQos: (tap) => d.services.networking?.tapQos?.(tap),
   };
 }
 
