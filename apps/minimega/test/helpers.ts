@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { freePort } from '#test-support';
 import { MinimegaClient } from '../src/client/connection.js';
 import type { CommandModule, DaemonFlags } from '../src/context.js';
 import { defaultDaemonFlags } from '../src/daemon/flags.js';
@@ -43,6 +44,38 @@ export async function inProcessDaemon(
     await rm(base, { recursive: true, force: true });
   };
   return { ...d, base, lines, close, [Symbol.asyncDispose]: close };
+}
+
+/**
+ * An in-process daemon on a fresh base whose mesh listens on a free loopback
+ * port, discovery kept to the loopback broadcast and a per-process context,
+ * so daemons of one test link only to each other (over real TCP). `close()`
+ * also removes the base.
+ */
+export async function loopbackMeshDaemon(
+  hostname: string,
+  modules: CommandModule[],
+  flags: Partial<DaemonFlags> = {},
+): Promise<RunningDaemon & { base: string; port: number }> {
+  const base = await mkdtemp(join(tmpdir(), `mm-mesh-t${process.pid}-`));
+  const port = await freePort();
+  const d = await startDaemon({
+    flags: defaultDaemonFlags({
+      base,
+      port,
+      broadcast: '127.255.255.255',
+      context: `t${process.pid}`,
+      ...flags,
+    }),
+    log: createLogger({ level: 'fatal', stderr: false }),
+    hostname,
+    modules,
+  });
+  const close = async () => {
+    await d.close();
+    await rm(base, { recursive: true, force: true });
+  };
+  return { ...d, base, port, close, [Symbol.asyncDispose]: close };
 }
 
 /** An in-process daemon on an existing base (left in place on close). */

@@ -4,24 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Batch } from '@mm/cli-grammar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshModule, meshService } from '../src/commands/mesh/index.js';
+import type { DaemonFlags } from '../src/context.js';
 import type { DaemonCore } from '../src/daemon/core.js';
 import { defaultDaemonFlags } from '../src/daemon/flags.js';
 import { type RunningDaemon, startDaemon } from '../src/daemon/start.js';
 import { createLogger } from '../src/log/logger.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const addr = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof addr === 'object' && addr ? addr.port : 0;
-}
+import { loopbackMeshDaemon } from './helpers.js';
 
 interface Node {
   d: RunningDaemon;
@@ -29,22 +23,9 @@ interface Node {
   base: string;
 }
 
-async function node(hostname: string, extra: Record<string, unknown> = {}): Promise<Node> {
-  const base = await mkdtemp(join(tmpdir(), `mm-mesh-t${process.pid}-`));
-  const port = await freePort();
-  const d = await startDaemon({
-    flags: defaultDaemonFlags({
-      base,
-      port,
-      broadcast: '127.255.255.255',
-      context: `t${process.pid}`,
-      ...extra,
-    }),
-    log: createLogger({ level: 'fatal', stderr: false }),
-    hostname,
-    modules: [meshModule],
-  });
-  return { d, port, base };
+async function node(hostname: string, extra: Partial<DaemonFlags> = {}): Promise<Node> {
+  const d = await loopbackMeshDaemon(hostname, [meshModule], extra);
+  return { d, port: d.port, base: d.base };
 }
 
 async function run(core: DaemonCore, line: string): Promise<Batch[]> {
@@ -62,8 +43,7 @@ async function one(core: DaemonCore, line: string) {
 const nodes: Node[] = [];
 afterAll(async () => {
   for (const n of nodes) {
-    await n.d.close();
-    await rm(n.base, { recursive: true, force: true });
+    await n.d.close(); // also removes its base
   }
 });
 

@@ -3,12 +3,11 @@
 // every command of `-cli`'s list that is safe without arguments, plus the
 // setters that used to answer `"Resp": null` (TypeError in the bindings).
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { expect } from 'vitest';
-import { hasBinary, realComponent, tempDir } from '#test-support';
+import { freePort, hasBinary, realComponent, tempDir } from '#test-support';
 import { daemonProcess, minimega } from '../helpers.js';
 
 const python = realComponent('python3', () =>
@@ -65,12 +64,3 @@ python.test(
   },
   180_000,
 );
-
-/** a TCP port nobody listens on now (the mesh's; 9000 is often taken by other tests) */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}

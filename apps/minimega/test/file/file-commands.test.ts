@@ -3,29 +3,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '#test-support';
 import { fileModule } from '../../src/commands/file/index.js';
 import { meshModule, meshService } from '../../src/commands/mesh/index.js';
 import { completeLine } from '../../src/daemon/completer.js';
 import type { DaemonCore } from '../../src/daemon/core.js';
-import { defaultDaemonFlags } from '../../src/daemon/flags.js';
-import { type RunningDaemon, startDaemon } from '../../src/daemon/start.js';
-import { createLogger } from '../../src/log/logger.js';
+import type { RunningDaemon } from '../../src/daemon/start.js';
 import { coreRunner, type LineResult } from '../core-runner.js';
+import { loopbackMeshDaemon } from '../helpers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const addr = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return typeof addr === 'object' && addr ? addr.port : 0;
-}
 
 interface Node {
   d: RunningDaemon;
@@ -37,21 +28,18 @@ interface Node {
 }
 
 async function node(hostname: string): Promise<Node> {
-  const base = await mkdtemp(join(tmpdir(), `mm-file-t${process.pid}-`));
-  const port = await freePort();
-  const d = await startDaemon({
-    flags: defaultDaemonFlags({
-      base,
-      port,
-      broadcast: '127.255.255.255',
-      context: `f${process.pid}`,
-    }),
-    log: createLogger({ level: 'fatal', stderr: false }),
-    hostname,
-    modules: [meshModule, fileModule],
+  const d = await loopbackMeshDaemon(hostname, [meshModule, fileModule], {
+    context: `f${process.pid}`,
   });
   const r = coreRunner(d.core);
-  return { d, core: d.core, port, base, files: join(base, 'files'), run: (l) => r.run(l) };
+  return {
+    d,
+    core: d.core,
+    port: d.port,
+    base: d.base,
+    files: join(d.base, 'files'),
+    run: (l) => r.run(l),
+  };
 }
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -115,8 +103,7 @@ afterAll(async () => {
   http?.close();
   for (const n of [h1, h2, solo]) {
     if (!n) continue;
-    await n.d.close();
-    await rm(n.base, { recursive: true, force: true });
+    await n.d.close(); // also removes its base
   }
 });
 
