@@ -12,7 +12,7 @@ export interface RemoteVmHostOptions {
   host: string;
   /** deadline of one call, ms (default 30 s); a function is asked per call (0 = default) */
   timeoutMs?: number | (() => number);
-  /** deadline of a launch, ms (default 10 min: QEMUs start, files may be fetched) */
+  /** deadline of a launch or save, ms (default 10 min: QEMUs start, files are fetched, disks copied) */
   launchTimeoutMs?: number;
 }
 
@@ -33,6 +33,13 @@ export function createRemoteVmHost(opts: RemoteVmHostOptions): VmHost {
     const t = typeof opts.timeoutMs === 'function' ? opts.timeoutMs() : opts.timeoutMs;
     return t && t > 0 ? t : 30_000;
   };
+  const deadline = (op: VmHostOp, args: unknown[]): number => {
+    // launches start QEMUs and may fetch files; saves copy disks
+    if (op === 'launch' || op === 'save') return opts.launchTimeoutMs ?? 600_000;
+    // `vm top` samples for its window before it answers
+    if (op === 'top') return timeoutOf() + ((args[0] as { durationMs?: number }).durationMs ?? 0);
+    return timeoutOf();
+  };
   async function call(op: VmHostOp, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     const mesh = opts.mesh();
     if (!mesh) throw new RemoteVmHostError('ERR_MESH_DOWN', 'meshage is not running', opts.host);
@@ -41,7 +48,7 @@ export function createRemoteVmHost(opts: RemoteVmHostOptions): VmHost {
       VmHostCall,
       { op, args },
       {
-        timeout: op === 'launch' ? (opts.launchTimeoutMs ?? 600_000) : timeoutOf(),
+        timeout: deadline(op, args),
         ...(signal ? { signal } : {}),
       },
     );
@@ -81,8 +88,9 @@ export function createRemoteVmHost(opts: RemoteVmHostOptions): VmHost {
     cdrom: async (sel, op, o = {}) => void (await call('cdrom', [sel, op], o.signal)),
     hotplug: async (sel, op, o = {}) => void (await call('hotplug', [sel, op], o.signal)),
     net: async (sel, op, o = {}) => void (await call('net', [sel, op], o.signal)),
-    save: async (ref, file, o = {}) => void (await call('save', [ref, file], o.signal)),
+    save: async (ref, target, o = {}) => void (await call('save', [ref, target], o.signal)),
     saveStatus: async (ns, o = {}) => (await call('saveStatus', [ns], o.signal)) as R<'saveStatus'>,
+    top: async (q, o = {}) => (await call('top', [q], o.signal)) as R<'top'>,
     destroyNamespace: async (ns, o = {}) => void (await call('destroyNamespace', [ns], o.signal)),
     async close() {},
     async [Symbol.asyncDispose]() {},

@@ -3,13 +3,23 @@
 // touching its VmHost, and answers with the value or the error's code and
 // message (so a remote "vm not found" is matched by code like a local one).
 import { defineKind } from '@mm/meshage';
-import { hostLoadSchema, vmConfigSchema, vmRecordSchema, vmTypeSchema } from '@mm/qemu';
+import {
+  hostLoadSchema,
+  saveStatusSchema,
+  vmConfigSchema,
+  vmRecordSchema,
+  vmTopRowSchema,
+  vmTypeSchema,
+} from '@mm/qemu';
 import { z } from 'zod';
 
 const name = z.string().min(1).max(256);
 const selector = z.object({ namespace: name, targets: z.array(z.string()).min(1) });
 const ref = z.object({ namespace: name, name });
 const netSchema = vmConfigSchema.shape.networks.element;
+const path = z.string().min(1).max(4096);
+/** `vm top` windows up to an hour */
+export const MAX_TOP_MS = 3_600_000;
 
 /** Request schemas per operation (argument tuples as VmHost takes them, without options). */
 export const OP_ARGS = {
@@ -69,8 +79,14 @@ export const OP_ARGS = {
       z.object({ op: z.literal('disconnect'), position: z.number().int() }),
     ]),
   ]),
-  save: z.tuple([ref, z.string()]),
+  save: z.tuple([ref, z.object({ state: path, disk: path })]),
   saveStatus: z.tuple([name]),
+  top: z.tuple([
+    z.object({
+      namespace: name.optional(),
+      durationMs: z.number().int().nonnegative().max(MAX_TOP_MS),
+    }),
+  ]),
   destroyNamespace: z.tuple([name]),
 } as const;
 
@@ -84,9 +100,8 @@ export const OP_RESULTS = {
   stats: hostLoadSchema,
   screenshot: z.instanceof(Uint8Array),
   qmp: z.string(),
-  saveStatus: z.array(
-    z.object({ id: z.number().int(), name: z.string(), status: z.string(), complete: z.string() }),
-  ),
+  saveStatus: z.array(saveStatusSchema),
+  top: z.array(vmTopRowSchema),
 } as const;
 
 export const VmHostCall = defineKind('minimega.vmhost', {

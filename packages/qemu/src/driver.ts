@@ -2,6 +2,7 @@
 // QEMU (qemu-driver.ts), the fake one simulates it for fast tests.
 import type { Accel } from './argv.js';
 import type { VmConfig } from './config.js';
+import type { ProcFigures } from './host/top.js';
 import type { NicAttacher } from './host/types.js';
 import type { QmpReply } from './qmp.js';
 
@@ -35,6 +36,8 @@ export interface VmProcess {
   pause?(signal?: AbortSignal): Promise<void>;
   /** PNG of the screen scaled to fit max x max (default: QMP screendump) */
   screenshot?(max: number): Promise<Buffer>;
+  /** what its processes use now, by pid (`vm top`; default: /proc of pid and its descendants) */
+  usage?(): Promise<Map<number, ProcFigures>>;
   /** a console socket path (containers) */
   readonly console?: string;
   /** the console's TCP port (containers; 0 = none) */

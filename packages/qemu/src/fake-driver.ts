@@ -1,9 +1,13 @@
 // A fake VM driver for fast tests: no QEMU, an in-memory QMP that tracks
-// run state, screendumps a tiny PPM, and can be told to crash or fail.
-import { writeFile } from 'node:fs/promises';
+// run state, screendumps a tiny PPM, backs up disks and migrates state to
+// small files, reports made-up process figures, and can be told to crash or
+// fail.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Accel } from './argv.js';
 import type { StartVmOptions, VmDriver, VmExit, VmMonitor, VmProcess } from './driver.js';
 import { QemuStartError, QmpClosedError, QmpCommandError } from './errors.js';
+import type { ProcFigures } from './host/top.js';
 import type { QmpReply } from './qmp.js';
 
 export interface FakeVmProcess extends VmProcess {
@@ -41,6 +45,8 @@ export function createFakeDriver(): FakeDriver {
       done = r;
     });
     const commands: string[] = [];
+    let migrated = false;
+    const started = performance.now();
     const exec = async (command: string, args?: Record<string, unknown>): Promise<unknown> => {
       if (!alive) throw new QmpClosedError('qmp connection closed');
       commands.push(command);
@@ -62,13 +68,35 @@ export function createFakeDriver(): FakeDriver {
         }
         case 'eject':
         case 'blockdev-change-medium':
-        case 'migrate':
           return {};
+        case 'migrate': {
+          // `exec:cat > '<path>'` (the real driver's shell runs it; here it is parsed)
+          const m = /^exec:cat > '(.*)'$/s.exec(String(args?.uri));
+          if (!m) throw new QmpCommandError('GenericError', `unsupported uri ${String(args?.uri)}`);
+          const path = m[1]!.replaceAll(`'\\''`, "'");
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, `fake state of vm ${s.id}\n`);
+          migrated = true;
+          status = 'postmigrate';
+          return {};
+        }
         case 'query-block':
+          return s.config.disks.map((d, i) => ({
+            device: `drive${i}`,
+            inserted: { file: d.snapshotPath || d.path },
+          }));
+        case 'drive-backup': {
+          const target = String(args?.target);
+          await mkdir(dirname(target), { recursive: true });
+          await writeFile(target, `fake backup of ${String(args?.device)}\n`);
+          return {};
+        }
         case 'query-block-jobs':
           return [];
         case 'query-migrate':
-          return {};
+          return migrated
+            ? { status: 'completed', ram: { transferred: s.config.memory, total: s.config.memory } }
+            : {};
         case 'human-monitor-command':
           return '';
         default:
@@ -99,6 +127,13 @@ export function createFakeDriver(): FakeDriver {
       monitor,
       exited,
       commands,
+      async usage() {
+        // made up, but moving: 10 % of a CPU since start, memory as configured
+        const ticks = Math.floor((performance.now() - started) / 100);
+        const mem = s.config.memory * 1024 * 1024;
+        const fig: ProcFigures = { ticks, guestTicks: 0, virt: mem * 2, res: mem, shr: 4096 };
+        return new Map([[this.pid, fig]]);
+      },
       async kill() {
         if (!alive) return;
         alive = false;

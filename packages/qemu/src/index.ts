@@ -63,8 +63,16 @@ export {
 } from './host/errors.js';
 export { type AdoptResult, createLocalVmHost, type LocalVmHost } from './host/local-host.js';
 export { toRecord } from './host/record.js';
-export { hostLoadSchema, vmRecordSchema, vmStateSchema, vmTypeSchema } from './host/schema.js';
+export {
+  hostLoadSchema,
+  saveStatusSchema,
+  vmRecordSchema,
+  vmStateSchema,
+  vmTopRowSchema,
+  vmTypeSchema,
+} from './host/schema.js';
 export { applyTargets, expandTargets, requireFound, type Targeted } from './host/targets.js';
+export { type ProcFigures, type ProcSample, sampleProcTree } from './host/top.js';
 export {
   type HostLoad,
   type LaunchRequest,
@@ -73,6 +81,7 @@ export {
   type NicAttacher,
   type OpOptions,
   type SaveStatus,
+  type SaveTarget,
   VM_TYPES,
   type VmCdromOp,
   type VmHost,
@@ -84,6 +93,7 @@ export {
   type VmSelector,
   type VmTagOp,
   type VmTap,
+  type VmTopRow,
   type VmType,
   type VmTypeDriver,
 } from './host/types.js';

@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { VmConfig } from './config.js';
 import type { VmDriver, VmProcess } from './driver.js';
 import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
-import type { NicAttacher } from './host/types.js';
+import { type ProcSample, sampleProcTree } from './host/top.js';
+import type { NicAttacher, SaveTarget } from './host/types.js';
 import type { NetConfig } from './netspec.js';
 import { ppmToPng } from './png.js';
 import { startVncShim, type VncShim } from './vnc.js';
@@ -64,6 +66,11 @@ function sortKeys(v: unknown): unknown {
     );
   }
   return v;
+}
+
+/** `'...'` for /bin/sh: nothing inside single quotes is special but the quote itself */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export class KvmVm {
@@ -462,29 +469,50 @@ export class KvmVm {
     this.hotplug.delete(id);
   }
 
-  /** `vm save`: backs up the snapshot overlays then migrates the state to `<file>.state` (asynchronous). */
-  async save(file: string): Promise<void> {
+  /**
+   * `vm save`: pauses the VM, backs up the snapshot overlays (in the
+   * instance dir) to `target.disk` (then `.1`, `.2`, ... for further ones;
+   * minimega's suffixes accumulated) waiting for each copy, then starts
+   * migrating its memory to `target.state` (asynchronous: see
+   * migrateStatus). Pausing first makes disk and memory one moment in time
+   * (minimega copied the disk of a running VM, then its memory later).
+   */
+  async save(target: SaveTarget, signal?: AbortSignal): Promise<void> {
     const m = this.#monitor();
-    await mkdir(dirname(file), { recursive: true });
+    await mkdir(dirname(target.disk), { recursive: true });
+    await mkdir(dirname(target.state), { recursive: true });
+    await this.#lock.run(async () => {
+      if (this.state === 'RUNNING') await m.execute('stop');
+      if (isKillable(this.state)) await this.#setState('PAUSED');
+    });
     const blocks = (await m.execute('query-block')) as Array<{
       device: string;
       inserted?: { file?: string };
     }>;
-    let target = `${file}.hdd`;
     let n = 0;
     for (const b of blocks ?? []) {
-      if (!b.inserted?.file?.includes(this.instanceDir)) continue;
-      if (n > 0) target = `${file}.hdd.${n}`;
+      if (!b.inserted?.file?.startsWith(`${this.instanceDir}/`)) continue;
+      const dst = n === 0 ? target.disk : `${target.disk}.${n}`;
       n++;
-      await m.execute('drive-backup', { device: b.device, sync: 'top', target });
+      await m.execute('drive-backup', { device: b.device, sync: 'top', target: dst });
       for (;;) {
         const jobs = (await m.execute('query-block-jobs')) as unknown[];
         if (!jobs || jobs.length === 0) break;
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(200, undefined, signal ? { signal } : {});
       }
     }
-    await this.#lock.run(() => this.#setState('PAUSED'));
-    await m.execute('migrate', { uri: `exec:cat > ${JSON.stringify(`${file}.state`)}` });
+    signal?.throwIfAborted();
+    // `exec:` runs through /bin/sh: the path goes in single quotes, so no
+    // character of it is special to the shell (minimega's was unquoted)
+    await m.execute('migrate', { uri: `exec:cat > ${shellQuote(target.state)}` });
+  }
+
+  /** `vm top`: what the VM's processes use now (none without a process). */
+  async sample(): Promise<ProcSample> {
+    const proc = this.#proc;
+    if (!proc) return { at: performance.now(), procs: new Map() };
+    if (proc.usage) return { at: performance.now(), procs: await proc.usage() };
+    return sampleProcTree(proc.pid);
   }
 
   /** `vm save` status: `query-migrate`. */

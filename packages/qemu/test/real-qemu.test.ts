@@ -155,8 +155,9 @@ describe('real QEMU (tcg)', () => {
     });
     expect(await vm.launch()).toBe('');
     await vm.start({ wild: false });
-    const target = join(files, 'saved', 'saver');
-    await vm.save(target);
+    // a quote and shell metacharacters in the name stay part of the file name
+    const target = join(files, 'saved', "it's $(touch pwned) ;x");
+    await vm.save({ state: `${target}.state`, disk: `${target}.hdd` });
     expect(vm.state).toBe('PAUSED');
     let status: { status: string; complete: string } | undefined;
     for (let i = 0; i < 100; i++) {
@@ -167,6 +168,8 @@ describe('real QEMU (tcg)', () => {
     expect(status).toEqual({ status: 'completed', complete: '100.00' });
     expect(await exists(`${target}.hdd`)).toBe(true);
     expect(await exists(`${target}.state`)).toBe(true);
+    expect(await exists(join(files, 'saved', 'pwned'))).toBe(false);
+    expect(await exists('pwned')).toBe(false);
   });
 
   qemu.test('cdrom change/eject and USB hotplug add/remove through QMP', async () => {

@@ -1,7 +1,8 @@
 // The VmHost compliance suite: every implementation (local + fake driver,
 // local + real QEMU, the remote proxy over the mesh) runs it in a few lines.
 // The same target rules, states, errors (by code) and records everywhere.
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, type test } from 'vitest';
 import type { VmConfig } from '../src/config.js';
@@ -162,6 +163,63 @@ export function vmHostCompliance(
       const s = await f.host.stats();
       expect(s).toMatchObject({ name: f.hostname, vms: 2, cpucommit: 4, memcommit: 128 });
       expect(s.cpus).toBeGreaterThan(0);
+    });
+
+    t('save pauses the VM and writes its state; saveStatus follows it to completed', async () => {
+      await using f = await setup();
+      const dir = await mkdtemp(join(tmpdir(), 'mm-save-'));
+      try {
+        await f.host.launch({ namespace: 's', type: 'kvm', names: ['a', 'b'], config: f.config() });
+        await f.host.start({ namespace: 's', targets: ['a'] });
+        expect(await f.host.saveStatus('s')).toEqual([]);
+        const target = { state: join(dir, "a's.state"), disk: join(dir, "a's.hdd") };
+        await f.host.save({ namespace: 's', name: 'a' }, target);
+        const states = (await f.host.list({ namespace: 's' })).map((v) => v.state);
+        expect(states).toEqual(['PAUSED', 'BUILDING']);
+        let rows = await f.host.saveStatus('s');
+        for (let i = 0; i < 200 && rows[0]?.status !== 'completed'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          rows = await f.host.saveStatus('s');
+        }
+        expect(rows).toEqual([
+          { id: rows[0]!.id, name: 'a', status: 'completed', complete: '100.00' },
+        ]);
+        expect(await exists(target.state)).toBe(true);
+        expect(await codeOf(f.host.save({ namespace: 's', name: 'nope' }, target))).toBe(
+          'ERR_VM_NOT_FOUND',
+        );
+        // paths are the VM host's own: relative ones are refused
+        await expect(
+          f.host.save({ namespace: 's', name: 'b' }, { state: 'x.state', disk: 'x.hdd' }),
+        ).rejects.toThrow('absolute');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    t('top measures the VMs that have a process, per namespace', async () => {
+      await using f = await setup();
+      await f.host.launch({ namespace: 't', type: 'kvm', names: ['a', 'b'], config: f.config() });
+      await f.host.launch({ namespace: 'u', type: 'kvm', names: ['c'], config: f.config() });
+      await f.host.start({ namespace: 't', targets: ['all'] });
+      const rows = await f.host.top({ namespace: 't', durationMs: 300 });
+      expect(rows.map((r) => `${r.namespace}/${r.name}`)).toEqual(['t/a', 't/b']);
+      for (const r of rows) {
+        expect(r.procs).toBeGreaterThanOrEqual(1);
+        expect(r.res).toBeGreaterThan(0);
+        expect(r.virt).toBeGreaterThanOrEqual(r.res);
+        expect(r.cpu).toBeGreaterThanOrEqual(0);
+        expect(r.rx).toBe(0);
+      }
+      expect((await f.host.top({ durationMs: 0 })).map((r) => r.name).sort()).toEqual([
+        'a',
+        'b',
+        'c',
+      ]);
+      await f.host.kill({ namespace: 't', targets: ['a'] });
+      expect((await f.host.top({ namespace: 't', durationMs: 0 })).map((r) => r.name)).toEqual([
+        'b',
+      ]);
     });
 
     t('destroyNamespace kills and flushes only that namespace', async () => {

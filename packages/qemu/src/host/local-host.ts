@@ -4,7 +4,8 @@
 
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cloneVmConfig } from '../config.js';
 import { configFile } from '../config-file.js';
 import { VmCommandError } from '../errors.js';
@@ -15,6 +16,7 @@ import { isKillable, KvmVm } from '../vm.js';
 import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
 import { RecordWriter, toRecord } from './record.js';
 import { applyTargets, expandTargets, requireFound } from './targets.js';
+import { topRow, vmNetBytes } from './top.js';
 import type {
   HostLoad,
   LaunchRequest,
@@ -551,10 +553,15 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       });
     },
 
-    async save(ref, file) {
+    async save(ref, target, o = {}) {
       const vm = one(ref);
-      await vm.save(file);
-      await persist(vm);
+      if (!isAbsolute(target.state) || !isAbsolute(target.disk))
+        throw new VmCommandError('save paths must be absolute on the VM host');
+      try {
+        await vm.save(target, o.signal);
+      } finally {
+        await persist(vm);
+      }
     },
 
     async saveStatus(namespace): Promise<SaveStatus[]> {
@@ -564,6 +571,20 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
         if (s) rows.push({ id: vm.id, name: vm.name, status: s.status, complete: s.complete });
       }
       return rows;
+    },
+
+    async top(q, o = {}) {
+      const vms = (q.namespace === undefined ? allVms() : vmsIn(q.namespace))
+        .filter((vm) => vm.hasProcess)
+        .sort((a, b) => a.id - b.id);
+      const taps = (vm: KvmVm) => vm.config.networks.map((n) => n.tap).filter((t) => t !== '');
+      const measure = (vm: KvmVm) => Promise.all([vm.sample(), vmNetBytes(taps(vm))] as const);
+      const first = await Promise.all(vms.map(measure));
+      await sleep(q.durationMs, undefined, o.signal ? { signal: o.signal } : {});
+      const second = await Promise.all(vms.map(measure));
+      return vms.map((vm, i) =>
+        topRow(vm, first[i]![0], second[i]![0], first[i]![1], second[i]![1]),
+      );
     },
 
     async destroyNamespace(namespace) {

@@ -2,7 +2,7 @@
 // (the mesh, vm.json read back by -recover).
 import { z } from 'zod';
 import { vmConfigSchema } from '../config.js';
-import type { HostLoad, VmRecord } from './types.js';
+import type { HostLoad, SaveStatus, VmRecord, VmTopRow } from './types.js';
 
 const nonneg = z.number().int().nonnegative();
 
@@ -53,3 +53,27 @@ export const hostLoadSchema = z.object({
   memtotal: nonneg,
   vmlimit: nonneg,
 }) satisfies z.ZodType<HostLoad>;
+
+export const saveStatusSchema = z.object({
+  id: nonneg,
+  name: z.string(),
+  status: z.string(),
+  complete: z.string(),
+}) satisfies z.ZodType<SaveStatus>;
+
+const rate = z.number().nonnegative();
+
+export const vmTopRowSchema = z.object({
+  id: nonneg,
+  name: z.string(),
+  namespace: z.string(),
+  virt: nonneg,
+  res: nonneg,
+  shr: nonneg,
+  cpu: rate,
+  vcpu: rate,
+  cpuTimeMs: nonneg,
+  procs: nonneg,
+  rx: rate,
+  tx: rate,
+}) satisfies z.ZodType<VmTopRow>;

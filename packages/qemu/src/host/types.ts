@@ -142,8 +142,42 @@ export type VmNetOp =
 export interface SaveStatus {
   id: number;
   name: string;
+  /** QMP query-migrate: `active`, `completed`, `failed`, ... */
   status: string;
+  /** percent done (`%.2f`), '' when failed */
   complete: string;
+}
+
+/**
+ * Where `vm save`/`vm migrate`/`vm snapshot` write: the memory state (QMP
+ * migrate) and the backup of the first snapshot overlay (further overlays get
+ * `.1`, `.2`, ... after it). Absolute paths on the VM's host.
+ */
+export interface SaveTarget {
+  state: string;
+  disk: string;
+}
+
+/** What `vm top` shows for one VM, measured from its host over a window. */
+export interface VmTopRow {
+  id: number;
+  name: string;
+  namespace: string;
+  /** virtual, resident and shared memory of its processes, bytes */
+  virt: number;
+  res: number;
+  shr: number;
+  /** host CPU used over the window (1 = one CPU busy) */
+  cpu: number;
+  /** of which running the guest's vCPUs (KVM; 0 under TCG or for containers) */
+  vcpu: number;
+  /** total CPU time of its processes, ms */
+  cpuTimeMs: number;
+  /** processes read (at most 100) */
+  procs: number;
+  /** MB/s the VM received and sent through its taps over the window */
+  rx: number;
+  tx: number;
 }
 
 /**
@@ -173,9 +207,19 @@ export interface VmHost extends AsyncDisposable {
   cdrom(sel: VmSelector, op: VmCdromOp, opts?: OpOptions): Promise<void>;
   hotplug(sel: VmSelector, op: VmHotplugOp, opts?: OpOptions): Promise<void>;
   net(sel: VmSelector, op: VmNetOp, opts?: OpOptions): Promise<void>;
-  /** `vm save`/`vm migrate`: disk overlays and memory state to `<file>.hdd`/`<file>.state` */
-  save(ref: VmRef, file: string, opts?: OpOptions): Promise<void>;
+  /**
+   * `vm save`/`vm migrate`/`vm snapshot`: backs up the snapshot overlays to
+   * `target.disk` (waiting for the copy), pauses the VM and starts migrating
+   * its memory to `target.state`; saveStatus tells when that is done.
+   */
+  save(ref: VmRef, target: SaveTarget, opts?: OpOptions): Promise<void>;
+  /** progress of the state saves of a namespace's VMs (VMs that never saved are left out) */
   saveStatus(namespace: string, opts?: OpOptions): Promise<SaveStatus[]>;
+  /**
+   * `vm top`: CPU, memory and network use of the VMs that have a process
+   * (one namespace, or all when undefined), sampled over `durationMs`.
+   */
+  top(q: { namespace?: string; durationMs: number }, opts?: OpOptions): Promise<VmTopRow[]>;
   /** kill and flush every VM of a namespace (clear namespace) */
   destroyNamespace(namespace: string, opts?: OpOptions): Promise<void>;
   close(): Promise<void>;

@@ -210,7 +210,8 @@ saved/<name> under the files directory). With no VM, print migration progress.`,
       }
       const f = cmd.stringArgs.filename ?? join('saved', name);
       const file = isAbsolute(f) ? f : join(d.flags.filepath, f);
-      const { host } = await oneVm(d, cmd.namespace, name, (h, ref) => h.save(ref, file));
+      const target = { state: `${file}.state`, disk: `${file}.hdd` };
+      const { host } = await oneVm(d, cmd.namespace, name, (h, ref) => h.save(ref, target));
       out.emit([row(host)]);
     },
   });
