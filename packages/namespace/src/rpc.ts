@@ -79,7 +79,7 @@ export const OP_ARGS = {
       z.object({ op: z.literal('disconnect'), position: z.number().int() }),
     ]),
   ]),
-  save: z.tuple([ref, z.object({ state: path, disk: path })]),
+  save: z.tuple([ref, z.object({ state: path, disk: path.optional() })]),
   saveStatus: z.tuple([name]),
   top: z.tuple([
     z.object({

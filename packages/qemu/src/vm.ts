@@ -479,16 +479,18 @@ export class KvmVm {
    */
   async save(target: SaveTarget, signal?: AbortSignal): Promise<void> {
     const m = this.#monitor();
-    await mkdir(dirname(target.disk), { recursive: true });
+    if (target.disk) await mkdir(dirname(target.disk), { recursive: true });
     await mkdir(dirname(target.state), { recursive: true });
     await this.#lock.run(async () => {
       if (this.state === 'RUNNING') await m.execute('stop');
       if (isKillable(this.state)) await this.#setState('PAUSED');
     });
-    const blocks = (await m.execute('query-block')) as Array<{
-      device: string;
-      inserted?: { file?: string };
-    }>;
+    const blocks = target.disk
+      ? ((await m.execute('query-block')) as Array<{
+          device: string;
+          inserted?: { file?: string };
+        }>)
+      : [];
     let n = 0;
     for (const b of blocks ?? []) {
       if (!b.inserted?.file?.startsWith(`${this.instanceDir}/`)) continue;

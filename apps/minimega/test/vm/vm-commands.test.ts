@@ -501,6 +501,103 @@ describe('vm tag, qmp, screenshot, cdrom, hotplug, save', () => {
     expect((await d.run('.columns name,state vm info')).text).toBe('name | state\ns    | PAUSED');
     const fake = (d.driver as FakeDriver).processes.get(0)!;
     expect(fake.commands).toContain('migrate');
+    expect(await exists(join(d.base, 'files', 'saved', 's.state'))).toBe(true);
+  });
+
+  test('vm save / migrate / snapshot: file names, disks, status table, errors', async () => {
+    await using d = await vmDaemon();
+    const files = join(d.base, 'files');
+    const t = await d.transcript([
+      'vm config disk base.qcow2',
+      'vm launch kvm a,b,c',
+      'vm migrate',
+      'vm save a',
+      'vm migrate b b.migrate',
+      `vm snapshot c st/c.st ${join(d.base, 'abs', 'c.disk')}`,
+      'vm save',
+      '.columns name,status vm snapshot',
+      'vm migrate nope x',
+      'vm snapshot a " " d',
+      '.columns name,state vm info',
+    ]);
+    expect(t).toBe(
+      [
+        '## vm config disk base.qcow2',
+        '## vm launch kvm a,b,c',
+        '## vm migrate',
+        '## vm save a',
+        '## vm migrate b b.migrate',
+        `## vm snapshot c st/c.st ${join(d.base, 'abs', 'c.disk')}`,
+        '## vm save',
+        'id   | name | status    | complete (%)',
+        '0    | a    | completed | 100.00',
+        '1    | b    | completed | 100.00',
+        '2    | c    | completed | 100.00',
+        '## .columns name,status vm snapshot',
+        'name | status',
+        'a    | completed',
+        'b    | completed',
+        'c    | completed',
+        '## vm migrate nope x',
+        'E: vm not found: nope',
+        '## vm snapshot a " " d',
+        'E: empty file name',
+        '## .columns name,state vm info',
+        'name | state',
+        'a    | PAUSED',
+        'b    | PAUSED',
+        'c    | PAUSED',
+        '',
+      ].join('\n'),
+    );
+    // vm save: <f>.state + <f>.hdd; vm migrate: exactly its file, no disk;
+    // vm snapshot: both of its names (minimega ignored them)
+    for (const f of ['saved/a.state', 'saved/a.hdd', 'b.migrate', 'st/c.st'])
+      expect(await exists(join(files, f)), f).toBe(true);
+    expect(await exists(join(files, 'b.migrate.hdd'))).toBe(false);
+    expect(await exists(join(d.base, 'abs', 'c.disk'))).toBe(true);
+  });
+
+  test('vm top: a row per VM with a process, minimega columns; bad durations refused', async () => {
+    await using d = await vmDaemon();
+    await d.run('vm config memory 64');
+    await d.run('vm launch kvm a,b');
+    await d.run('vm start a');
+    await d.run('vm kill b');
+    const t = await d.run('vm top 0');
+    expect(t.errors).toEqual([]);
+    const [head, ...rows] = t.text.split('\n');
+    expect(head!.split('|').map((c) => c.trim())).toEqual([
+      'name',
+      'virt',
+      'res',
+      'shr',
+      'cpu',
+      'vcpu',
+      'time',
+      'procs',
+      'rx',
+      'tx',
+    ]);
+    // the fake process: memory as configured, virt twice that
+    expect(rows.map((r) => r.split('|').map((c) => c.trim()))).toEqual([
+      [
+        'a',
+        '128',
+        '64',
+        '0',
+        expect.stringMatching(/^\d+\.\d\d$/),
+        '0.00',
+        '0s',
+        '1',
+        '0.00',
+        '0.00',
+      ],
+    ]);
+    expect((await d.run('vm top x')).errors).toEqual([
+      'invalid duration: `x` (whole seconds, 0 to 3600)',
+    ]);
+    expect((await d.run('vm top 3601')).errors).toHaveLength(1);
   });
 });
 

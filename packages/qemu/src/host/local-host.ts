@@ -555,7 +555,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
 
     async save(ref, target, o = {}) {
       const vm = one(ref);
-      if (!isAbsolute(target.state) || !isAbsolute(target.disk))
+      if (!isAbsolute(target.state) || (target.disk !== undefined && !isAbsolute(target.disk)))
         throw new VmCommandError('save paths must be absolute on the VM host');
       try {
         await vm.save(target, o.signal);

@@ -151,11 +151,12 @@ export interface SaveStatus {
 /**
  * Where `vm save`/`vm migrate`/`vm snapshot` write: the memory state (QMP
  * migrate) and the backup of the first snapshot overlay (further overlays get
- * `.1`, `.2`, ... after it). Absolute paths on the VM's host.
+ * `.1`, `.2`, ... after it; no `disk` = the state only, `vm migrate`).
+ * Absolute paths on the VM's host.
  */
 export interface SaveTarget {
   state: string;
-  disk: string;
+  disk?: string;
 }
 
 /** What `vm top` shows for one VM, measured from its host over a window. */

@@ -26,7 +26,9 @@ import { registerLaunch } from './launch.js';
 import { registerLifecycle } from './lifecycle-cli.js';
 import { registerMisc } from './misc-cli.js';
 import { registerNet } from './net-cli.js';
+import { registerSave } from './save-cli.js';
 import { namespaceVms, row, VM_STATE } from './state.js';
+import { registerTop } from './top-cli.js';
 
 export interface VmModuleOptions {
   /** the kvm driver (default: real QEMU with -accel); tests pass createFakeDriver() */
@@ -144,6 +146,8 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     registerLifecycle(m);
     registerMisc(m);
     registerNet(m);
+    registerSave(m);
+    registerTop(m);
 
     d.services.vmStats = () => {
       const l = host.load();

@@ -1,5 +1,5 @@
 // `vm tag`, `clear vm tag`, `vm screenshot`, `vm qmp`, `vm cdrom`,
-// `vm hotplug`, `vm save` (vm-qemu.md §7.2): parse, call the namespace's
+// `vm hotplug` (vm-qemu.md §7.2): parse, call the namespace's
 // hosts (the one that has the VM for single-VM commands), render.
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -182,37 +182,6 @@ vm qmp foo '{ "execute": "query-status" }'`,
       out.emit(
         await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.hotplug(sel, op)),
       );
-    },
-  });
-
-  d.cli.register({
-    helpShort: "save a VM's disk and memory state",
-    helpLong: `Save a running VM's snapshot disk(s) and memory state to files (default
-saved/<name> under the files directory). With no VM, print migration progress.`,
-    patterns: ['vm save', 'vm save <vm name> [filename]'],
-    suggest: vmSuggester(d, { wild: false }),
-    async call(cmd, out) {
-      const name = cmd.stringArgs.vm;
-      if (name === undefined) {
-        const ns = await resolveNs(d, cmd.namespace);
-        const res = await cluster(d).each(ns.hosts, (h) => h.saveStatus(ns.name));
-        out.emit(
-          res.map((r) =>
-            r.ok
-              ? row(r.host, {
-                  header: ['id', 'name', 'status', 'complete (%)'],
-                  tabular: r.value.map((s) => [String(s.id), s.name, s.status, s.complete]),
-                })
-              : row(r.host, { error: r.error.message }),
-          ),
-        );
-        return;
-      }
-      const f = cmd.stringArgs.filename ?? join('saved', name);
-      const file = isAbsolute(f) ? f : join(d.flags.filepath, f);
-      const target = { state: `${file}.state`, disk: `${file}.hdd` };
-      const { host } = await oneVm(d, cmd.namespace, name, (h, ref) => h.save(ref, target));
-      out.emit([row(host)]);
     },
   });
 }
