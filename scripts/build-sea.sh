@@ -4,14 +4,36 @@
 # app bundled to one CommonJS file, embedded in a copy of this machine's
 # `node` with postject). It runs on a host with no checkout, no node_modules
 # and no Node; `deploy launch` copies it to other hosts.
+# Beside it: dist/minimega.zst and .gz, the compressed forms deploy sends
+# (a third of the bytes; the host unpacks with zstd or gzip), and
+# dist/minimega.sha256, naming the build they belong to.
 # Skipped when dist/minimega is newer than every source it is built from
 # (MM_SEA_FORCE=1 rebuilds anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=dist/minimega
+
+# the compressed copies (in parallel; the hash file last, so a half-written
+# pack is never taken for this build's)
+pack() {
+  rm -f "$OUT.sha256"
+  local pids=()
+  if command -v zstd >/dev/null 2>&1; then
+    (zstd -q -10 -T0 -f -o "$OUT.zst.tmp" "$OUT" && mv -f "$OUT.zst.tmp" "$OUT.zst") &
+    pids+=($!)
+  else
+    rm -f "$OUT.zst"
+  fi
+  (gzip -6 -c "$OUT" >"$OUT.gz.tmp" && mv -f "$OUT.gz.tmp" "$OUT.gz") &
+  pids+=($!)
+  for p in "${pids[@]}"; do wait "$p"; done
+  sha256sum "$OUT" >"$OUT.sha256.tmp" && mv -f "$OUT.sha256.tmp" "$OUT.sha256"
+}
+
 if [ -z "${MM_SEA_FORCE:-}" ] && [ -x "$OUT" ] &&
   [ -z "$(find apps/minimega/src apps/minimega/tsup.sea.config.ts packages/*/src packages/*/package.json \
     pnpm-lock.yaml -newer "$OUT" -print -quit)" ]; then
+  [ -s "$OUT.sha256" ] && [ ! "$OUT" -nt "$OUT.sha256" ] || pack
   exit 0
 fi
 mkdir -p dist/sea
@@ -31,4 +53,5 @@ apps/minimega/node_modules/.bin/postject "$tmp" NODE_SEA_BLOB dist/sea/minimega.
   { echo "build-sea: postject failed" >&2; exit 1; }
 "$tmp" -version >/dev/null
 mv "$tmp" "$OUT"
-echo "build-sea: $OUT ($(($(stat -c %s "$OUT") / 1048576)) MB)"
+pack
+echo "build-sea: $OUT ($(($(stat -c %s "$OUT") / 1048576)) MB; packed for deploy: $(for f in "$OUT".zst "$OUT".gz; do [ -f "$f" ] && printf '%s %s MB ' "${f##*.}" $(($(stat -c %s "$f") / 1048576)); done))"

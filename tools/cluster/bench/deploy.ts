@@ -4,17 +4,29 @@
 //  - `deploy launch` from a head to 3 and to 10 namespace hosts (each with its
 //    own sshd and /tmp): time until the whole mesh has joined, first with the
 //    copy, then again (daemons stopped) with the copy skipped by hash.
+// Each pass prints the load, the CPU the head daemon and the deployed daemons
+// used, and (up to 3 hosts, or MM_BENCH_VERBOSE=1) the progress timeline.
 // Go minimega (no build of it on this machine to compare sizes): its deploy is serial scp+ssh with no
 // join check (the docs say "a minute or so"); -e costs ~25 ms per process
 // (tools/cluster/bench/meshage.ts).
 // Run: pnpm exec tsx tools/cluster/bench/deploy.ts [hosts...]   (default 3 10)
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MinimegaClient } from '@mm/minimega/client';
+import { MinimegaClient, type WireResp } from '@mm/minimega/client';
 import { execa } from 'execa';
 import { ensureSea, makeKeyPair, startLab } from '../src/index.js';
+
+/** user+sys seconds of a process (0 when gone) */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -39,24 +51,49 @@ async function deployBench(exe: string, n: number): Promise<void> {
     await using lab = await startLab([{ name: 'head' }, ...hosts]);
     const head = lab.host('head');
     await writeFile(join(head.dir, 'id'), await readFile(join(keys, 'id')), { mode: 0o600 });
-    head.vhost!.spawn(
+    const headProc = head.vhost!.spawn(
       [exe, '-base', '/mnt/base', '-nostdin', '-degree', '3'],
       join(head.dir, 'log'),
     );
+    const headPid = headProc.pid!;
     const c = await MinimegaClient.dial(join(head.dir, 'base/minimega'), { waitMs: 30_000 });
     const run = async (cmd: string) =>
       (await c.runAll(cmd)).filter((r) => !r.Status).flatMap((r) => r.Resp ?? []);
     await run('deploy identity /mnt/id');
     const range = `h[1-${n}]`;
     for (const pass of ['copy', 'no copy (same hash)']) {
+      const load0 = loadavg()[0]!;
+      const cpu0 = cpuSeconds(headPid);
       const t0 = performance.now();
-      const resp = await run(`deploy launch ${range}`);
+      const resp: WireResp[] = [];
+      const log: string[] = [];
+      await c.run(`deploy launch ${range}`, (r) => {
+        if (!r.Status) resp.push(...(r.Resp ?? []));
+        else if (n <= 3 || process.env.MM_BENCH_VERBOSE) {
+          const at = ((performance.now() - t0) / 1000).toFixed(2).padStart(6);
+          log.push(
+            `  ${at} s ${(r.Rendered || (r.Resp ?? []).map((x) => x.Response).join(' ')).trim()}`,
+          );
+        }
+      });
       const dt = performance.now() - t0;
+      const headCpu = cpuSeconds(headPid) - cpu0;
+      // the deployed daemons' CPU from their start until joined (start-up + join)
+      let remoteCpu = 0;
+      for (const h of lab.hosts.slice(1)) {
+        const pid = await h.vhost!.exec(['sh', '-c', 'cat /mnt/base/minimega.pid']);
+        // hosts have their own network and mounts but share this pid namespace
+        remoteCpu += cpuSeconds(Number(pid.stdout.trim()));
+      }
       const size = Number((await run('mesh status'))[0]?.Tabular?.[0]?.[0] ?? 0);
       const failed = resp.filter((r) => r.Error).map((r) => r.Error);
       console.log(
         `deploy launch to ${n} hosts, ${pass}: ${(dt / 1000).toFixed(2)} s until joined; mesh size ${size}${failed.length ? `; errors: ${failed.join('; ')}` : ''}`,
       );
+      console.log(
+        `  load ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)} (2 cores); CPU: head daemon ${headCpu.toFixed(2)} s (ssh clients not counted), deployed daemons ${remoteCpu.toFixed(2)} s in all`,
+      );
+      if (log.length) console.log(log.join('\n'));
       // stop the deployed daemons for the second pass
       for (const h of lab.hosts.slice(1)) {
         await h.vhost!.exec(['sh', '-c', 'kill $(cat /mnt/base/minimega.pid) 2>/dev/null']);

@@ -3,20 +3,22 @@
 import { expect, test } from 'vitest';
 import { AuthRefusedError, UnreachableError } from '../../src/commands/deploy/errors.js';
 import {
+  COPY_FAILED_EXIT,
   type HostResult,
   type LaunchPlan,
   launch,
   type MeshView,
-  remoteExecutablePath,
 } from '../../src/commands/deploy/launch.js';
-import type { RemoteShell, SshTarget } from '../../src/commands/deploy/ssh.js';
+import type { RemoteShell, RunOptions, SshTarget } from '../../src/commands/deploy/ssh.js';
 import { DEPLOY_HEADER, resultBatch } from '../../src/commands/deploy/table.js';
 
 const SHA = 'a'.repeat(64);
 
 interface FakeHost {
   hostname: string;
-  sha?: string;
+  /** size of the deployed file there */
+  have?: number;
+  codecs?: string[];
   running?: string;
   fail?: 'unreachable' | 'auth' | 'copy';
   /** the daemon dies at start with this log */
@@ -30,7 +32,7 @@ function fakeWorld(hosts: Record<string, FakeHost>) {
   const started = new Map<string, string>();
   const calls: string[] = [];
   const shell: RemoteShell = {
-    async run(t: SshTarget, script: string) {
+    async run(t: SshTarget, script: string, opts?: RunOptions) {
       const h = hosts[t.host]!;
       if (h.fail === 'unreachable') throw new UnreachableError('Connection refused');
       if (h.fail === 'auth') throw new AuthRefusedError('Permission denied (publickey).');
@@ -38,28 +40,42 @@ function fakeWorld(hosts: Record<string, FakeHost>) {
         calls.push(`${t.host}:probe`);
         return {
           exitCode: 0,
-          stdout: `host=${h.hostname}\nsha=${h.sha ?? ''}\n${h.running ? `running=${h.running}\n` : ''}`,
+          stdout: [
+            `host=${h.hostname}`,
+            h.have !== undefined ? `have=${h.have}` : '',
+            ...(h.codecs ?? []).map((c) => `${c}=1`),
+            h.running ? `running=${h.running}` : '',
+          ].join('\n'),
           stderr: '',
         };
+      }
+      if (script.includes('/proc/')) {
+        return { exitCode: 0, stdout: h.dies ? `dead\n${h.dies}\n` : 'alive\n', stderr: '' };
+      }
+      const stdin = (opts?.stdin ?? []).map((x) =>
+        x instanceof Uint8Array ? `${x.length} bytes` : x.file,
+      );
+      let stdout = '';
+      if (script.includes('.part')) {
+        calls.push(`${t.host}:copy ${stdin.join(' + ')}`);
+        if (h.fail === 'copy') {
+          return {
+            exitCode: COPY_FAILED_EXIT,
+            stdout: '',
+            stderr: 'zstd: error 70 : Write error : No space left on device\nzstd -dqc failed\n',
+          };
+        }
+        if (script.includes('echo copied')) stdout += 'copied\n';
       }
       if (script.includes('nohup')) {
         calls.push(`${t.host}:start`);
         expect(script).toContain("'-nostdin=true'".replace(/'/g, ''));
         started.set(t.host, '4242');
         if (!h.dies && !h.silent) setTimeout(() => joined.add(h.hostname), 30);
-        return { exitCode: 0, stdout: 'pid=4242\n', stderr: '' };
+        stdout += 'pid=4242\n';
       }
-      if (script.includes('/proc/')) {
-        return { exitCode: 0, stdout: h.dies ? `dead\n${h.dies}\n` : 'alive\n', stderr: '' };
-      }
+      if (stdout) return { exitCode: 0, stdout, stderr: '' };
       throw new Error(`unexpected script ${script}`);
-    },
-    async copy(t: SshTarget, _local: string, remote: string) {
-      calls.push(`${t.host}:copy ${remote}`);
-      if (hosts[t.host]!.fail === 'copy') {
-        const { SshError } = await import('../../src/commands/deploy/errors.js');
-        throw new SshError('scp: /tmp/x: No space left on device');
-      }
     },
   };
   const mesh: MeshView = {
@@ -75,7 +91,12 @@ function fakeWorld(hosts: Record<string, FakeHost>) {
 const plan = (targets: string[], over: Partial<LaunchPlan> = {}): LaunchPlan => ({
   targets: targets.map((host) => ({ host })),
   sudo: false,
-  exe: { path: '/x/minimega', size: 1 << 20, sha256: SHA },
+  exe: {
+    path: '/x/minimega',
+    size: 1 << 20,
+    sha256: SHA,
+    packed: { zstd: { path: '/x/minimega.zst', size: 1 << 18 } },
+  },
   flags: ['-base=/tmp/minimega', '-nostdin=true'],
   remoteBase: '/tmp/minimega',
   remoteDir: '/tmp/minimega_deploy',
@@ -88,16 +109,25 @@ const plan = (targets: string[], over: Partial<LaunchPlan> = {}): LaunchPlan => 
 test('every host joins; the copy is skipped where the same executable is', async () => {
   const w = fakeWorld({
     a: { hostname: 'mm1' },
-    b: { hostname: 'mm2', sha: SHA },
+    b: { hostname: 'mm2', have: 1 << 20 },
+    c: { hostname: 'mm3', codecs: ['zstd', 'gzip'], have: 12 },
   });
   const status: string[] = [];
-  const r = await launch(plan(['a', 'b']), { ...w, status: (m) => status.push(m), pollMs: 10 });
+  const r = await launch(plan(['a', 'b', 'c']), {
+    ...w,
+    status: (m) => status.push(m),
+    pollMs: 10,
+  });
   expect(r.map((x) => [x.host, x.name, x.joined, x.copy, x.pid])).toEqual([
     ['a', 'mm1', true, 'copied', '4242'],
     ['b', 'mm2', true, 'skipped', '4242'],
+    ['c', 'mm3', true, 'copied', '4242'],
   ]);
-  expect(w.calls).toContain(`a:copy ${remoteExecutablePath(plan([]))}.part`);
+  // no zstd on a: the plain file; zstd on c: the compressed one (a partial file there is replaced)
+  expect(w.calls).toContain('a:copy /x/minimega');
+  expect(w.calls).toContain('c:copy /x/minimega.zst');
   expect(w.calls.filter((c) => c.startsWith('b:copy'))).toEqual([]);
+  expect(status).toContain('deploy: c: copying 0 MB (zstd)');
   expect(status).toContain('deploy: b: same executable already there, copy skipped');
   expect(status).toContain('deploy: a: joined');
 });
@@ -137,7 +167,7 @@ test('failures name the host and why; the other hosts still join', async () => {
   expect(errors!.error.split('\n')).toEqual([
     'deploy down: unreachable: Connection refused',
     'deploy key: auth refused: Permission denied (publickey).',
-    'deploy full: copy failed: scp: /tmp/x: No space left on device',
+    'deploy full: copy failed: zstd: error 70 : Write error : No space left on device; zstd -dqc failed',
     'deploy dies: exited early: flag provided but not defined: -bogus',
     'deploy self: refusing to deploy to this host: self is head',
   ]);

@@ -37,3 +37,8 @@ test.each([
   expect(e.code).toBe(code);
   expect(e.row.startsWith(what)).toBe(true);
 });
+
+test('AES-GCM is preferred (AES-NI), the defaults still follow for any server', () => {
+  const args = sshOptions({ knownHosts: '/k' }).join(' ');
+  expect(args).toMatch(/Ciphers=aes128-gcm@openssh\.com,[^ ]*chacha20-poly1305@openssh\.com/);
+});

@@ -1,7 +1,11 @@
-// `deploy launch`: every host in parallel (bounded), each one probed, copied
-// to when its copy differs, started detached, then watched until it has
-// joined the mesh, has exited (its last log lines say why) or its deadline
-// passed. One result per host; a failing host never stops the others.
+// `deploy launch`: every host in parallel (bounded), each one probed (one
+// ssh session), then sent what it lacks and started detached (a second
+// session over the same connection: the executable travels compressed when
+// the host can unpack it), then watched until it has joined the mesh (the
+// head dials it as soon as it listens), has exited (its last log lines say
+// why) or its deadline passed. One result per host; a failing host never
+// stops the others.
+import { readFile } from 'node:fs/promises';
 import {
   CopyFailedError,
   DeployAbortedError,
@@ -12,9 +16,9 @@ import {
   SshError,
   StartFailedError,
 } from './errors.js';
-import type { LocalExecutable } from './executable.js';
+import type { Codec, LocalExecutable } from './executable.js';
 import { shellQuote } from './flags.js';
-import type { RemoteShell, SshTarget } from './ssh.js';
+import type { RemoteShell, SshTarget, StdinPart } from './ssh.js';
 
 /** What deploy needs from the mesh (the daemon's node, or a fake). */
 export interface MeshView {
@@ -69,6 +73,8 @@ export interface HostResult {
 export interface LaunchDeps {
   shell: RemoteShell;
   mesh: MeshView;
+  /** the mesh key's bytes (read once by launch when the plan has a key) */
+  meshKey?: Uint8Array;
   status?: (msg: string) => void;
   signal?: AbortSignal;
   /** poll interval while waiting for a host to join, ms */
@@ -92,45 +98,131 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The probe script's output: hostname, sha256 of the deployed file, pid of a live daemon. */
+/**
+ * The probe: hostname, whether the deployed file is there (its size), which
+ * decompressors the host has, and the pid of a live daemon. The directory
+ * of deployed files must be this user's own (not a symlink, mode 0700): the
+ * file found there by its hash-derived name is then the one an earlier
+ * deploy renamed into place after a complete, checksummed transfer, so it
+ * is not hashed again (85 MB of sha256 per host per deploy).
+ */
 export function probeScript(plan: LaunchPlan): string {
-  const exe = shellQuote(remoteExecutablePath(plan));
-  const pidFile = shellQuote(`${plan.remoteBase.replace(/\/+$/, '')}/minimega.pid`);
+  const q = shellQuote;
+  const dir = q(plan.remoteDir);
+  const exe = q(remoteExecutablePath(plan));
+  const pidFile = q(`${plan.remoteBase.replace(/\/+$/, '')}/minimega.pid`);
   return [
-    `mkdir -p ${shellQuote(plan.remoteDir)} || exit 3`,
+    `mkdir -p -m 700 ${dir} || exit 3`,
+    `if [ -L ${dir} ] || [ ! -O ${dir} ]; then echo "baddir=owned by another user than $(id -un), or a symlink"; exit 0; fi`,
+    `chmod 700 ${dir} || exit 3`,
     'echo "host=$(hostname)"',
-    `echo "sha=$(sha256sum ${exe} 2>/dev/null | cut -c1-64)"`,
+    `if [ -f ${exe} ] && [ -O ${exe} ]; then echo "have=$(wc -c < ${exe})"; fi`,
+    'command -v zstd >/dev/null 2>&1 && echo zstd=1',
+    'command -v gzip >/dev/null 2>&1 && echo gzip=1',
     `p=$(cat ${pidFile} 2>/dev/null); [ -n "$p" ] && [ -d "/proc/$p" ] && echo "running=$p"`,
     'true',
   ].join('; ');
 }
 
-export function parseProbe(stdout: string): { host: string; sha: string; running: string } {
+export interface Probe {
+  host: string;
+  /** size of the deployed file with this build's name, -1 when absent */
+  have: number;
+  codecs: Codec[];
+  running: string;
+  /** why the deploy directory cannot be used ('' when it can) */
+  badDir: string;
+}
+
+export function parseProbe(stdout: string): Probe {
   const get = (k: string) =>
     stdout
       .split('\n')
       .find((l) => l.startsWith(`${k}=`))
       ?.slice(k.length + 1)
       .trim() ?? '';
-  return { host: get('host'), sha: get('sha'), running: get('running') };
+  const have = get('have');
+  return {
+    host: get('host'),
+    have: /^\d+$/.test(have) ? Number(have) : -1,
+    codecs: (['zstd', 'gzip'] as const).filter((c) => get(c) === '1'),
+    running: get('running'),
+    badDir: get('baddir'),
+  };
 }
 
-/** Starts the daemon detached; prints its pid. */
-export function startScript(plan: LaunchPlan, copied: boolean): string {
-  const exe = remoteExecutablePath(plan);
+/** How a copy travels: the smallest form the host can unpack. */
+export interface Transfer {
+  codec: Codec | 'raw';
+  /** the local file sent */
+  path: string;
+  /** bytes sent */
+  size: number;
+}
+
+export function chooseTransfer(exe: LocalExecutable, remoteCodecs: readonly Codec[]): Transfer {
+  for (const codec of ['zstd', 'gzip'] as const) {
+    const packed = exe.packed?.[codec];
+    if (packed && remoteCodecs.includes(codec)) return { codec, ...packed };
+  }
+  return { codec: 'raw', path: exe.path, size: exe.size };
+}
+
+const DECOMPRESS: Record<Transfer['codec'], string> = {
+  zstd: 'zstd -dqc',
+  gzip: 'gzip -dc',
+  raw: 'cat',
+};
+
+/** Exit status of the install script when the copy (or the key) failed. */
+export const COPY_FAILED_EXIT = 41;
+
+/**
+ * One ssh session that writes what the probe found missing and starts the
+ * daemon: the mesh key (its first `keyBytes` bytes of stdin), then the
+ * executable (the rest, compressed by `copy.codec`, checked for its size and
+ * renamed into place), then `nohup` the daemon detached (under `sudo -n`
+ * when asked) and print its pid.
+ */
+export function installScript(
+  plan: LaunchPlan,
+  o: { keyBytes?: number; copy?: Transfer; start: boolean },
+): string {
   const q = shellQuote;
-  const lines = [
-    'set -e',
-    `mkdir -p ${q(plan.remoteBase)}`,
-    copied ? `mv -f ${q(`${exe}.part`)} ${q(exe)}` : '',
-    `chmod 755 ${q(exe)}`,
-    plan.meshKey ? `chmod 600 ${q(plan.meshKey.remote)}` : '',
-    'cd /',
-    `nohup ${[exe, ...plan.flags].map(q).join(' ')} >>${q(plan.stdout)} 2>>${q(plan.stderr)} </dev/null &`,
-    'echo "pid=$!"',
-  ].filter(Boolean);
-  const script = lines.join('\n');
-  return plan.sudo ? `sudo -n sh -c ${q(script)}` : script;
+  const exe = remoteExecutablePath(plan);
+  // `word`: the message as one shell word (quoted by the caller)
+  const fail = (word: string) =>
+    `{ echo ${word} >&2; rm -f ${q(`${exe}.part`)}; exit ${COPY_FAILED_EXIT}; }`;
+  const dec = DECOMPRESS[o.copy?.codec ?? 'raw'];
+  const copy: string[] = [];
+  if (o.keyBytes !== undefined && plan.meshKey) {
+    const key = plan.meshKey.remote;
+    copy.push(
+      `head -c ${o.keyBytes} > ${q(`${key}.part`)} && [ "$(wc -c < ${q(`${key}.part`)})" = ${o.keyBytes} ] && mv -f ${q(`${key}.part`)} ${q(key)} || ${fail(q('mesh key not written'))}`,
+    );
+  }
+  if (o.copy) {
+    copy.push(
+      `${dec} > ${q(`${exe}.part`)} || ${fail(q(`${dec} failed`))}`,
+      `n=$(wc -c < ${q(`${exe}.part`)}); [ "$n" = ${plan.exe.size} ] || ${fail(`"got $n of ${plan.exe.size} bytes"`)}`,
+      `chmod 755 ${q(`${exe}.part`)} && mv -f ${q(`${exe}.part`)} ${q(exe)} || ${fail(q('rename failed'))}`,
+      'echo copied',
+    );
+  }
+  const lines: string[] = [];
+  // the copy writes 0600/0700 files; the daemon keeps the login umask
+  if (copy.length > 0) lines.push(`(umask 077; ${copy.join('\n')}) || exit $?`);
+  if (o.start) {
+    const start = [
+      'set -e',
+      `mkdir -p ${q(plan.remoteBase)}`,
+      'cd /',
+      `nohup ${[exe, ...plan.flags].map(q).join(' ')} >>${q(plan.stdout)} 2>>${q(plan.stderr)} </dev/null &`,
+      'echo "pid=$!"',
+    ].join('\n');
+    lines.push(plan.sudo ? `sudo -n sh -c ${q(start)}` : start);
+  }
+  return lines.join('\n');
 }
 
 /** Exit check: prints `dead` and the daemon's last log lines when it is gone. */
@@ -179,58 +271,69 @@ async function deployOne(
       throw new SshError(`probe exited ${probe.exitCode}: ${probe.stderr.trim()}`);
     }
     const p = parseProbe(probe.stdout);
+    if (p.badDir) throw new CopyFailedError(`${plan.remoteDir}: ${p.badDir}`);
     r.name = p.host || target.host;
     if (r.name === deps.mesh.self) throw new DeploySelfError(`${target.host} is ${r.name}`);
 
-    let copied = false;
-    if (p.sha === plan.exe.sha256) {
+    // one more session: the key and the executable on stdin, then the start
+    let transfer: Transfer | undefined;
+    if (p.have === plan.exe.size) {
       r.copy = 'skipped';
       say('same executable already there, copy skipped');
     } else {
-      phase = 'copying';
-      say(`copying ${(plan.exe.size / 1048576).toFixed(0)} MB`);
-      try {
-        await deps.shell.copy(target, plan.exe.path, `${remoteExecutablePath(plan)}.part`, {
-          signal,
-        });
-        if (plan.meshKey) {
-          await deps.shell.copy(target, plan.meshKey.local, plan.meshKey.remote, { signal });
-        }
-      } catch (e) {
-        if (e instanceof SshError) throw new CopyFailedError(e.message);
-        throw e;
-      }
-      copied = true;
-      r.copy = 'copied';
+      transfer = chooseTransfer(plan.exe, p.codecs);
+      say(
+        `copying ${(transfer.size / 1048576).toFixed(0)} MB${transfer.codec === 'raw' ? '' : ` (${transfer.codec})`}`,
+      );
     }
-    if (!copied && plan.meshKey) {
-      await deps.shell.copy(target, plan.meshKey.local, plan.meshKey.remote, { signal });
-    }
-
     if (p.running) {
       r.pid = p.running;
       r.alreadyRunning = true;
       say(`minimega already running (pid ${p.running}), not started again`);
-    } else {
-      phase = 'starting';
-      const started = await deps.shell.run(target, startScript(plan, copied), { signal });
-      const pid = /pid=(\d+)/.exec(started.stdout)?.[1];
-      if (started.exitCode !== 0 || !pid) {
-        throw new StartFailedError(
-          (started.stderr.trim() || started.stdout.trim() || `exit ${started.exitCode}`).slice(
-            -500,
-          ),
+    }
+    const key = deps.meshKey;
+    if (transfer || key || !p.running) {
+      phase = transfer ? 'copying' : 'starting';
+      const stdin: StdinPart[] = [];
+      if (key) stdin.push(key);
+      if (transfer) stdin.push({ file: transfer.path });
+      const script = installScript(plan, {
+        ...(key ? { keyBytes: key.length } : {}),
+        ...(transfer ? { copy: transfer } : {}),
+        start: !p.running,
+      });
+      const res = await deps.shell.run(target, script, {
+        signal,
+        ...(stdin.length > 0 ? { stdin } : {}),
+      });
+      if (res.exitCode === COPY_FAILED_EXIT) {
+        throw new CopyFailedError(
+          lastLogLines(res.stderr.split('\n'), 3).replace(/\n/g, '; ') || 'copy failed',
         );
       }
-      r.pid = pid;
-      say(`started (pid ${pid}), waiting for it to join the mesh`);
+      if (transfer && /^copied$/m.test(res.stdout)) {
+        r.copy = 'copied';
+        say('copied');
+      }
+      if (!p.running) {
+        const pid = /pid=(\d+)/.exec(res.stdout)?.[1];
+        if (res.exitCode !== 0 || !pid) {
+          throw new StartFailedError(
+            (res.stderr.trim() || res.stdout.trim() || `exit ${res.exitCode}`).slice(-500),
+          );
+        }
+        r.pid = pid;
+        say(`started (pid ${pid}), waiting for it to join the mesh`);
+      } else if (res.exitCode !== 0) {
+        throw new SshError(`exit ${res.exitCode}: ${res.stderr.trim().slice(-500)}`);
+      }
     }
 
     // wait for the mesh: dial it ourselves (a head with -degree 0 gets no
     // connections on its own), and check now and then that it still runs
     phase = 'waiting for it to join the mesh';
     const address = plan.port ? `${target.host}:${plan.port}` : target.host;
-    const poll = deps.pollMs ?? 200;
+    const poll = deps.pollMs ?? 100;
     let nextAliveCheck = Date.now() + 1000;
     while (!deps.mesh.nodes().includes(r.name)) {
       if (signal.aborted) break;
@@ -286,6 +389,9 @@ async function deployOne(
 
 /** Deploy to every target; resolves with one result per target, in order. */
 export async function launch(plan: LaunchPlan, deps: LaunchDeps): Promise<HostResult[]> {
+  if (plan.meshKey && !deps.meshKey) {
+    deps = { ...deps, meshKey: await readFile(plan.meshKey.local) };
+  }
   const deadline = Date.now() + plan.timeoutMs;
   const results: HostResult[] = new Array(plan.targets.length);
   let next = 0;
