@@ -40,4 +40,12 @@ export { Namespace } from './namespace.js';
 export { type SchedulerPlannerOptions, schedulerPlanner } from './planner.js';
 export { createRemoteVmHost, RemoteVmHostError, type RemoteVmHostOptions } from './remote-host.js';
 export { VM_HOST_OPS, VmHostCall, type VmHostOp } from './rpc.js';
+export {
+  NamespaceSaveError,
+  type SaveNamespaceOptions,
+  type SaveNamespaceResult,
+  saveDir,
+  saveNamespace,
+  saveProgress,
+} from './save.js';
 export { serveVmHost } from './serve.js';

@@ -471,8 +471,9 @@ export class KvmVm {
 
   /**
    * `vm save`: pauses the VM, backs up the snapshot overlays (in the
-   * instance dir) to `target.disk` (then `.1`, `.2`, ... for further ones;
-   * minimega's suffixes accumulated) waiting for each copy, then starts
+   * instance dir) of disk 0 to `target.disk` and of disk i to
+   * `target.disk.<i>` (minimega's suffixes accumulated: .hdd.1.2) waiting for
+   * each copy, then starts
    * migrating its memory to `target.state` (asynchronous: see
    * migrateStatus). Pausing first makes disk and memory one moment in time
    * (minimega copied the disk of a running VM, then its memory later).
@@ -491,11 +492,12 @@ export class KvmVm {
           inserted?: { file?: string };
         }>)
       : [];
-    let n = 0;
     for (const b of blocks ?? []) {
-      if (!b.inserted?.file?.startsWith(`${this.instanceDir}/`)) continue;
-      const dst = n === 0 ? target.disk : `${target.disk}.${n}`;
-      n++;
+      const file = b.inserted?.file ?? '';
+      if (!target.disk || !file.startsWith(`${this.instanceDir}/`)) continue;
+      // disk i's overlay is disk-<i>.qcow2: its backup is <disk> for 0, <disk>.<i> after
+      const i = Number(/disk-(\d+)\.qcow2$/.exec(file)?.[1] ?? 0);
+      const dst = i === 0 ? target.disk : `${target.disk}.${i}`;
       await m.execute('drive-backup', { device: b.device, sync: 'top', target: dst });
       for (;;) {
         const jobs = (await m.execute('query-block-jobs')) as unknown[];

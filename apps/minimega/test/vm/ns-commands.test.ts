@@ -1,7 +1,15 @@
 // `ns` commands on one daemon (no mesh): hosts, load, queueing, the queue,
 // dry run, schedule status, ns run, refused nested forms.
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { vmDaemon } from './harness.js';
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 test('ns hosts/load/queueing/queue/flush and a queued launch', async () => {
   await using d = await vmDaemon();
@@ -107,4 +115,72 @@ test('ns run runs on the namespace hosts; nested forms are refused, never hang',
   expect((await d.run('ns run namespace foo read /dev/null')).errors).toEqual([
     'cannot run `read /dev/null` using `ns run`',
   ]);
+});
+
+test('ns save (minimega tests/ns_save, .state files): saves, pauses, progress, launch.mm', async () => {
+  await using d = await vmDaemon();
+  const t = await d.transcript([
+    'namespace matrix',
+    'vm config disk morpheus.qcow2',
+    'vm launch kvm neo[1-2]',
+    'vm config vcpus 2',
+    'vm config memory 2048',
+    'vm launch kvm trinity',
+    'clear vm config',
+    'vm launch kvm mouse',
+    'ns save',
+    'ns save matrix',
+    '.column name,status vm save',
+    'ns snapshot',
+    '.column name,state vm info',
+    'ns snapshot matrix',
+    'clear namespace matrix',
+  ]);
+  expect(t).toBe(
+    [
+      '## namespace matrix',
+      '## vm config disk morpheus.qcow2',
+      '## vm launch kvm neo[1-2]',
+      '## vm config vcpus 2',
+      '## vm config memory 2048',
+      '## vm launch kvm trinity',
+      '## clear vm config',
+      '## vm launch kvm mouse',
+      '## ns save',
+      'completed | total',
+      '0         | 0',
+      '## ns save matrix',
+      '## .column name,status vm save',
+      'name    | status',
+      'mouse   | completed',
+      'neo1    | completed',
+      'neo2    | completed',
+      'trinity | completed',
+      '## ns snapshot',
+      'completed | total',
+      '4         | 4',
+      '## .column name,state vm info',
+      'name    | state',
+      'mouse   | PAUSED',
+      'neo1    | PAUSED',
+      'neo2    | PAUSED',
+      'trinity | PAUSED',
+      '## ns snapshot matrix',
+      'E: saved VM with this name already exists',
+      '## clear namespace matrix',
+      '',
+    ].join('\n'),
+  );
+  const dir = join(d.base, 'files', 'saved', 'matrix');
+  for (const f of ['launch.mm', 'neo1.state', 'neo1.hdd', 'neo2.hdd', 'trinity.hdd', 'mouse.state'])
+    expect(await exists(join(dir, f)), f).toBe(true);
+  // mouse has no disk
+  expect(await exists(join(dir, 'mouse.hdd'))).toBe(false);
+  const mm = await readFile(join(dir, 'launch.mm'), 'utf8');
+  expect(mm).toMatch(/^namespace "matrix"\n\nns queueing false\n\nclear vm config\n/);
+  expect(mm).toContain(
+    'vm config state file:saved/matrix/trinity.state\nvm config disks file:saved/matrix/trinity.hdd\nvm launch kvm "trinity"\n',
+  );
+  // memory 2048 is the default: only vcpus differs
+  expect(mm).toMatch(/vm config vcpus 2\nvm config disks [^\n]*morpheus.qcow2\n/);
 });

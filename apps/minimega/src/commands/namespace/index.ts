@@ -5,6 +5,7 @@ import { setNamespace, setRecord } from '@mm/cli-grammar';
 import { DEFAULT_NAMESPACE, LAUNCH_STATE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
 import { NS_BRIDGES, registerNs } from './ns-cli.js';
+import { registerNsSave } from './save-cli.js';
 
 /** The `vlans` column: the networking module's range for the namespace, if it tells. */
 function vlanRange(d: Daemon, ns: string): string {
@@ -97,6 +98,7 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
   });
 
   registerNs(d);
+  registerNsSave(d);
 
   d.onClearAll('namespace', async () => {
     await d.namespaces.activate(DEFAULT_NAMESPACE);
