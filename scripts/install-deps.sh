@@ -14,6 +14,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 DEB_PKGS=(qemu-system-x86 qemu-utils openvswitch-switch cpio busybox-static iproute2 procps tmux python3 chromium tcpdump)
 # openssh: deploy copies and starts minimega over ssh (its tests run an sshd per host)
 DEB_PKGS+=(openssh-client openssh-server)
+# deploy: zstd unpacks the compressed executable on hosts (gzip otherwise); sudo for `deploy launch <hosts> <user> sudo` (its real test)
+DEB_PKGS+=(zstd sudo)
 missing=()
 for p in "${DEB_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -24,6 +24,8 @@ export interface LabHostSpec {
   mounts?: { from: string; to: string }[];
   /** empty tmpfs mounts (e.g. /root, to hold the mount points of `mounts`) */
   tmpfs?: string[];
+  /** files bound over existing ones inside the host (e.g. its own /etc/passwd and /etc/sudoers) */
+  files?: { from: string; to: string }[];
 }
 
 export interface LabHost {
@@ -99,6 +101,7 @@ export async function startLab(
             binds: [
               { from: hdir, to: INSIDE_DIR },
               { from: etcHosts, to: '/etc/hosts' },
+              ...(spec.files ?? []),
               // staged under the host's own directory: /tmp or /root may be replaced next
               ...(spec.mounts ?? []).map((m, k) => ({
                 from: m.from,
