@@ -86,6 +86,8 @@ export interface VmDriver {
     config: VmConfig;
     instanceDir: string;
     signal?: AbortSignal;
+    /** the host's NIC side (drivers that own their NICs remove them when the VM goes) */
+    nics?: NicAttacher;
   }): Promise<VmProcess>;
   /** releases what the driver holds (its process supervisor); VMs must be killed first */
   close?(): Promise<void>;

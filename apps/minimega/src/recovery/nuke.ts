@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { stopPrivateOvsIn } from '@mm/ovs';
+import { ensureCgroupMounts, readContainerMeta } from '@mm/qemu';
 import { execa } from 'execa';
 import { findInstances } from './instances.js';
 import {
@@ -117,6 +118,20 @@ async function killCgroup(dirs: string[]): Promise<number[]> {
   return [...pids];
 }
 
+/** rmdir, retried for a second: the kernel frees a group a moment after its last task exits. */
+async function rmdirRetrying(dir: string): Promise<NodeJS.ErrnoException | undefined> {
+  for (let i = 0; ; i++) {
+    try {
+      await rmdir(dir);
+      return undefined;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'EBUSY' || i >= 50) return err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 function describe(p: ProcInfo): string {
   const vm = p.argv.indexOf('-name');
   return vm >= 0 ? `${p.comm} (vm id ${p.argv[vm + 1]})` : p.comm;
@@ -151,6 +166,15 @@ export async function nukeBase(opts: NukeOptions): Promise<NukeReport> {
   //    program a daemon starts that works inside this base
   const victims = new Map<number, ProcInfo>();
   const groups: string[] = [];
+  if (instances.some((i) => i.record?.type === 'container')) {
+    // a nuke in its own mount namespace (ip netns exec) sees no cgroups until it mounts them
+    await ensureCgroupMounts(cgroupRoot).catch((e: Error) => fail(`cgroups: ${e.message}`));
+    // the groups a container's driver recorded, also when its processes are gone
+    for (const inst of instances) {
+      const meta = await readContainerMeta(inst.dir);
+      if (typeof meta !== 'string') groups.push(...meta.cgroup.dirs.filter((g) => existsSync(g)));
+    }
+  }
   for (const inst of instances) {
     for (const pid of [inst.record?.pid ?? 0, inst.qemuPid]) {
       const p = stillRuns(pid, inst.dir);
@@ -185,14 +209,10 @@ export async function nukeBase(opts: NukeOptions): Promise<NukeReport> {
       note({ kind: 'process', name: String(p.pid), detail: describe(p) });
     }),
   );
-  for (const g of groups.sort((a, b) => b.length - a.length)) {
-    try {
-      await rmdir(g);
-      note({ kind: 'cgroup', name: g, detail: '' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-        fail(`unable to remove cgroup ${g}: ${(e as Error).message}`);
-    }
+  for (const g of [...new Set(groups)].sort((a, b) => b.length - a.length)) {
+    const err = await rmdirRetrying(g);
+    if (err === undefined) note({ kind: 'cgroup', name: g, detail: '' });
+    else if (err.code !== 'ENOENT') fail(`unable to remove cgroup ${g}: ${err.message}`);
   }
 
   // 2. the embedded Open vSwitch (and with it the bridges it held)

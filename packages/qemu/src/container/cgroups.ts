@@ -186,7 +186,6 @@ async function createV1(
     made.push(d);
     dirs[c] = d;
   }
-  const freezer = dirs.freezer as string;
   const memory = dirs.memory as string;
   if (spec.memoryMb > 0) {
     await write(join(memory, 'memory.limit_in_bytes'), `${spec.memoryMb}M`);
@@ -204,12 +203,32 @@ async function createV1(
     await write(join(dirs.devices, 'devices.deny'), 'a');
     for (const rule of DEVICE_ALLOW) await write(join(dirs.devices, 'devices.allow'), rule);
   }
-  const all = Object.values(dirs);
+  return handleV1(Object.values(dirs));
+}
+
+/**
+ * The groups a previous daemon made for a container (`-recover`): the same
+ * operations over existing dirs (v1: one per controller, found by the
+ * controller's name in the path; v2: the one dir).
+ */
+export function openContainerCgroup(
+  version: CgroupVersion,
+  dirs: readonly string[],
+): ContainerCgroup {
+  if (dirs.length === 0) throw new CgroupError('cgroups: no group dirs recorded');
+  return version === 1 ? handleV1(dirs) : handleV2(dirs[0] as string);
+}
+
+function handleV1(all: readonly string[]): ContainerCgroup {
+  const of = (c: string) => all.find((d) => d.split('/').includes(c));
+  const freezer = of('freezer');
+  const memory = of('memory');
+  if (!freezer || !memory) throw new CgroupError('cgroups: no freezer or memory group');
   const pids = async () => readPids(join(freezer, 'cgroup.procs'));
   const thaw = () => write(join(freezer, 'freezer.state'), 'THAWED');
   return {
     version: 1,
-    dirs: all,
+    dirs: [...all],
     procsFiles: all.map((d) => join(d, 'cgroup.procs')),
     async freeze(signal) {
       await write(join(freezer, 'freezer.state'), 'FROZEN');
@@ -264,6 +283,10 @@ async function createV2(
   }
   if (spec.vcpus > 0) await write(join(d, 'cpu.max'), `${spec.vcpus * 1000000} 1000000`);
   // device rules need an eBPF program in v2: not set (documented in README)
+  return handleV2(d);
+}
+
+function handleV2(d: string): ContainerCgroup {
   const pids = async () => readPids(join(d, 'cgroup.procs'));
   const thaw = () => write(join(d, 'cgroup.freeze'), '0');
   return {

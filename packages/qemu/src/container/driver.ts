@@ -6,6 +6,7 @@
 import type { StartVmOptions, VmDriver } from '../driver.js';
 import { removeCgroupParent } from './cgroups.js';
 import { type ContainerProcess, type StartContainerOptions, startContainer } from './process.js';
+import { reattachContainer } from './reattach.js';
 
 export interface ContainerDriverOptions {
   /** cgroup mount root (default /sys/fs/cgroup) */
@@ -29,6 +30,7 @@ export interface ContainerDriverOptions {
 export interface ContainerDriver extends VmDriver {
   readonly ownsNics: true;
   start(opts: StartVmOptions): Promise<ContainerProcess>;
+  reattach(opts: Parameters<NonNullable<VmDriver['reattach']>>[0]): Promise<ContainerProcess>;
   /** removes the daemon's parent cgroups (containers must be killed first) */
   close(): Promise<void>;
 }
@@ -52,6 +54,16 @@ export function createContainerDriver(opts: ContainerDriverOptions = {}): Contai
         ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
       };
       return startContainer(o);
+    },
+    reattach(r) {
+      return reattachContainer({
+        pid: r.pid,
+        instanceDir: r.instanceDir,
+        config: r.config,
+        ...(r.nics ? { nics: r.nics } : {}),
+        ...(opts.cgroupRoot !== undefined ? { cgroupRoot: opts.cgroupRoot } : {}),
+        ...(opts.consoleHost !== undefined ? { consoleHost: opts.consoleHost } : {}),
+      });
     },
     async close() {
       await removeCgroupParent(opts.cgroupRoot, opts.cgroupParent);

@@ -8,6 +8,7 @@ export {
   DEVICE_ALLOW,
   detectCgroupVersion,
   ensureCgroupMounts,
+  openContainerCgroup,
   removeCgroupParent,
   v1Hierarchies,
 } from './cgroups.js';
@@ -36,6 +37,12 @@ export {
   containerInfoCells,
 } from './info.js';
 export {
+  type ContainerMeta,
+  processStart,
+  readContainerMeta,
+  shimAlive,
+} from './meta.js';
+export {
   type ContainerPlan,
   type ContainerPlanConfig,
   type ContainerPlanInput,
@@ -53,6 +60,7 @@ export {
   type StartContainerOptions,
   startContainer,
 } from './process.js';
+export { type ReattachContainerOptions, reattachContainer } from './reattach.js';
 export { CONTAINER_CAPS, INIT_ENV, SHIM_SCRIPT } from './shim.js';
 export { extractTarRoot, tarTopLevel } from './tar.js';
 export { createVeth, deleteVeth, type VethSpec, vethArgv } from './veth.js';

@@ -26,6 +26,14 @@ import type { NicAttacher } from '../host/types.js';
 import { type ContainerCgroup, createContainerCgroup } from './cgroups.js';
 import { type ContainerConsole, startConsole } from './console.js';
 import { ContainerFilesystemError, ContainerNetError, ContainerStartError } from './errors.js';
+import {
+  CONSOLE_IN,
+  CONSOLE_OUT,
+  markStarted,
+  openConsoleFifos,
+  processStart,
+  writeContainerMeta,
+} from './meta.js';
 import { type ContainerPlan, type DevEntry, planContainer } from './plan.js';
 
 export interface StartContainerOptions {
@@ -97,6 +105,7 @@ export async function startContainer(o: StartContainerOptions): Promise<Containe
   let cgroup: ContainerCgroup | undefined;
   let child: ChildProcess | undefined;
   let consoleSrv: ContainerConsole | undefined;
+  let fifos: { close(): void } | undefined;
   const fds: FileHandle[] = [];
   const taps: Array<{ bridge: string; tap: string }> = [];
   const dropTaps = async () => {
@@ -126,13 +135,25 @@ export async function startContainer(o: StartContainerOptions): Promise<Containe
     const net = await open(plan.netFifo, 'r+');
     fds.push(net);
 
-    child = spawn(plan.argv[0] as string, plan.argv.slice(1), {
-      env: plan.env,
-      stdio: ['pipe', 'pipe', 'ignore'],
-      // its own process group: a terminal's ^C never reaches containers
-      detached: true,
-    });
+    // the pty's input and output are fifos in the instance dir, not pipes to
+    // this process: the container outlives a daemon crash (no EOF, no
+    // SIGPIPE) and a -recover daemon reopens its console there
+    const childIn = await open(join(I, CONSOLE_IN), 'r+');
+    const childOut = await open(join(I, CONSOLE_OUT), 'r+');
+    try {
+      fifos = openConsoleFifos(I);
+      child = spawn(plan.argv[0] as string, plan.argv.slice(1), {
+        env: plan.env,
+        stdio: [childIn.fd, childOut.fd, 'ignore'],
+        // its own process group: a terminal's ^C never reaches containers
+        detached: true,
+      });
+    } finally {
+      await childIn.close();
+      await childOut.close();
+    }
     const proc = child;
+    const ends = fifos as ReturnType<typeof openConsoleFifos>;
     const status = new Promise<number>((resolve) => {
       proc.once('exit', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
       proc.once('error', () => resolve(127));
@@ -141,11 +162,9 @@ export async function startContainer(o: StartContainerOptions): Promise<Containe
     void status.then(() => {
       died = true;
     });
-    proc.stdin?.on('error', () => {});
-    if (!proc.stdout || !proc.stdin) throw new ContainerStartError('start container: no console');
     consoleSrv = await startConsole({
-      output: proc.stdout,
-      input: proc.stdin,
+      output: ends.output,
+      input: ends.input,
       unixPath: join(I, 'console'),
       host: o.consoleHost,
     });
@@ -201,7 +220,26 @@ export async function startContainer(o: StartContainerOptions): Promise<Containe
       await sleep(i < 50 ? 4 : 20);
     }
     await cgroup.freeze(signal);
-    return running({ proc, status, pid, plan, cgroup, console: srv, fds, go, dropTaps });
+    await writeContainerMeta(I, {
+      shimPid: pid,
+      shimStart: processStart(pid),
+      scriptPid: proc.pid ?? 0,
+      cgroup: { version: cgroup.version, dirs: [...cgroup.dirs] },
+      argv: proc.spawnargs,
+    });
+    return running({
+      status,
+      argv: proc.spawnargs,
+      pid,
+      instanceDir: I,
+      cgroup,
+      console: srv,
+      fifos: ends,
+      fds,
+      go,
+      dropTaps,
+      started: false,
+    });
   } catch (err) {
     // nothing of a failed start stays behind (sharp edge 11)
     if (child?.pid) {
@@ -211,6 +249,7 @@ export async function startContainer(o: StartContainerOptions): Promise<Containe
     }
     await cgroup?.killAll().catch(() => {});
     await consoleSrv?.close().catch(() => {});
+    fifos?.close();
     await dropTaps();
     for (const fd of fds) await fd.close().catch(() => {});
     await cgroup?.remove().catch(() => {});
@@ -248,23 +287,41 @@ async function prepare(plan: ContainerPlan, config: VmConfig, I: string): Promis
   await rm(plan.readyFile, { force: true });
   await rm(plan.goFifo, { force: true });
   await rm(plan.netFifo, { force: true });
+  const consoleFifos = [join(I, CONSOLE_IN), join(I, CONSOLE_OUT)];
+  for (const f of consoleFifos) await rm(f, { force: true });
+  await rm(join(I, 'started'), { force: true });
   // a relaunch reuses the fifos (minimega fails with `file exists`, sharp edge 9)
-  const fifos = [plan.goFifo, plan.netFifo, ...plan.fifos.filter((f) => !existsSync(f))];
+  const fifos = [
+    plan.goFifo,
+    plan.netFifo,
+    ...consoleFifos,
+    ...plan.fifos.filter((f) => !existsSync(f)),
+  ];
   await execa('mkfifo', ['-m', '0660', ...fifos]);
 }
 
-function running(r: {
-  proc: ChildProcess;
-  status: Promise<number>;
+/** What a running container is made of, whether this daemon started it or re-adopted it. */
+export interface RunningParts {
+  /** its exit status; undefined when unknown (a re-adopted container is not our child) */
+  status: Promise<number | undefined>;
+  argv: readonly string[];
+  /** the shim's host pid (PID 1 of the container) */
   pid: number;
-  plan: ContainerPlan;
+  instanceDir: string;
   cgroup: ContainerCgroup;
   console: ContainerConsole;
+  /** this side of the console fifos */
+  fifos: { close(): void };
   fds: FileHandle[];
+  /** the `go` fifo, opened for writing */
   go: FileHandle;
   dropTaps: () => Promise<void>;
-}): ContainerProcess {
-  let started = false;
+  /** init was started already (`go` written) */
+  started: boolean;
+}
+
+export function running(r: RunningParts): ContainerProcess {
+  let started = r.started;
   let killing = false;
   let released: Promise<void> | undefined;
   const release = () => {
@@ -272,6 +329,7 @@ function running(r: {
       await r.cgroup.killAll().catch(() => {});
       await r.status;
       await r.console.close().catch(() => {});
+      r.fifos.close();
       await r.dropTaps();
       for (const fd of r.fds) await fd.close().catch(() => {});
       // the kernel frees an emptied group a moment later: removeDirs retries
@@ -285,12 +343,16 @@ function running(r: {
     await release();
     if (killing) return { expected: true, reason: 'killed' };
     if (status === 0) return { expected: true, reason: 'exit status 0' };
+    if (status === undefined) {
+      const how = `container (pid ${r.pid}, adopted after a daemon restart) exited; its exit status is unknown`;
+      return { expected: false, reason: oom ? `${how} (memory limit hit)` : how };
+    }
     return { expected: false, reason: `killed container: ${describeExit(status, oom)}` };
   })();
   return {
     pid: r.pid,
-    argv: r.proc.spawnargs,
-    console: join(r.plan.env.MM_I as string, 'console'),
+    argv: r.argv,
+    console: join(r.instanceDir, 'console'),
     consolePort: r.console.port,
     root: `/proc/${r.pid}/root`,
     cgroupDirs: r.cgroup.dirs,
@@ -302,6 +364,7 @@ function running(r: {
       if (!started) {
         started = true;
         await r.go.write('\n');
+        await markStarted(r.instanceDir);
       }
     },
     async pause(signal) {

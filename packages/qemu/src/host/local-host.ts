@@ -325,6 +325,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
                 config,
                 instanceDir: vm.instanceDir,
                 ...(o.signal ? { signal: o.signal } : {}),
+                ...(opts.nics ? { nics: opts.nics } : {}),
               });
               reason = await vm.adopt(proc, r.state as 'BUILDING' | 'RUNNING' | 'PAUSED');
               if (!reason) {
