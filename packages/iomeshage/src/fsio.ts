@@ -5,7 +5,8 @@ import { execa } from 'execa';
 
 export interface PartFile {
   write(data: Uint8Array, position: number): Promise<void>;
-  read(length: number, position: number): Promise<Buffer>;
+  /** up to `length` bytes at `position` (into `into` when given) */
+  read(length: number, position: number, into?: Buffer): Promise<Buffer>;
   sync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -59,8 +60,8 @@ export const nodeFs: TransferFs = {
           off += bytesWritten;
         }
       },
-      async read(length, position) {
-        const buf = Buffer.allocUnsafe(length);
+      async read(length, position, into) {
+        const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
         let off = 0;
         while (off < length) {
           const { bytesRead } = await h.read(buf, off, length - off, position + off);

@@ -4,6 +4,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BufferPool } from './buffer-pool.js';
 import { FileNotFoundError, IomeshClosedError, StreamGlobError } from './errors.js';
 import { nodeFs, type TransferFs } from './fsio.js';
 import { hasMeta, validatePattern } from './glob.js';
@@ -115,7 +116,9 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.dir = o.dir;
     this.#mesh = o.mesh;
     this.#hashes = new HashCache(o.partSize ?? DEFAULT_PART_SIZE);
-    this.#client = new PartClient(o.mesh);
+    // parts in flight here and parts served to others share one set of buffers
+    const pool = new BufferPool(o.partSize ?? DEFAULT_PART_SIZE, 2 * (o.parallel ?? 4) + 4);
+    this.#client = new PartClient(o.mesh, pool);
     this.#slots = new Semaphore(o.maxTransfers ?? 4);
     this.#fs = o.fs ?? nodeFs;
     this.#log = o.log ?? (() => {});
@@ -124,6 +127,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#server = serve(o.mesh, {
       dir: o.dir,
       hashes: this.#hashes,
+      pool,
       receiving: (h) => this.#byHash.get(h),
       receivingName: (n) => this.#byName.get(n),
       log: this.#log,
@@ -280,6 +284,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       {
         fs: this.#fs,
         fetchPart: (host, m, i, sig) => this.#client.fetch(host, m, i, sig),
+        release: (data) => this.#client.pool.release(data),
         whoHas: (hash, sig) => this.#whoHas(hash, sig),
         slot: (sig) => this.#slots.acquire(sig),
         onProgress: (p) => this.emit('progress', p),

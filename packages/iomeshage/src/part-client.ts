@@ -1,6 +1,7 @@
 // Requests parts over `iomesh/1` streams, keeping a few idle streams per
 // source so consecutive parts reuse one connection.
 import type { Duplex } from 'node:stream';
+import type { BufferPool } from './buffer-pool.js';
 import { BadPartError } from './errors.js';
 import { hashPart, type Manifest, partRange } from './hashing.js';
 import type { StreamMesh } from './mesh-port.js';
@@ -19,6 +20,8 @@ export class PartClient {
 
   constructor(
     readonly mesh: StreamMesh,
+    /** where part data lands; the caller gives each part back once written */
+    readonly pool: BufferPool,
     readonly timeoutMs = 30_000,
   ) {}
 
@@ -28,7 +31,7 @@ export class PartClient {
     return { stream, reader: new StreamReader(stream) };
   }
 
-  /** part `index` of `m` from `host`, verified against its hash */
+  /** part `index` of `m` from `host`, verified against its hash, in a buffer of `pool` */
   async fetch(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer> {
     const idle = this.#idle.get(host) ?? [];
     let c = idle.pop();
@@ -52,10 +55,16 @@ export class PartClient {
           `${host} sent ${h.data.length} bytes for part ${index}, want ${e - s}`,
         );
       }
-      const data = (await conn.reader.read(h.data.length)) as Buffer;
-      if (hashPart(data) !== m.parts[index]) {
-        // a corrupt part: refetched (from another holder) by the caller
-        throw new BadPartError(`part ${index} from ${host} does not match its hash`);
+      const data = this.pool.take(h.data.length);
+      try {
+        await conn.reader.read(h.data.length, false, data);
+        if (hashPart(data) !== m.parts[index]) {
+          // a corrupt part: refetched (from another holder) by the caller
+          throw new BadPartError(`part ${index} from ${host} does not match its hash`);
+        }
+      } catch (e) {
+        this.pool.release(data);
+        throw e;
       }
       const pool = this.#idle.get(host) ?? [];
       if (pool.length < MAX_IDLE_PER_HOST) {

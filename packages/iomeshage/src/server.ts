@@ -4,6 +4,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
+import type { BufferPool } from './buffer-pool.js';
 import type { HashCache, Manifest } from './hashing.js';
 import { partRange } from './hashing.js';
 import { list } from './listing.js';
@@ -24,6 +25,8 @@ import {
 
 export interface ServerState {
   dir: string;
+  /** buffers parts are read into (given back once the stream took them) */
+  pool: BufferPool;
   hashes: HashCache;
   /** in-progress transfers by content hash */
   receiving(hash: string): Transfer | undefined;
@@ -32,10 +35,10 @@ export interface ServerState {
   log(msg: string): void;
 }
 
-async function readRange(path: string, start: number, length: number): Promise<Buffer> {
+async function readRange(path: string, start: number, buf: Buffer): Promise<Buffer> {
+  const length = buf.length;
   const h = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(length);
     let off = 0;
     while (off < length) {
       const { bytesRead } = await h.read(buf, off, length - off, start + off);
@@ -99,17 +102,28 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
 
   const offHave = mesh.handle(HaveKind, ({ hash }) => have(hash));
 
+  /** the part in a pooled buffer (the caller releases it), or why not */
   const servePart = async (hash: string, index: number): Promise<Buffer | string> => {
     const whole = await st.hashes.pathOf(hash);
     if (whole && (await resolvesInside(st.dir, whole.path))) {
       const m = whole.manifest;
       if (index >= m.parts.length) return `no part ${index}`;
       const [s, e] = partRange(m.size, m.partSize, index);
-      return readRange(whole.path, s, e - s);
+      const buf = st.pool.take(e - s);
+      try {
+        return await readRange(whole.path, s, buf);
+      } catch (err) {
+        st.pool.release(buf);
+        throw err;
+      }
     }
     const t = st.receiving(hash);
-    const data = await t?.readPart(index);
-    return data ?? `part ${index} of ${hash.slice(0, 12)} is not here`;
+    if (!t) return `part ${index} of ${hash.slice(0, 12)} is not here`;
+    const buf = st.pool.take(t.spec.manifest.partSize);
+    const data = await t.readPart(index, buf).catch(() => undefined);
+    if (data) return data;
+    st.pool.release(buf);
+    return `part ${index} of ${hash.slice(0, 12)} is not here`;
   };
 
   const offStream = mesh.handleStream(STREAM_PROTOCOL, (stream: Duplex, ctx) => {
@@ -129,7 +143,13 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
           try {
             const r = await servePart(req.data.hash, req.data.index);
             if (typeof r === 'string') await writeFrame(stream, { ok: false, error: r });
-            else await writeFrame(stream, { ok: true, length: r.length }, r);
+            else {
+              try {
+                await writeFrame(stream, { ok: true, length: r.length }, r);
+              } finally {
+                st.pool.release(r);
+              }
+            }
           } finally {
             uploads--;
           }

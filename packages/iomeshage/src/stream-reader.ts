@@ -37,10 +37,11 @@ export class StreamReader {
   }
 
   /**
-   * Exactly `n` bytes. At a clean end of stream before any byte: undefined
-   * when `eofOk`, else an error; a stream that ends mid-read is an error.
+   * Exactly `n` bytes (into `into` when given: a buffer of at least `n`
+   * bytes the caller reuses). At a clean end of stream before any byte:
+   * undefined when `eofOk`, else an error; a stream that ends mid-read is an error.
    */
-  async read(n: number, eofOk = false): Promise<Buffer | undefined> {
+  async read(n: number, eofOk = false, into?: Buffer): Promise<Buffer | undefined> {
     while (this.#buffered < n) {
       if (this.#error) throw this.#error;
       if (this.#ended) {
@@ -51,7 +52,15 @@ export class StreamReader {
         this.#wake = r;
       });
     }
-    const out = Buffer.allocUnsafe(n);
+    const first = this.#chunks[0];
+    if (!into && first && first.length >= n) {
+      // within one chunk (headers): a view, no copy
+      this.#buffered -= n;
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = into ? into.subarray(0, n) : Buffer.allocUnsafe(n);
     let off = 0;
     while (off < n) {
       const c = this.#chunks[0] as Buffer;

@@ -34,6 +34,8 @@ export interface TransferDeps {
   fs: TransferFs;
   /** fetch and verify part `index` of `hash` from `host` */
   fetchPart(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer>;
+  /** a fetched part's buffer is written: it may be reused */
+  release?(data: Buffer): void;
   /** ask the mesh who holds parts of `hash` now */
   whoHas(hash: string, signal: AbortSignal): Promise<{ host: string; have: Have }[]>;
   /** wait for a free transfer slot; returns its release */
@@ -119,11 +121,11 @@ export class Transfer {
     return [...this.sched.done];
   }
 
-  /** read a verified part from the temporary file (for a peer) */
-  async readPart(index: number): Promise<Buffer | undefined> {
+  /** read a verified part from the temporary file (for a peer), into `into` when given */
+  async readPart(index: number, into?: Buffer): Promise<Buffer | undefined> {
     if (!this.sched.done.has(index) || !this.#file) return undefined;
     const [s, e] = partRange(this.spec.manifest.size, this.spec.manifest.partSize, index);
-    return this.#file.read(e - s, s);
+    return this.#file.read(e - s, s, into);
   }
 
   progress(): TransferProgress {
@@ -384,6 +386,8 @@ export class Transfer {
     } catch (e) {
       this.sched.failed(pick);
       throw e;
+    } finally {
+      this.deps.release?.(data);
     }
     this.sched.succeeded(pick);
     this.#bytes += data.length;

@@ -70,29 +70,22 @@ export const PartResponse = z.union([
 
 const MAX_HEADER = 64 * 1024;
 
-/** write `len(4, BE) JSON` and optionally a payload, honouring back-pressure */
-export async function writeFrame(s: Duplex, header: unknown, payload?: Uint8Array): Promise<void> {
+/**
+ * write `len(4, BE) JSON` and optionally a payload; resolves once the stream
+ * took the bytes (its write callback: the payload buffer may then be reused)
+ */
+export function writeFrame(s: Duplex, header: unknown, payload?: Uint8Array): Promise<void> {
   const json = Buffer.from(JSON.stringify(header));
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(json.length);
-  s.write(len);
-  let ok = s.write(json);
-  if (payload && payload.length > 0) ok = s.write(payload);
-  if (!ok && !s.destroyed) {
-    await new Promise<void>((resolve, reject) => {
-      const done = (e?: Error) => {
-        s.off('drain', onDrain);
-        s.off('close', onClose);
-        s.off('error', done);
-        e ? reject(e) : resolve();
-      };
-      const onDrain = () => done();
-      const onClose = () => done(new Error('stream closed'));
-      s.once('drain', onDrain);
-      s.once('close', onClose);
-      s.once('error', done);
-    });
-  }
+  const head = Buffer.allocUnsafe(4 + json.length);
+  head.writeUInt32BE(json.length, 0);
+  json.copy(head, 4);
+  return new Promise<void>((resolve, reject) => {
+    const done = (e?: Error | null) => (e ? reject(e) : resolve());
+    if (payload && payload.length > 0) {
+      s.write(head);
+      s.write(payload, done);
+    } else s.write(head, done);
+  });
 }
 
 /** read one JSON header; undefined at a clean end of stream */

@@ -17,6 +17,7 @@ export class ChannelLink implements Link {
   #held: unknown[] = [];
   #closeReason: string | undefined;
   #notified = false;
+  #ending = false;
 
   constructor(
     private readonly inner: Link,
@@ -59,13 +60,21 @@ export class ChannelLink implements Link {
   }
 
   send(frame: unknown): void {
-    if (this.closed) throw new LinkClosedError();
+    if (this.closed || this.#ending) throw new LinkClosedError();
     this.inner.send(this.cipher ? this.cipher.send.encrypt(NO_AD, encode(frame)) : frame);
   }
 
   close(reason = 'closed locally'): void {
     this.inner.close(reason);
     this.#onClose(reason);
+  }
+
+  /** close after every frame sent so far reached the peer */
+  end(reason = 'ended'): void {
+    if (this.closed || this.#ending) return;
+    this.#ending = true;
+    if (this.inner.end) this.inner.end(reason);
+    else this.close(reason);
   }
 
   #onFrame(raw: unknown): void {

@@ -2,9 +2,18 @@
 // its own direct link (a new connection from opener to target), set up by
 // the same handshake as mesh links with purpose 'stream', so with a key it
 // is authenticated and every frame sealed. Bulk data therefore never rides
-// the mesh's control links. Frames: d (data ≤ 64 KiB), w (window credit),
-// e (end of this direction), x (reset). Flow control is by credit: a writer
-// sends at most WINDOW bytes the reader has not yet consumed.
+// the mesh's control links. Frames: data is a raw byte frame (≤ STREAM_CHUNK;
+// no msgpack on a clear TCP link), control frames are objects: w (window
+// credit), e (end of this direction), x (reset). Flow control is by credit: a
+// writer sends at most STREAM_WINDOW bytes the reader has not yet consumed.
+//
+// Copies: on a link that serializes frames (TCP, or any sealed link) the
+// writer copies data once into a send ring of STREAM_WINDOW bytes and sends
+// views of it; a byte of the ring is reused only after the peer granted
+// credit for it (so it left this process long ago). The writer's own buffer
+// is free as soon as its write callback runs, as Node streams promise. Rings
+// of idle streams go back to a small shared pool, so a stream costs no
+// fresh large allocation per message (page faults dominate a copy here).
 import { Duplex } from 'node:stream';
 import { z } from 'zod';
 import type { ChannelLink } from './channel.js';
@@ -29,22 +38,54 @@ export interface StreamContext {
 
 export type StreamHandler = (stream: Duplex, ctx: StreamContext) => void;
 
-const CHUNK = 64 * 1024;
-const WINDOW = 1024 * 1024;
+/** largest data frame */
+export const STREAM_CHUNK = 256 * 1024;
+/** bytes a writer may have sent that the reader has not consumed */
+export const STREAM_WINDOW = 4 * 1024 * 1024;
 const PROTOCOL = /^[\x21-\x7e]{1,64}$/;
+/** spare send rings kept for the next busy stream */
+const SPARE_RINGS = 8;
+let spareRings: Buffer[] = [];
+let ringsTaken = 0;
+let ringTimer: NodeJS.Timeout | undefined;
 
-const streamFrame = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('d'), b: z.instanceof(Uint8Array) }),
-  z.object({ t: z.literal('w'), n: z.number().int().positive().max(WINDOW) }),
+function takeRing(): Buffer {
+  ringsTaken++;
+  return spareRings.pop() ?? Buffer.allocUnsafe(STREAM_WINDOW);
+}
+
+/** keep a ring for the next busy stream; spares go after 10 s without use */
+function spareRing(ring: Buffer): void {
+  if (spareRings.length >= SPARE_RINGS) return;
+  spareRings.push(ring);
+  if (ringTimer) return;
+  const arm = (seen: number) => {
+    ringTimer = setTimeout(() => {
+      if (ringsTaken === seen) {
+        spareRings = [];
+        ringTimer = undefined;
+      } else arm(ringsTaken);
+    }, 10_000);
+    ringTimer.unref();
+  };
+  arm(ringsTaken);
+}
+
+const controlFrame = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('w'), n: z.number().int().positive().max(STREAM_WINDOW) }),
   z.object({ t: z.literal('e') }),
   z.object({ t: z.literal('x'), m: z.string().max(1024) }),
 ]);
-type StreamFrame = z.infer<typeof streamFrame>;
+type ControlFrame = z.infer<typeof controlFrame>;
 
 class MeshStream extends Duplex {
   readonly #link: ChannelLink;
   readonly #trusted: boolean;
-  #credit = WINDOW;
+  /** sent frames leave the process (serialized or sealed): send from the ring */
+  readonly #byValue: boolean;
+  #ring: Buffer | undefined;
+  #ringPos = 0;
+  #credit = STREAM_WINDOW;
   #blocked: { chunk: Buffer; off: number; cb: (err?: Error | null) => void } | undefined;
   #unacked = 0;
   #paused = false;
@@ -54,13 +95,14 @@ class MeshStream extends Duplex {
   /** credit granted to the peer so far (beyond the first window) */
   #grantedOut = 0;
 
-  constructor(link: ChannelLink, trusted: boolean, log: StreamDeps['log']) {
+  constructor(link: ChannelLink, trusted: boolean, byValue: boolean, log: StreamDeps['log']) {
     super({ allowHalfOpen: true });
     // a reset by the peer must never become an uncaught exception in a daemon
     // whose code forgot an 'error' listener: log it (other listeners still get it)
     this.on('error', (err) => log('debug', `stream ${link.remoteAddress}: ${err.message}`));
     this.#link = link;
     this.#trusted = trusted;
+    this.#byValue = byValue || link.encrypted;
     link.attach({
       frame: (raw) => this.#onFrame(raw),
       close: (why) => {
@@ -78,25 +120,49 @@ class MeshStream extends Duplex {
     this.#pump(chunk, 0, cb);
   }
 
+  /** `n` bytes of `chunk` at `off` as a frame body that stays valid until acknowledged */
+  #piece(chunk: Buffer, off: number, n: number): Buffer {
+    if (!this.#byValue) return Buffer.from(chunk.subarray(off, off + n)); // handed over by reference
+    this.#ring ??= takeRing();
+    const ring = this.#ring;
+    const take = Math.min(n, ring.length - this.#ringPos);
+    chunk.copy(ring, this.#ringPos, off, off + take);
+    const view = ring.subarray(this.#ringPos, this.#ringPos + take);
+    this.#ringPos = (this.#ringPos + take) % ring.length;
+    return view;
+  }
+
   #pump(chunk: Buffer, off: number, cb: (err?: Error | null) => void): void {
     while (off < chunk.length) {
       if (this.#credit <= 0) {
         this.#blocked = { chunk, off, cb };
         return;
       }
-      const n = Math.min(CHUNK, chunk.length - off);
-      const piece = chunk.subarray(off, off + n);
+      // at most the credit left: the ring holds exactly the unacknowledged bytes
+      const piece = this.#piece(
+        chunk,
+        off,
+        Math.min(STREAM_CHUNK, chunk.length - off, this.#credit),
+      );
       try {
-        // in one process a frame is passed by reference: copy, the writer may reuse its buffer
-        this.#link.send({ t: 'd', b: this.#trusted ? Buffer.from(piece) : piece });
+        this.#link.send(piece);
       } catch (err) {
         cb(err as Error);
         return;
       }
-      this.#credit -= n;
-      off += n;
+      this.#credit -= piece.length;
+      off += piece.length;
     }
     cb();
+  }
+
+  /** every byte sent is acknowledged: the ring can serve another stream meanwhile */
+  #releaseRing(): void {
+    const ring = this.#ring;
+    if (!ring || this.#credit !== STREAM_WINDOW || this.#blocked) return;
+    this.#ring = undefined;
+    this.#ringPos = 0;
+    spareRing(ring);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -126,9 +192,13 @@ class MeshStream extends Duplex {
           // closed meanwhile
         }
       }
-      // a clean finish closes quietly; the last frame is already queued
-      this.#link.close(err ? `stream reset: ${err.message}` : 'stream done');
+      // a clean finish lets queued frames (our end, our last data) reach the peer first
+      if (err) this.#link.close(`stream reset: ${err.message}`);
+      else if (this.#sentEnd) this.#link.end('stream done');
+      else this.#link.close('stream done');
     }
+    // the ring is dropped, not pooled: frames queued on the closing link may still point into it
+    this.#ring = undefined;
     const blocked = this.#blocked;
     this.#blocked = undefined;
     blocked?.cb(err ?? new StreamResetError('stream destroyed'));
@@ -138,7 +208,7 @@ class MeshStream extends Duplex {
   /** give the writer credit back for what the reader consumed */
   #grant(min: number): void {
     if (this.#unacked < min || this.#link.closed) return;
-    const n = Math.min(this.#unacked, WINDOW);
+    const n = Math.min(this.#unacked, STREAM_WINDOW);
     this.#unacked -= n;
     this.#grantedOut += n;
     try {
@@ -148,11 +218,27 @@ class MeshStream extends Duplex {
     }
   }
 
+  #onData(b: Uint8Array): void {
+    this.#received += b.length;
+    if (this.#gotEnd || this.#received > STREAM_WINDOW + this.#grantedOut) {
+      this.destroy(new StreamResetError('peer sent past its window or after its end'));
+      return;
+    }
+    this.#unacked += b.length;
+    const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    if (this.push(buf)) this.#grant(STREAM_WINDOW / 4);
+    else this.#paused = true;
+  }
+
   #onFrame(raw: unknown): void {
-    let f: StreamFrame;
-    if (this.#trusted) f = raw as StreamFrame;
+    if (raw instanceof Uint8Array) {
+      this.#onData(raw);
+      return;
+    }
+    let f: ControlFrame;
+    if (this.#trusted) f = raw as ControlFrame;
     else {
-      const parsed = streamFrame.safeParse(raw);
+      const parsed = controlFrame.safeParse(raw);
       if (!parsed.success) {
         this.destroy(new StreamResetError('malformed stream frame'));
         return;
@@ -160,34 +246,25 @@ class MeshStream extends Duplex {
       f = parsed.data;
     }
     switch (f.t) {
-      case 'd': {
-        this.#received += f.b.length;
-        if (this.#gotEnd || this.#received > WINDOW + CHUNK + this.#grantedOut) {
-          this.destroy(new StreamResetError('peer sent past its window or after its end'));
-          return;
-        }
-        this.#unacked += f.b.length;
-        if (this.push(Buffer.from(f.b.buffer, f.b.byteOffset, f.b.byteLength))) {
-          this.#grant(WINDOW / 2);
-        } else {
-          this.#paused = true;
-        }
-        return;
-      }
       case 'w': {
         this.#credit += f.n;
+        if (this.#credit > STREAM_WINDOW) {
+          this.destroy(new StreamResetError('peer granted more credit than was sent'));
+          return;
+        }
         const b = this.#blocked;
         if (b && this.#credit > 0) {
           this.#blocked = undefined;
           this.#pump(b.chunk, b.off, b.cb);
         }
+        this.#releaseRing();
         return;
       }
       case 'e':
         this.#gotEnd = true;
         this.push(null);
         // the last of the two ends to arrive closes the link: both ends are through by then
-        if (this.#sentEnd) this.#link.close('stream done');
+        if (this.#sentEnd) this.#link.end('stream done');
         return;
       case 'x':
         this.destroy(new StreamResetError(`stream reset by peer: ${f.m}`));
@@ -221,6 +298,7 @@ export function createStreams(deps: StreamDeps): Streams {
   const handlers = new Map<string, StreamHandler>();
   const name = deps.identity.name;
   const trusted = (link: ChannelLink) => deps.transport.trusted === true && !link.encrypted;
+  const byValue = deps.transport.byValue === true;
 
   function checkProtocol(protocol: string): void {
     if (!PROTOCOL.test(protocol)) {
@@ -258,7 +336,7 @@ export function createStreams(deps: StreamDeps): Streams {
         link.close('no stream handler');
         return;
       }
-      const stream = new MeshStream(link, trusted(link), deps.log);
+      const stream = new MeshStream(link, trusted(link), byValue, deps.log);
       const ac = new AbortController();
       const abort = () => ac.abort();
       deps.closing.addEventListener('abort', abort, { once: true });
@@ -305,7 +383,7 @@ export function createStreams(deps: StreamDeps): Streams {
             { timeoutMs: deps.handshakeTimeoutMs },
           );
           if (!r) throw new StreamResetError('stream declined');
-          return new MeshStream(r.link, trusted(r.link), deps.log);
+          return new MeshStream(r.link, trusted(r.link), byValue, deps.log);
         } catch (err) {
           if (signal.aborted) throw aborted();
           const code = (err as MeshError).code;

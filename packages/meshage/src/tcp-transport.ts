@@ -59,6 +59,14 @@ class TcpLink extends BaseLink {
     this.#decoder.setMax(this.maxFrame);
   }
 
+  end(reason = 'ended'): void {
+    if (this.closed) return;
+    // FIN after the queued writes (destroy would drop them); the peer answers
+    // with its own FIN and 'close' follows. A peer that never does is cut off.
+    this.socket.end();
+    setTimeout(() => this.close(reason), 30_000).unref();
+  }
+
   protected write(frame: unknown): void {
     const [head, body] = framePieces(frame);
     this.socket.cork();
@@ -97,6 +105,7 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
   };
 
   const transport: Transport = {
+    byValue: true,
     get localAddress() {
       return `${host}:${port}`;
     },

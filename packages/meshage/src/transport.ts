@@ -22,6 +22,11 @@ export interface Link {
   send(frame: unknown): void;
   /** close the link; the remote side sees close() soon after */
   close(reason?: string): void;
+  /**
+   * close once every frame sent so far has reached the peer (a graceful
+   * close; send() throws from now on). Without it a link just closes.
+   */
+  end?(reason?: string): void;
   readonly closed: boolean;
   /**
    * the handshake is over: lift the limits an unauthenticated link gets (a
@@ -49,6 +54,12 @@ export interface Transport extends AsyncDisposable {
    * transport): nothing was decoded, so the mesh may skip wire validation.
    */
   readonly trusted?: boolean;
+  /**
+   * true when a link's send() serializes each frame out of the process (TCP):
+   * a Uint8Array sent may be reused once the peer has received it. Unset (the
+   * in-memory transport), frames are handed over by reference.
+   */
+  readonly byValue?: boolean;
   /** start accepting links and datagrams */
   listen(handlers: {
     link(link: Link): void;

@@ -1,0 +1,181 @@
+// iomeshage over real TCP on loopback, every node its own process: one
+// origin holds a random file, R receivers fetch it at once. Prints wall time
+// per receiver (MiB/s), CPU per MiB received (each process's user+sys, which
+// a loaded machine barely changes, unlike wall time) and the share of parts
+// served by non-origin nodes. No root or namespaces needed.
+// Run: pnpm exec tsx packages/iomeshage/bench/loopback.ts [--mib 256] [--receivers 1]
+//        [--key] [--rounds 1] [--prof DIR]   (--prof: --cpu-prof of every node into DIR)
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMesh, createTcpTransport } from '@mm/meshage';
+import { createIomeshage } from '../src/index.js';
+
+const MiB = 1024 * 1024;
+const KEY = Buffer.from('iomeshage bench mesh key, 32 b..');
+const self = fileURLToPath(import.meta.url);
+
+type ToChild = { op: 'dial'; addrs: string[] } | { op: 'fetch' } | { op: 'quit' };
+type FromChild =
+  | { op: 'up'; address: string }
+  | { op: 'ready'; size: number }
+  | { op: 'done'; secs: number; cpu: number; sys: number; servedBy: Record<string, number> }
+  | { op: 'cpu'; cpu: number }
+  | { op: 'error'; message: string };
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const sysNow = () => process.cpuUsage().system / 1e6;
+
+async function child(name: string, dir: string, keyed: boolean, origin: boolean, mib: number) {
+  const send = (m: FromChild) => process.send?.(m);
+  const mesh = await createMesh({
+    name,
+    transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+    ...(keyed ? { key: KEY } : {}),
+    deadAfterMs: 30_000,
+  });
+  const io = await createIomeshage({ mesh, dir });
+  if (origin) {
+    const h = await open(join(dir, 'bench.img'), 'w');
+    for (let off = 0; off < mib * MiB; off += 16 * MiB) await h.write(randomBytes(16 * MiB));
+    await h.close();
+    await io.list('bench.img', { hashes: true });
+  }
+  send({ op: 'up', address: mesh.address });
+  process.on('message', async (m: ToChild) => {
+    try {
+      if (m.op === 'dial') {
+        for (const a of m.addrs) await mesh.dial(a).catch(() => {});
+        while (mesh.size() < m.addrs.length + 1) await new Promise((r) => setTimeout(r, 10));
+        send({ op: 'ready', size: mesh.size() });
+      } else if (m.op === 'fetch') {
+        const c0 = cpuNow();
+        const s0 = sysNow();
+        const t0 = performance.now();
+        let servedBy: Record<string, number> = {};
+        await io.fetch('bench.img', { onProgress: (p) => (servedBy = p.servedBy) });
+        const secs = (performance.now() - t0) / 1000;
+        send({ op: 'done', secs, cpu: cpuNow() - c0, sys: sysNow() - s0, servedBy });
+      } else if (m.op === 'quit') {
+        send({ op: 'cpu', cpu: cpuNow() });
+        await io.close();
+        await mesh.close();
+        process.exit(0);
+      }
+    } catch (e) {
+      send({ op: 'error', message: (e as Error).message });
+    }
+  });
+}
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+}
+
+async function main() {
+  const mib = Number(arg('mib', '256'));
+  const receivers = Number(arg('receivers', '1'));
+  const rounds = Number(arg('rounds', '1'));
+  const keyed = process.argv.includes('--key');
+  const prof = arg('prof', '');
+  for (let round = 0; round < rounds; round++) {
+    const root = await mkdtemp(join(tmpdir(), 'iomesh-bench-'));
+    const names = ['origin', ...Array.from({ length: receivers }, (_, i) => `r${i + 1}`)];
+    const kids = names.map((n, i) =>
+      fork(
+        self,
+        ['node', n, join(root, n), keyed ? 'key' : 'clear', String(i === 0), String(mib)],
+        {
+          stdio: 'inherit',
+          execArgv: [
+            ...process.execArgv,
+            ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+          ],
+        },
+      ),
+    );
+    const next = (k: (typeof kids)[number], op: FromChild['op']) =>
+      new Promise<FromChild>((resolve, reject) => {
+        const on = (m: FromChild) => {
+          if (m.op === 'error') reject(new Error(m.message));
+          else if (m.op === op) {
+            k.off('message', on);
+            resolve(m);
+          }
+        };
+        k.on('message', on);
+      });
+    try {
+      const ups = await Promise.all(kids.map((k) => next(k, 'up')));
+      const addrs = ups.map((u) => (u as { address: string }).address);
+      // a chain plus the origin: every receiver dials the origin and the previous receiver
+      await Promise.all(
+        kids.slice(1).map((k, i) => {
+          const r = next(k, 'ready');
+          k.send({ op: 'dial', addrs: [addrs[0], ...(i > 0 ? [addrs[i]] : [])] });
+          return r;
+        }),
+      );
+      const t0 = performance.now();
+      const done = await Promise.all(
+        kids.slice(1).map((k) => {
+          const d = next(k, 'done');
+          k.send({ op: 'fetch' });
+          return d as Promise<Extract<FromChild, { op: 'done' }>>;
+        }),
+      );
+      const wall = (performance.now() - t0) / 1000;
+      let total = 0;
+      let fromOrigin = 0;
+      for (const d of done) {
+        for (const [h, n] of Object.entries(d.servedBy)) {
+          total += n;
+          if (h === 'origin') fromOrigin += n;
+        }
+      }
+      const cpuRecv = done.reduce((n, d) => n + d.cpu, 0);
+      console.log(
+        `${mib} MiB to ${receivers} receiver(s), ${keyed ? 'keyed' : 'clear'} mesh, loopback TCP`,
+      );
+      for (const [i, d] of done.entries()) {
+        console.log(
+          `  r${i + 1}: ${d.secs.toFixed(2)} s  ${(mib / d.secs).toFixed(0)} MiB/s  receiver CPU ${((d.cpu * 1000) / mib).toFixed(1)} ms/MiB (sys ${((d.sys * 1000) / mib).toFixed(1)})`,
+        );
+      }
+      const quitCpu = await Promise.all(
+        kids.map((k) => {
+          const c = next(k, 'cpu');
+          k.send({ op: 'quit' });
+          return c.then((m) => (m as { cpu: number }).cpu);
+        }),
+      );
+      console.log(
+        `  all done in ${wall.toFixed(2)} s; receivers' CPU ${((cpuRecv * 1000) / (mib * receivers)).toFixed(1)} ms per MiB received; origin process total CPU ${quitCpu[0]?.toFixed(2)} s`,
+      );
+      console.log(
+        `  parts from non-origin nodes: ${total ? ((100 * (total - fromOrigin)) / total).toFixed(0) : '?'}% (${total - fromOrigin} of ${total})`,
+      );
+      // let each node exit on its own (a --cpu-prof profile is written at exit)
+      await Promise.all(
+        kids.map((k) => (k.exitCode === null ? new Promise((r) => k.once('exit', r)) : 0)),
+      );
+    } finally {
+      for (const k of kids) if (k.exitCode === null) k.kill();
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+}
+
+if (process.argv[2] === 'node') {
+  const [, , , name, dir, mode, origin, mib] = process.argv;
+  await child(name as string, dir as string, mode === 'key', origin === 'true', Number(mib));
+} else {
+  await main();
+}
