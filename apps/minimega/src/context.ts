@@ -3,7 +3,8 @@
 // and hook into clear-all and shutdown instead of editing the core.
 import type { Cli } from '@mm/cli-grammar';
 import type { Launcher, NamespaceManager, VmCluster } from '@mm/namespace';
-import type { LocalVmHost, NicAttacher } from '@mm/qemu';
+import type { HostNetwork } from '@mm/ovs';
+import type { LocalVmHost } from '@mm/qemu';
 import type { MeshService } from './commands/mesh/service.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -43,15 +44,11 @@ export interface DaemonFlags {
 
 /**
  * The seam between VM commands (they own `vm config net` and launch) and the
- * networking module (it owns OVS, VLAN aliases and taps). The networking
- * module sets `daemon.services.networking`; the VM module calls it.
+ * networking module: this host's networking state (@mm/ovs HostNetwork: OVS,
+ * VLAN aliases, taps; a NicAttacher for @mm/qemu). The networking module
+ * sets `daemon.services.networking`; the VM module calls it.
  */
-export interface VmNetworking extends NicAttacher {
-  /** resolve a netspec VLAN word (`100`, `A`, `other//A`) in namespace `ns`, allocating aliases */
-  resolveVlan(ns: string, word: string): number;
-  /** how a VLAN prints in namespace `ns` (its alias when it has one, e.g. `A`, `other//A`, else the number) */
-  printVlan(ns: string, vlan: number): string;
-}
+export type VmNetworking = HostNetwork;
 
 /** VM figures for `host` (daemon.md §6); the VM module provides them. */
 export interface VmStats {
@@ -93,22 +90,7 @@ export interface DaemonServices {
   /** this node's VMs (the VM module) */
   vmHost?: LocalVmHost;
   /** -recover: VLAN aliases, bridges, host taps and these VM taps back from <base> (networking module) */
-  recoverNetworking?: (
-    vmTaps: {
-      namespace: string;
-      vm: string;
-      bridge: string;
-      tap: string;
-      vlan: number;
-      mac: string;
-    }[],
-  ) => Promise<{
-    aliases: number;
-    bridges: string[];
-    hostTaps: string[];
-    vmTaps: number;
-    errors: string[];
-  }>;
+  recoverNetworking?: HostNetwork['recover'];
   /** VMs across a namespace's hosts (the VM module; remote hosts once the mesh runs) */
   cluster?: VmCluster;
   /** namespace launch queues and scheduler runs (the VM module) */

@@ -1,6 +1,7 @@
 // @mm/ovs: Open vSwitch bridges, taps, trunks, tunnels, mirrors and qos
 // behind one Switch contract (real: ovs-vsctl/ip/tc; fake: in memory), a
-// private-OVS helper, and minimega's VLAN alias allocator.
+// private-OVS helper, minimega's VLAN alias allocator, and a host's networking
+// state behind the HostNetwork contract (createHostNetwork).
 export { type DetectDatapathOptions, detectDatapath, parseDatapath } from './datapath.js';
 export {
   InvalidArgumentError,
@@ -23,6 +24,40 @@ export {
   type FakeSwitchOptions,
 } from './fake-switch.js';
 export { checkIfName, MAX_IFNAME } from './names.js';
+export {
+  BadMirrorError,
+  HostTapSetupError,
+  type MirrorProblem,
+  NetworkCapabilityError,
+  NetworkError,
+  NotHostTapError,
+  ReservedNameError,
+  TapExistsError,
+  TrunkExistsError,
+  TunnelError,
+  UnknownMirrorError,
+  UnknownPortError,
+  UnknownTapError,
+} from './network/errors.js';
+export { createHostNetwork, fixedSwitchProvider } from './network/host-network.js';
+export {
+  createSwitchProvider,
+  type SwitchProvider,
+  type SwitchProviderOptions,
+} from './network/provider.js';
+export { alignTable } from './network/state-files.js';
+export type {
+  BridgeSummary,
+  HostNetwork,
+  HostNetworkOptions,
+  MirrorInfo as NetMirrorInfo,
+  NetLogger,
+  NetRecovery,
+  OpOptions as NetOpOptions,
+  RecoveredTap,
+  TapInfo,
+  VethMaker,
+} from './network/types.js';
 export {
   adoptPrivateOvs,
   type PrivateOvs,

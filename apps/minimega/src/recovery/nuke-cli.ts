@@ -2,7 +2,7 @@
 // nothing answers on the socket). Refuses while a daemon answers there: that
 // one is told with `-e nuke` so it can tear its own state down first.
 import { join } from 'node:path';
-import { alignTable } from '../commands/net/files.js';
+import { alignTable } from '@mm/ovs';
 import { socketAnswers } from '../daemon/socket-check.js';
 import { NUKE_HEADER, nukeBase } from './nuke.js';
 

@@ -3,10 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Switch } from '@mm/ovs';
-import { fixedSwitchProvider, type SwitchProvider } from '../../src/commands/net/connection.js';
+import { fixedSwitchProvider, type HostNetwork, type Switch, type SwitchProvider } from '@mm/ovs';
 import { createNetModule } from '../../src/commands/net/index.js';
-import type { NetworkingService } from '../../src/commands/net/networking.js';
 import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
 import { defaultDaemonFlags } from '../../src/daemon/flags.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -15,7 +13,7 @@ import { coreRunner } from '../core-runner.js';
 export interface NetDaemon {
   core: DaemonCore;
   base: string;
-  net: NetworkingService;
+  net: HostNetwork;
   /** runs lines, returning minitest's transcript (`## line`, `E: err`, rendered text) */
   transcript(lines: string[]): Promise<string>;
   /** runs one line: rendered output and errors */
@@ -39,7 +37,7 @@ export async function netDaemon(
   return {
     core,
     base,
-    net: core.services.networking as NetworkingService,
+    net: core.services.networking as HostNetwork,
     run,
     transcript,
     async [Symbol.asyncDispose]() {
@@ -47,4 +45,14 @@ export async function netDaemon(
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/** `vm info`'s qos column for these taps (NIC order), from the network's records */
+export function qosInfo(net: HostNetwork, taps: string[]): string {
+  const parts: string[] = [];
+  taps.forEach((t, i) => {
+    const q = net.tapQos(t);
+    if (q) parts.push(`${i}: ${q}`);
+  });
+  return `[${parts.join(', ')}]`;
 }

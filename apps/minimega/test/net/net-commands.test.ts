@@ -1,9 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFakeSwitch, type FakeSwitch } from '@mm/ovs';
+import { createFakeSwitch, type FakeSwitch, fixedSwitchProvider } from '@mm/ovs';
 import { describe, expect, it } from 'vitest';
-import { fixedSwitchProvider } from '../../src/commands/net/connection.js';
 import { createNetModule } from '../../src/commands/net/index.js';
 import { createDaemonCore } from '../../src/daemon/core.js';
 import { defaultDaemonFlags } from '../../src/daemon/flags.js';
@@ -250,12 +249,12 @@ describe('vlans commands (fake switch)', () => {
     expect(d.net.resolveVlan('foo', 'B')).toBe(120);
     expect(d.net.printVlan('minimega', 120)).toBe('foo//B (120)');
     expect(d.net.printAlias('foo', 120)).toBe('B');
-    expect(d.net.vlanRange('foo')).toBe('120-130');
+    expect(d.net.vlanRange('foo')).toMatchObject({ min: 120, max: 130 });
     await d.run('vlans blacklist 125');
     expect((await d.run('vlans blacklist')).text).toBe('vlan\n125');
     await d.run('clear vlans');
     expect((await d.run('vlans')).text).toBe('');
-    expect(d.net.vlanRange('foo')).toBe('');
+    expect(d.net.vlanRange('foo')).toBeUndefined();
     await d.core.namespaces.activate('minimega');
     expect(await readFile(join(d.base, 'vlans'), 'utf8')).toBe(
       'Alias         VLAN\nminimega//A   101\nminimega//foo 200\n',

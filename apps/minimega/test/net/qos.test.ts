@@ -1,7 +1,7 @@
 import { createFakeSwitch } from '@mm/ovs';
 import { describe, expect, it } from 'vitest';
 import { parseDelay, parseLoss } from '../../src/commands/net/qos-cli.js';
-import { netDaemon } from './harness.js';
+import { netDaemon, qosInfo } from './harness.js';
 
 async function withVm(netem = true) {
   const sw = createFakeSwitch({ netem });
@@ -17,7 +17,7 @@ describe('qos (fake switch)', () => {
   it('follows minimega vm_qos: loss and delay merge, rate replaces them and back', async () => {
     const { sw, d, taps } = await withVm();
     await using _ = d;
-    const info = () => d.net.qosInfo(taps);
+    const info = () => qosInfo(d.net, taps);
     const ok = async (line: string) => expect((await d.run(line)).errors).toEqual([]);
     await ok('qos add vm0 0 loss 5');
     expect(info()).toBe('[0: loss 5]');
@@ -57,9 +57,9 @@ describe('qos (fake switch)', () => {
     await using _ = d;
     const r = await d.run('qos add vm0 0 loss 5');
     expect(r.errors[0]).toContain('netem');
-    expect(d.net.qosInfo(taps)).toBe('[]');
+    expect(qosInfo(d.net, taps)).toBe('[]');
     expect((await d.run('qos add vm0 0 rate 1 gbit')).errors).toEqual([]);
-    expect(d.net.qosInfo(taps)).toBe('[0: rate 1gbit]');
+    expect(qosInfo(d.net, taps)).toBe('[0: rate 1gbit]');
   });
 
   it('parses values', () => {

@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createSwitchProvider } from '@mm/ovs';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { createSwitchProvider } from '../../src/commands/net/connection.js';
 import type { Logger } from '../../src/context.js';
 import { daemonInNetns } from './daemon-netns.js';
-import { netDaemon } from './harness.js';
+import { netDaemon, qosInfo } from './harness.js';
 import { ovsNetns, realOvs } from './real-support.js';
 
 const noop = () => {};
@@ -110,7 +110,7 @@ describe('networking commands on a real OVS', () => {
       if (/unknown/i.test(probe)) {
         expect(loss.errors).toHaveLength(1);
         expect(loss.errors[0]).toContain('netem');
-        expect(d.net.qosInfo([tap])).toBe('[]');
+        expect(qosInfo(d.net, [tap])).toBe('[]');
       } else {
         expect(loss.errors).toEqual([]);
         expect(await h.inNs('tc', 'qdisc', 'show', 'dev', tap)).toContain('netem');

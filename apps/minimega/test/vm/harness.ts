@@ -3,10 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFakeSwitch, type FakeSwitch } from '@mm/ovs';
+import { createFakeSwitch, type FakeSwitch, fixedSwitchProvider } from '@mm/ovs';
 import { createFakeDriver, type FakeDriver, type VmDriver } from '@mm/qemu';
 import { namespaceModule } from '../../src/commands/namespace/index.js';
-import { fixedSwitchProvider } from '../../src/commands/net/connection.js';
 import { createNetModule } from '../../src/commands/net/index.js';
 import { createVmModule } from '../../src/commands/vm/index.js';
 import type { CommandModule } from '../../src/context.js';

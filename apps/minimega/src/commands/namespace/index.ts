@@ -7,10 +7,10 @@ import type { CommandModule, Daemon } from '../../context.js';
 import { NS_BRIDGES, registerNs } from './ns-cli.js';
 import { registerNsSave } from './save-cli.js';
 
-/** The `vlans` column: the networking module's range for the namespace, if it tells. */
+/** The `vlans` column: the networking module's range for the namespace (`MIN-MAX`), '' when none. */
 function vlanRange(d: Daemon, ns: string): string {
-  const net = d.services.networking as { vlanRange?: (ns: string) => string } | undefined;
-  return net?.vlanRange?.(ns === DEFAULT_NAMESPACE ? '' : ns) ?? net?.vlanRange?.(ns) ?? '';
+  const r = d.services.networking?.vlanRange(ns === DEFAULT_NAMESPACE ? '' : ns);
+  return r ? `${r.min}-${r.max}` : '';
 }
 
 const INVALID = 'invalid name; must only include letters, numbers, hyphens and underscores';

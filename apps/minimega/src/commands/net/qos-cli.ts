@@ -2,9 +2,8 @@
 // traffic into the VM). VMs are found through the taps the VM module created
 // (`createTap` carries the VM name; NIC index = creation order per VM).
 import { splitList } from '@mm/cli-grammar';
-import { formatQos, type QosSpec } from '@mm/ovs';
+import type { HostNetwork, QosSpec, TapInfo } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
-import type { NetState, TapRecord } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
 import { VmNotFoundError, vmTargetAcrossHosts } from './vm-target.js';
 
@@ -31,14 +30,14 @@ export function parseLoss(v: string): number {
 }
 
 function targets(
-  st: NetState,
+  net: HostNetwork,
   ns: string,
   target: string,
-): { wild: boolean; vms: [string, TapRecord[]][] } {
+): { wild: boolean; vms: [string, TapInfo[]][] } {
   const names = splitList(target);
-  const byVm = st.vmTaps(ns);
+  const byVm = net.vmTaps(ns);
   if (names.includes('all')) return { wild: true, vms: [...byVm] };
-  const vms: [string, TapRecord[]][] = [];
+  const vms: [string, TapInfo[]][] = [];
   for (const n of names) {
     const taps = byVm.get(n);
     if (!taps) throw new VmNotFoundError(n);
@@ -47,28 +46,7 @@ function targets(
   return { wild: false, vms };
 }
 
-export function registerQos(d: Daemon, st: NetState): void {
-  /** Applies q to a tap, merging netem parts; on a tc failure all qos on the tap goes. */
-  const apply = async (tap: TapRecord, q: QosSpec): Promise<void> => {
-    let next = q;
-    if (q.kind === 'netem' && tap.qos?.kind === 'netem') next = { ...tap.qos, ...q };
-    if (tap.qos && tap.qos.kind !== q.kind) {
-      d.log.warn(
-        `qos on ${tap.name}: ${q.kind === 'rate' ? 'rate' : 'loss/delay'} replaces ${formatQos(tap.qos)}`,
-      );
-    }
-    await st.withSwitch(async (sw) => {
-      try {
-        await sw.setQos(tap.name, next);
-        tap.qos = next;
-      } catch (err) {
-        await sw.clearQos(tap.name).catch(() => undefined);
-        delete tap.qos;
-        throw err;
-      }
-    });
-  };
-
+export function registerQos(d: Daemon, net: HostNetwork): void {
   d.cli.register({
     helpShort: 'add qos constraints to VM interfaces',
     helpLong: `Add quality-of-service constraints on the traffic into a VM's interface: packet loss (a
@@ -97,7 +75,7 @@ tbf. Remove them with "clear qos".`,
       }
       // the VMs' taps are on the hosts that run them
       await vmTargetAcrossHosts(d, cmd, out, env, async () => {
-        const t = targets(st, ns, a.vm ?? '');
+        const t = targets(net, ns, a.vm ?? '');
         const errors: string[] = [];
         for (const [, taps] of t.vms) {
           const tap = taps[Number(iface)];
@@ -106,7 +84,7 @@ tbf. Remove them with "clear qos".`,
             continue;
           }
           try {
-            await apply(tap, q);
+            await net.setQos(tap.name, q);
           } catch (err) {
             errors.push((err as Error).message);
           }
@@ -126,29 +104,15 @@ tbf. Remove them with "clear qos".`,
       const iface = cmd.stringArgs.interface ?? 'all';
       if (iface !== 'all' && !UINT.test(iface)) throw new Error(`invalid tap index ${iface}`);
       await vmTargetAcrossHosts(d, cmd, out, env, async () => {
-        const t = targets(st, ns, cmd.stringArgs.vm ?? '');
-        await st.withSwitch(async (sw) => {
-          for (const [, taps] of t.vms) {
-            const chosen = iface === 'all' ? taps : [taps[Number(iface)]];
-            for (const tap of chosen) {
-              if (!tap) throw new Error(`invalid tap index specified: ${iface}`);
-              if (!tap.qos) continue;
-              await sw.clearQos(tap.name);
-              delete tap.qos;
-            }
+        const t = targets(net, ns, cmd.stringArgs.vm ?? '');
+        for (const [, taps] of t.vms) {
+          const chosen = iface === 'all' ? taps : [taps[Number(iface)]];
+          for (const tap of chosen) {
+            if (!tap) throw new Error(`invalid tap index specified: ${iface}`);
+            await net.clearQos(tap.name);
           }
-        });
+        }
       });
     },
   });
-}
-
-/** `vm info`'s qos column for a VM's taps: `[0: loss 5 delay 100ms]`. */
-export function qosColumn(st: NetState, taps: string[]): string {
-  const parts: string[] = [];
-  taps.forEach((name, i) => {
-    const q = st.findTap(name)?.tap.qos;
-    if (q) parts.push(`${i}: ${formatQos(q)}`);
-  });
-  return `[${parts.join(', ')}]`;
 }

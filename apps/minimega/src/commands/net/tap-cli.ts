@@ -1,43 +1,18 @@
 // Host taps (`tap`, `tap create`, `tap delete`, `tap mirror`, `clear tap`;
 // ovs-net.md §3.2). Each namespace keeps its own set of host taps; names are
 // global on the host.
+import type { HostNetwork, TapInfo } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
-import { HOST_TAPS, MIRRORS, type NetState, type TapRecord } from './state.js';
 import { commandNamespace } from './vlans-cli.js';
 import { VmNotFoundError, vmTargetAcrossHosts } from './vm-target.js';
 
-/**
- * minimega's ``<what> error <err>: `<output>` ``: the exit status, then the
- * command's own words once (the failed command's message already holds them).
- */
-function commandError(what: string, err: unknown): Error {
-  const e = err as { message?: string; stderr?: string; exitCode?: number };
-  if (e.stderr === undefined) return new Error(`${what} error ${e.message ?? String(err)}`);
-  const status = e.exitCode === undefined ? 'failed' : `exit status ${e.exitCode}`;
-  return new Error(`${what} error ${status}: \`${e.stderr.trim()}\``);
-}
-
-export function registerTaps(d: Daemon, st: NetState): void {
-  const nsInfo = async (name: string) => d.namespaces.getOrCreate(name);
-
+export function registerTaps(d: Daemon, net: HostNetwork): void {
   /** The NICs (taps, in order) of every VM of the namespace on this host; VMs without NICs too. */
-  const localVmNics = async (ns: string): Promise<Map<string, TapRecord[]>> => {
-    const nics = st.vmTaps(ns);
+  const localVmNics = async (ns: string): Promise<Map<string, TapInfo[]>> => {
+    const nics = net.vmTaps(ns);
     for (const vm of (await d.services.vmHost?.list({ namespace: ns })) ?? [])
       if (!nics.has(vm.name)) nics.set(vm.name, []);
     return nics;
-  };
-
-  /** Destroys host taps (and mirrors onto them); call under the lock. */
-  const destroyHostTaps = async (names: string[]): Promise<void> => {
-    const sw = await st.provider.get();
-    const doomed = names
-      .map((n) => st.findTap(n))
-      .filter((x): x is NonNullable<typeof x> => x !== undefined);
-    await sw.deleteTaps(doomed.map((x) => ({ bridge: x.bridge.name, name: x.tap.name })));
-    for (const x of doomed) x.bridge.taps.delete(x.tap.name);
-    await st.writeTaps();
-    await st.writeBridges();
   };
 
   d.cli.register({
@@ -66,82 +41,27 @@ tap (or VM interface) onto another.`,
     ],
     async call(cmd, out, env) {
       const nsName = commandNamespace(d, cmd);
-      const ns = await nsInfo(nsName);
+      await d.namespaces.getOrCreate(nsName);
       const a = cmd.stringArgs;
-      const taps = ns.slot(HOST_TAPS);
 
       if (cmd.boolArgs.create) {
-        const bridge = a.bridge ?? '';
-        const wanted = a.tap ?? '';
-        if (bridge === 'all')
-          throw new Error('`all` is a reserved word -- cannot use for bridge name');
-        if (wanted === 'all')
-          throw new Error('`all` is a reserved word -- cannot use for tap name');
-        const vlan = st.lookupVlan(nsName, a.vlan ?? '');
-        const name = await st.withSwitch(async (sw) => {
-          const br = await st.bridgeLocked(sw, bridge);
-          if (wanted !== '' && st.findTap(wanted)) throw new Error('tap already on bridge');
-          const tap = wanted !== '' ? wanted : st.nextTapName(new Set(await sw.links()));
-          await sw.createHostTap({ bridge: br.name, name: tap, vlan });
-          try {
-            if (a.ip !== undefined) {
-              await sw.addAddress(tap, a.ip).catch((err: unknown) => {
-                throw commandError('ip', err);
-              });
-            } else if (cmd.boolArgs.dhcp) {
-              await sw.requestDhcp(tap).catch((err: unknown) => {
-                throw commandError('dhcp', err);
-              });
-            }
-          } catch (err) {
-            await sw
-              .deleteTaps([{ bridge: br.name, name: tap }])
-              .catch((e: unknown) => st.warn(`remove tap ${tap}: ${String(e)}`));
-            throw err;
-          }
-          br.taps.set(tap, { name: tap, bridge: br.name, vlan, host: true, namespace: nsName });
-          await st.writeTaps();
-          await st.writeBridges();
-          return tap;
+        const name = await net.createHostTap({
+          namespace: nsName,
+          vlan: a.vlan ?? '',
+          bridge: a.bridge ?? '',
+          name: a.tap ?? '',
+          ...(a.ip !== undefined ? { ip: a.ip } : {}),
+          ...(cmd.boolArgs.dhcp ? { dhcp: true } : {}),
         });
-        taps.add(name);
         out.respond({ response: name });
         return;
       }
 
-      if (cmd.boolArgs.delete) {
-        const which = a.tap ?? '';
-        await st.lock.run(async () => {
-          if (which === 'all') {
-            const mine = [...taps].filter((t) => st.findTap(t)?.tap.host);
-            await destroyHostTaps(mine);
-            taps.clear();
-            return;
-          }
-          const found = st.findTap(which);
-          if (!found) throw new Error('unknown tap');
-          if (!found.tap.host) throw new Error('not a host tap');
-          if (!taps.has(which)) throw new Error('not a host tap in active namespace');
-          await destroyHostTaps([which]);
-          taps.delete(which);
-        });
-        return;
-      }
+      if (cmd.boolArgs.delete) return net.deleteHostTap(nsName, a.tap ?? '');
 
       if (cmd.boolArgs.mirror) {
-        const mirror = async (src: string, dst: string, bridge: string) => {
-          if (src === dst) throw new Error('cannot mirror tap to itself');
-          await st.withSwitch(async (sw) => {
-            const br = await st.bridgeLocked(sw, bridge);
-            const ports = new Set((await sw.bridge(br.name))?.ports.map((p) => p.name) ?? []);
-            if (!ports.has(src)) throw new Error('source tap is not on bridge');
-            if (!ports.has(dst)) throw new Error('destination tap is not on bridge');
-            const mirrors = ns.slot(MIRRORS);
-            if (mirrors.has(dst)) throw new Error('destination tap is already a mirror');
-            await sw.addMirror({ bridge: br.name, dst, src });
-            mirrors.set(dst, br.name);
-          });
-        };
+        const mirror = (src: string, dst: string, bridge: string) =>
+          net.addMirror({ namespace: nsName, src, dst, bridge });
         if (a.interface === undefined) {
           await mirror(a.src ?? '', a.dst ?? '', a.bridge ?? '');
           return;
@@ -189,13 +109,10 @@ tap (or VM interface) onto another.`,
         return;
       }
 
-      const rows: string[][] = [];
-      for (const t of taps) {
-        const found = st.findTap(t);
-        if (!found) continue;
-        rows.push([found.bridge.name, t, st.vlans.print(nsName, found.tap.vlan)]);
-      }
-      out.respond({ header: ['bridge', 'tap', 'vlan'], tabular: rows });
+      out.respond({
+        header: ['bridge', 'tap', 'vlan'],
+        tabular: net.hostTaps(nsName).map((t) => [t.bridge, t.name, net.printVlan(nsName, t.vlan)]),
+      });
     },
   });
 
@@ -211,8 +128,7 @@ tap (or VM interface) onto another.`,
     ],
     async call(cmd, out, env) {
       const nsName = commandNamespace(d, cmd);
-      const ns = await nsInfo(nsName);
-      const mirrors = ns.slot(MIRRORS);
+      await d.namespaces.getOrCreate(nsName);
       const vm = cmd.stringArgs.vm;
       if (vm !== undefined) {
         // by VM NIC: the mirrors whose destination is that NIC's tap, on the VM's host
@@ -225,66 +141,15 @@ tap (or VM interface) onto another.`,
           const chosen = index === 'all' ? taps : [taps[Number(index)]];
           if (index !== 'all' && chosen[0] === undefined)
             throw new Error(`no such interface ${index} for ${vm}`);
-          await st.lock.run(async () => {
-            const sw = await st.provider.get();
-            const dsts = chosen
-              .filter((t) => t !== undefined && mirrors.has(t.name))
-              .map((t) => t!.name);
-            if (dsts.length === 0 && index !== 'all') throw new Error('not a valid mirror');
-            for (const dst of dsts) {
-              await sw
-                .removeMirror(mirrors.get(dst)!, dst)
-                .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
-              mirrors.delete(dst);
-            }
-          });
+          const dsts = chosen.filter((t) => t !== undefined).map((t) => t.name);
+          await net.removeMirrors(nsName, dsts, index !== 'all');
         });
         return;
       }
-      await st.lock.run(async () => {
-        const sw = await st.provider.get();
-        let which = cmd.stringArgs.name;
-        if (which === 'all') which = undefined;
-        if (which !== undefined) {
-          const br = mirrors.get(which);
-          if (br === undefined) throw new Error('not a valid mirror');
-          await sw
-            .removeMirror(br, which)
-            .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
-          mirrors.delete(which);
-          return;
-        }
-        for (const [dst, br] of mirrors)
-          await sw
-            .removeMirror(br, dst)
-            .catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
-        mirrors.clear();
-        if (cmd.boolArgs.mirror) return;
-        const taps = ns.slot(HOST_TAPS);
-        await destroyHostTaps([...taps]);
-        taps.clear();
-      });
+      const which = cmd.stringArgs.name;
+      if (which !== undefined && which !== 'all') return net.removeMirrors(nsName, [which], true);
+      if (cmd.boolArgs.mirror) return net.removeMirrors(nsName, 'all', false);
+      return net.clearNamespaceTaps(nsName);
     },
-  });
-}
-
-/** Tears down a namespace's host taps and mirrors (clear namespace, clear all). */
-export async function clearNamespaceTaps(
-  st: NetState,
-  taps: Set<string>,
-  mirrors: Map<string, string>,
-): Promise<void> {
-  if (taps.size === 0 && mirrors.size === 0) return;
-  await st.withSwitch(async (sw) => {
-    for (const [dst, br] of mirrors)
-      await sw.removeMirror(br, dst).catch((e: unknown) => st.warn(`remove mirror: ${String(e)}`));
-    mirrors.clear();
-    const doomed = [...taps]
-      .map((n) => st.findTap(n))
-      .filter((x): x is NonNullable<typeof x> => x !== undefined);
-    await sw.deleteTaps(doomed.map((x) => ({ bridge: x.bridge.name, name: x.tap.name })));
-    for (const x of doomed) x.bridge.taps.delete(x.tap.name);
-    taps.clear();
-    await st.writeTaps();
   });
 }

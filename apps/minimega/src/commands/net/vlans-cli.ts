@@ -1,8 +1,8 @@
 // `vlans`, `vlans range`, `vlans add`, `vlans blacklist`, `clear vlans`
 // (ovs-net.md §5.3): local to this node, scoped by the command's namespace.
 import type { Command } from '@mm/cli-grammar';
+import type { HostNetwork } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
-import type { NetState } from './state.js';
 
 export function commandNamespace(d: Daemon, cmd: Command): string {
   return cmd.namespace || d.namespaces.active;
@@ -10,7 +10,7 @@ export function commandNamespace(d: Daemon, cmd: Command): string {
 
 const INT = /^[+-]?\d+$/;
 
-export function registerVlans(d: Daemon, st: NetState): void {
+export function registerVlans(d: Daemon, net: HostNetwork): void {
   d.cli.register({
     helpShort: 'display and modify VLAN aliases',
     helpLong: `Display or modify the VLAN aliases of the current namespace. With no arguments, lists the
@@ -34,18 +34,10 @@ Aliases of another namespace are written <namespace>//<alias>, e.g. "vm config n
           if (!INT.test(a.min ?? '') || !INT.test(a.max ?? '')) {
             throw new Error('expected integer values for min/max');
           }
-          const min = Number(a.min);
-          const max = Number(a.max);
-          const before = st.vlans.range(ns);
-          st.vlans.setRange(ns, min, max);
-          for (const { alias, vlan } of st.vlans.allAliases()) {
-            if (vlan >= min && vlan < max && (!before || vlan < before.min || vlan >= before.max)) {
-              d.log.warn(`VLAN ${vlan} (${alias}) is inside the new range of ${ns}: hole in range`);
-            }
-          }
+          await net.setVlanRange(ns, Number(a.min), Number(a.max));
           return;
         }
-        const r = st.vlans.range(ns);
+        const r = net.vlanRange(ns);
         out.respond({
           header: ['min', 'max', 'next'],
           tabular: r ? [[String(r.min), String(r.max), String(r.next)]] : [],
@@ -54,23 +46,21 @@ Aliases of another namespace are written <namespace>//<alias>, e.g. "vm config n
       }
       if (cmd.boolArgs.add) {
         if (!INT.test(a.vlan ?? '')) throw new Error('expected integer VLAN');
-        st.vlans.addAlias(ns, a.alias!, Number(a.vlan));
-        await st.writeVlans();
+        await net.addVlanAlias(ns, a.alias!, Number(a.vlan));
         return;
       }
       if (cmd.boolArgs.blacklist) {
         if (a.vlan !== undefined) {
           if (!INT.test(a.vlan)) throw new Error('expected integer VLAN');
-          st.vlans.blacklist(Number(a.vlan));
-          await st.writeVlans();
+          await net.blacklistVlan(Number(a.vlan));
           return;
         }
-        out.respond({ header: ['vlan'], tabular: st.vlans.blacklisted().map((v) => [String(v)]) });
+        out.respond({ header: ['vlan'], tabular: net.blacklistedVlans().map((v) => [String(v)]) });
         return;
       }
       out.respond({
         header: ['alias', 'vlan'],
-        tabular: st.vlans.aliases(ns).map((x) => [x.alias, String(x.vlan)]),
+        tabular: net.vlanAliases(ns).map((x) => [x.alias, String(x.vlan)]),
       });
     },
   });
@@ -83,9 +73,8 @@ with it. "clear vlans all" resets every namespace's aliases, ranges and the blac
     async call(cmd) {
       const ns = commandNamespace(d, cmd);
       const prefix = cmd.stringArgs.prefix;
-      if (prefix === 'all') st.vlans.clearAll();
-      else st.vlans.clear(ns, prefix);
-      await st.writeVlans();
+      if (prefix === 'all') await net.clearAllVlans();
+      else await net.clearVlans(ns, prefix);
     },
   });
 }

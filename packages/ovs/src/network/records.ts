@@ -1,13 +1,15 @@
-// The networking module's records: the bridges minimega manages (and whether
-// they pre-existed), every tap on them, trunks, tunnels, mirrors, qos, the
-// VLAN alias table, and the tap-name generator. All OVS work goes through
-// `withSwitch`, serialised by one lock.
+// The records behind a HostNetwork: the bridges minimega manages (and whether
+// they pre-existed), every tap on them, detached VM taps, trunks, tunnels,
+// mirrors, the VLAN alias table and the tap-name counter, plus the state
+// files that mirror them on disk. Internal: the package's operations
+// (host-network.ts) change them under the lock.
 import { join } from 'node:path';
-import { slotKey } from '@mm/namespace';
-import { type Alias, DEFAULT_VLAN_NAMESPACE, type QosSpec, type Switch, VlanTable } from '@mm/ovs';
-import type { SwitchProvider } from './connection.js';
-import { alignTable, flushStateFiles, removeStateFile, writeStateFile } from './files.js';
+import type { QosSpec, Switch } from '../switch.js';
+import { type Alias, VlanTable } from '../vlans/table.js';
 import { Mutex } from './lock.js';
+import type { SwitchProvider } from './provider.js';
+import { alignTable, StateFiles } from './state-files.js';
+import type { NetLogger, TapInfo } from './types.js';
 
 export const DEFAULT_BRIDGE = 'mega_bridge';
 export const TAP_PREFIX = 'mega_tap';
@@ -37,31 +39,50 @@ export interface ManagedBridge {
   config: Map<string, string>;
 }
 
-/** Host taps created in a namespace (namespace.md §1 `Taps`). */
-export const HOST_TAPS = slotKey('net.hostTaps', () => new Set<string>());
-/** Mirror destination taps created in a namespace (`Mirrors`). */
-export const MIRRORS = slotKey('net.mirrors', () => new Map<string, string>());
+export interface MirrorRecord {
+  namespace: string;
+  bridge: string;
+}
 
-export class NetState {
+export function tapInfo(t: TapRecord): TapInfo {
+  return {
+    name: t.name,
+    bridge: t.bridge,
+    vlan: t.vlan,
+    host: t.host,
+    namespace: t.namespace,
+    ...(t.vm !== undefined ? { vm: t.vm } : {}),
+    ...(t.mac !== undefined ? { mac: t.mac } : {}),
+    ...(t.qos !== undefined ? { qos: { ...t.qos } } : {}),
+  };
+}
+
+export class NetRecords {
   readonly bridges = new Map<string, ManagedBridge>();
   /** VM taps currently on no bridge (vm net disconnect), by name */
   readonly detached = new Map<string, TapRecord>();
+  /** mirrors by destination tap */
+  readonly mirrors = new Map<string, MirrorRecord>();
   readonly vlans: VlanTable;
   readonly lock = new Mutex();
+  readonly files = new StateFiles();
   #tapCounter = 0;
   /** orders tap records by creation */
   recordSeq = 0;
-  /** told about every newly allocated alias (the module broadcasts it to mesh peers) */
-  onAliasCreated: (alias: Alias, vlan: number) => void = () => {};
 
   constructor(
     readonly provider: SwitchProvider,
     readonly base: string,
-    defaultRange: { min: number; max: number },
+    defaultRange: { min: number; max: number } | undefined,
     /** teardown is best effort: failures are logged, never thrown */
-    readonly warn: (msg: string) => void = () => {},
+    readonly log: NetLogger,
+    readonly onAliasCreated: (alias: Alias, vlan: number) => void,
   ) {
-    this.vlans = new VlanTable({ defaultRange });
+    this.vlans = new VlanTable(defaultRange ? { defaultRange } : {});
+  }
+
+  warn(msg: string): void {
+    this.log.warn(msg);
   }
 
   /** Runs fn under the bridge lock with the switch. */
@@ -85,28 +106,36 @@ export class NetState {
     let br = this.bridges.get(n);
     if (!br) {
       const { created } = await sw.ensureBridge(n);
-      br = {
-        name: n,
-        preexisting: !created,
-        taps: new Map(),
-        trunks: new Set(),
-        tunnels: new Set(),
-        config: new Map(),
-      };
-      this.bridges.set(n, br);
+      br = this.addBridge(n, !created);
       await this.writeBridges();
     }
     return br;
   }
 
-  /** The taps of each VM in namespace `ns`, in NIC order (creation order). */
-  vmTaps(ns: string): Map<string, TapRecord[]> {
-    const out = new Map<string, TapRecord[]>();
-    const all = [
+  addBridge(name: string, preexisting: boolean): ManagedBridge {
+    const br: ManagedBridge = {
+      name,
+      preexisting,
+      taps: new Map(),
+      trunks: new Set(),
+      tunnels: new Set(),
+      config: new Map(),
+    };
+    this.bridges.set(name, br);
+    return br;
+  }
+
+  allTaps(): TapRecord[] {
+    return [
       ...[...this.bridges.values()].flatMap((b) => [...b.taps.values()]),
       ...this.detached.values(),
     ];
-    for (const t of all
+  }
+
+  /** The taps of each VM in namespace `ns`, in NIC order (creation order). */
+  vmTaps(ns: string): Map<string, TapRecord[]> {
+    const out = new Map<string, TapRecord[]>();
+    for (const t of this.allTaps()
       .filter((t) => !t.host && t.namespace === ns && t.vm !== undefined)
       .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))) {
       const list = out.get(t.vm!) ?? [];
@@ -116,7 +145,7 @@ export class NetState {
     return out;
   }
 
-  /** The bridge and record of a tap, wherever it is. */
+  /** The bridge and record of a tap on a bridge. */
   findTap(name: string): { bridge: ManagedBridge; tap: TapRecord } | undefined {
     for (const bridge of this.bridges.values()) {
       const tap = bridge.taps.get(name);
@@ -136,11 +165,33 @@ export class NetState {
     }
   }
 
+  /** Removes mirrors (by destination); call under the lock. Best effort. */
+  async removeMirrorsLocked(sw: Switch, dsts: string[]): Promise<void> {
+    for (const dst of dsts) {
+      const m = this.mirrors.get(dst);
+      if (!m) continue;
+      await sw
+        .removeMirror(m.bridge, dst)
+        .catch((e: unknown) => this.warn(`remove mirror: ${String(e)}`));
+      this.mirrors.delete(dst);
+    }
+  }
+
+  /** Deletes taps that are on bridges (host taps); call under the lock. */
+  async deleteTapsLocked(sw: Switch, names: string[]): Promise<void> {
+    const doomed = names
+      .map((n) => this.findTap(n))
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    if (doomed.length === 0) return;
+    await sw.deleteTaps(doomed.map((x) => ({ bridge: x.bridge.name, name: x.tap.name })));
+    for (const x of doomed) x.bridge.taps.delete(x.tap.name);
+    await this.writeTaps();
+    await this.writeBridges();
+  }
+
   /** Removes every tap, trunk and tunnel of a bridge, then the bridge unless it pre-existed. */
-  async destroyBridgeLocked(sw: Switch, br: ManagedBridge): Promise<string[]> {
-    const removedHostTaps: string[] = [];
+  async destroyBridgeLocked(sw: Switch, br: ManagedBridge): Promise<void> {
     await sw.deleteTaps([...br.taps.values()].map((t) => ({ bridge: br.name, name: t.name })));
-    for (const t of br.taps.values()) if (t.host) removedHostTaps.push(t.name);
     br.taps.clear();
     for (const p of [...br.trunks, ...br.tunnels]) {
       await sw
@@ -157,13 +208,12 @@ export class NetState {
     this.bridges.delete(br.name);
     await this.writeBridges();
     await this.writeTaps();
-    return removedHostTaps;
   }
 
   // --- state files ---------------------------------------------------------
 
   writeBridges(): Promise<void> {
-    return writeStateFile(join(this.base, 'bridges'), () =>
+    return this.files.write(join(this.base, 'bridges'), () =>
       alignTable(
         ['Bridge', 'Existed before minimega', 'Active VLANS'],
         [...this.bridges.values()]
@@ -174,7 +224,7 @@ export class NetState {
   }
 
   writeTaps(): Promise<void> {
-    return writeStateFile(join(this.base, 'taps'), () => {
+    return this.files.write(join(this.base, 'taps'), () => {
       const rows: string[][] = [];
       for (const b of this.bridges.values()) {
         for (const t of b.taps.values()) {
@@ -186,7 +236,7 @@ export class NetState {
   }
 
   writeVlans(): Promise<void> {
-    return writeStateFile(join(this.base, 'vlans'), () => {
+    return this.files.write(join(this.base, 'vlans'), () => {
       const all = this.vlans.allAliases();
       return all.length === 0
         ? ''
@@ -198,13 +248,11 @@ export class NetState {
   }
 
   async removeFiles(): Promise<void> {
-    await removeStateFile(join(this.base, 'bridges'));
-    await flushStateFiles();
+    await this.files.remove(join(this.base, 'bridges'));
+    await this.files.flush();
   }
 
   activeVlans(b: ManagedBridge): number[] {
     return [...new Set([...b.taps.values()].filter((t) => t.vlan >= 0).map((t) => t.vlan))];
   }
 }
-
-export { DEFAULT_VLAN_NAMESPACE };

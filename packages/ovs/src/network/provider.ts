@@ -1,19 +1,14 @@
 // Reaching Open vSwitch: the one named by OVS_RUNDIR (or the system one); when
-// none answers and -ovs-embedded allows it, a private instance under
-// <base>/ovs that lives as long as the daemon. Connected lazily, on the first
-// networking command, so daemons that never touch the network never need OVS.
+// none answers and `embedded` allows it, a private instance under <base>/ovs
+// that lives as long as the provider. Connected lazily, on first use, so a
+// daemon that never touches the network never needs OVS.
 import { join } from 'node:path';
-import {
-  adoptPrivateOvs,
-  createOvsSwitch,
-  type Datapath,
-  OvsNotRunningError,
-  type PrivateOvs,
-  parseDatapath,
-  type Switch,
-  startPrivateOvs,
-} from '@mm/ovs';
-import type { Logger } from '../../context.js';
+import { parseDatapath } from '../datapath.js';
+import { OvsNotRunningError } from '../errors.js';
+import { adoptPrivateOvs, type PrivateOvs, startPrivateOvs } from '../private-ovs.js';
+import { createOvsSwitch } from '../real-switch.js';
+import type { Datapath, Switch } from '../switch.js';
+import type { NetLogger } from './types.js';
 
 export interface SwitchProvider {
   /** the switch, connecting (or starting the embedded OVS) on first use */
@@ -24,7 +19,7 @@ export interface SwitchProvider {
   close(): Promise<void>;
 }
 
-export interface ConnectOptions {
+export interface SwitchProviderOptions {
   base: string;
   /** start a private OVS when none is reachable (flag -ovs-embedded, default true) */
   embedded: boolean;
@@ -32,16 +27,10 @@ export interface ConnectOptions {
   adopt?: boolean;
   /** -ovs-datapath: system, netdev or auto */
   datapath: string;
-  log: Logger;
+  log: NetLogger;
 }
 
-export function flagBool(v: unknown, dflt: boolean): boolean {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return !['false', '0', 'f', 'F', 'FALSE', 'False'].includes(v);
-  return dflt;
-}
-
-export function createSwitchProvider(opts: ConnectOptions): SwitchProvider {
+export function createSwitchProvider(opts: SwitchProviderOptions): SwitchProvider {
   let pending: Promise<Switch> | undefined;
   let embedded: PrivateOvs | undefined;
   let savedEnv: Record<string, string | undefined> | undefined;
@@ -107,14 +96,5 @@ export function createSwitchProvider(opts: ConnectOptions): SwitchProvider {
       pending = undefined;
       connected = false;
     },
-  };
-}
-
-/** A provider around a given switch (tests, the fake). */
-export function fixedSwitchProvider(sw: Switch): SwitchProvider {
-  return {
-    get: async () => sw,
-    connected: true,
-    close: async () => {},
   };
 }

@@ -1,12 +1,12 @@
 // Tap bandwidth for `host` (ovs-net.md §1 "Bandwidth accounting"): every 5 s
+// (by default)
 // the byte counters of every VM tap are summed; the rate is the average over
 // the last 10 samples. Counters are swapped (the host's rx is the VMs' tx).
 // minimega's weighted average favours the oldest interval (§7.8); this one
 // weighs the window evenly.
 import { readFile } from 'node:fs/promises';
-import type { NetState } from './state.js';
+import type { NetRecords } from './records.js';
 
-const PERIOD_MS = 5_000;
 const KEEP = 10;
 
 interface Sample {
@@ -32,7 +32,7 @@ export interface BandwidthMeter {
   stop(): void;
 }
 
-export function startBandwidthMeter(st: NetState): BandwidthMeter {
+export function startBandwidthMeter(st: NetRecords, periodMs: number): BandwidthMeter {
   const samples: Sample[] = [];
   let busy = false;
   const sample = async () => {
@@ -54,8 +54,8 @@ export function startBandwidthMeter(st: NetState): BandwidthMeter {
       busy = false;
     }
   };
-  const timer = setInterval(() => void sample(), PERIOD_MS);
-  timer.unref();
+  const timer = periodMs > 0 ? setInterval(() => void sample(), periodMs) : undefined;
+  timer?.unref();
   return {
     rate() {
       const first = samples[0];

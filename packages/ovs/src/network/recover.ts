@@ -1,30 +1,13 @@
 // `-recover` for networking: what a crashed daemon recorded in its state
 // files (<base>/vlans, <base>/bridges, <base>/taps) and in its VMs' records
-// comes back into NetState: VLAN aliases first (taps name them), then the
+// comes back into the records: VLAN aliases first (taps name them), then the
 // bridges with their pre-existing flag (so a bridge minimega made is still
 // removed at exit, unlike the original), host taps and the VMs' taps.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_VLAN_NAMESPACE } from '@mm/ovs';
-import type { Daemon } from '../../context.js';
-import { HOST_TAPS, type ManagedBridge, type NetState } from './state.js';
-
-export interface RecoveredTap {
-  namespace: string;
-  vm: string;
-  bridge: string;
-  tap: string;
-  vlan: number;
-  mac: string;
-}
-
-export interface NetRecovery {
-  aliases: number;
-  bridges: string[];
-  hostTaps: string[];
-  vmTaps: number;
-  errors: string[];
-}
+import { DEFAULT_VLAN_NAMESPACE } from '../vlans/table.js';
+import type { ManagedBridge, NetRecords } from './records.js';
+import type { NetRecovery, RecoveredTap } from './types.js';
 
 async function rows(path: string): Promise<string[][]> {
   const text = await readFile(path, 'utf8').catch(() => '');
@@ -35,11 +18,19 @@ async function rows(path: string): Promise<string[][]> {
     .filter((r) => r[0] !== undefined && r[0] !== '');
 }
 
-export async function recoverNet(
-  st: NetState,
-  d: Daemon,
-  vmTaps: RecoveredTap[],
-): Promise<NetRecovery> {
+/** `-recover` at start: re-adds the aliases of `<base>/vlans` (ovs-net.md §5.5). */
+export async function restoreVlans(st: NetRecords): Promise<void> {
+  for (const [alias, vlan] of await rows(join(st.base, 'vlans'))) {
+    if (!alias || !vlan || !/^\d+$/.test(vlan)) continue;
+    try {
+      st.vlans.addAlias('', alias, Number(vlan));
+    } catch (err) {
+      st.warn(`recover: VLAN alias ${alias} ${vlan}: ${(err as Error).message}`);
+    }
+  }
+}
+
+export async function recoverNet(st: NetRecords, vmTaps: RecoveredTap[]): Promise<NetRecovery> {
   const out: NetRecovery = { aliases: 0, bridges: [], hostTaps: [], vmTaps: 0, errors: [] };
   for (const [alias, vlan] of await rows(join(st.base, 'vlans'))) {
     if (st.vlans.get('', alias!) === Number(vlan)) continue; // known already
@@ -64,15 +55,7 @@ export async function recoverNet(
       let br = st.bridges.get(name);
       if (!br) {
         const { created } = await sw.ensureBridge(name);
-        br = {
-          name,
-          preexisting: preexisting.get(name) ?? !created,
-          taps: new Map(),
-          trunks: new Set(),
-          tunnels: new Set(),
-          config: new Map(),
-        };
-        st.bridges.set(name, br);
+        br = st.addBridge(name, preexisting.get(name) ?? !created);
         out.bridges.push(name);
       }
       return br;
@@ -93,8 +76,14 @@ export async function recoverNet(
         continue;
       }
       const ns = word.includes('//') ? word.slice(0, word.indexOf('//')) : DEFAULT_VLAN_NAMESPACE;
-      br.taps.set(tap, { name: tap, bridge: br.name, vlan, host: true, namespace: ns });
-      d.namespaces.get(ns)?.slot(HOST_TAPS).add(tap);
+      br.taps.set(tap, {
+        name: tap,
+        bridge: br.name,
+        vlan,
+        host: true,
+        namespace: ns,
+        seq: st.recordSeq++,
+      });
       out.hostTaps.push(tap);
     }
     for (const t of vmTaps) {
