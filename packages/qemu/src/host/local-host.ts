@@ -43,7 +43,15 @@ const NAME_RE = /^[a-zA-Z0-9-_.]+$/;
  * fork together, and a burst of QEMUs initialising on a small host starves
  * the daemon itself (its mesh heartbeats stop and peers drop it).
  */
-const defaultParallelism = () => Math.max(4, 2 * cpus().length);
+const defaultParallelism = () => Math.max(4, 2 * hostCpus());
+
+/** os.cpus() parses /proc/cpuinfo on every call (ms on a big host): ask once, the count does not change */
+let cpuCount = 0;
+const hostCpus = (): number => {
+  if (cpuCount === 0) cpuCount = cpus().length;
+  return cpuCount;
+};
+const hostMemMb = Math.floor(totalmem() / 1024 / 1024);
 
 interface NsVms {
   vms: Map<number, KvmVm>;
@@ -427,8 +435,8 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
         cpucommit: live.reduce((s, v) => s + v.config.vcpus, 0),
         memcommit: live.reduce((s, v) => s + v.config.memory, 0),
         netcommit: live.reduce((s, v) => s + v.config.networks.length, 0),
-        cpus: cpus().length,
-        memtotal: Math.floor(totalmem() / 1024 / 1024),
+        cpus: hostCpus(),
+        memtotal: hostMemMb,
         vmlimit: opts.vmlimit ?? 0,
       };
     },

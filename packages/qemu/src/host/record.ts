@@ -7,8 +7,13 @@ import { cloneVmConfig } from '../config.js';
 import type { KvmVm } from '../vm.js';
 import type { VmRecord } from './types.js';
 
+/** The VM as a record (its own copy of the config). */
 export function toRecord(vm: KvmVm): VmRecord {
-  const config = cloneVmConfig(vm.config);
+  return recordWith(vm, cloneVmConfig(vm.config));
+}
+
+/** The record around `config`; the writer passes the live config (serialized at once, never handed out). */
+function recordWith(vm: KvmVm, config: VmRecord['config']): VmRecord {
   return {
     id: vm.id,
     name: vm.name,
@@ -58,7 +63,10 @@ export class RecordWriter {
     const p = (async () => {
       while (this.#dirty.has(vm)) {
         this.#dirty.delete(vm);
-        await writeAtomic(join(vm.instanceDir, 'vm.json'), JSON.stringify(toRecord(vm), null, 1));
+        await writeAtomic(
+          join(vm.instanceDir, 'vm.json'),
+          JSON.stringify(recordWith(vm, vm.config), null, 1),
+        );
       }
     })().finally(() => this.#busy.delete(vm));
     this.#busy.set(vm, p);
@@ -72,8 +80,12 @@ export class RecordWriter {
   }
 }
 
+/** unique temp names: a counter (random bytes per write cost more than the write's bookkeeping) */
+let tmpSeq = 0;
+const tmpTag = randomBytes(4).toString('hex');
+
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${path}.${tmpTag}${(tmpSeq++).toString(36)}.tmp`;
   try {
     await writeFile(tmp, text);
     await rename(tmp, path);
