@@ -18,6 +18,7 @@ import { Semaphore } from './semaphore.js';
 import { serve } from './server.js';
 import { Transfer, type TransferProgress, type TransferState } from './transfer.js';
 import { HaveKind, InfoKind, ManifestKind, type WireEntry } from './wire.js';
+import { removePartial, sweepWorkDir } from './work-dir.js';
 
 export interface IomeshOptions {
   mesh: IomeshMesh;
@@ -36,6 +37,12 @@ export interface IomeshOptions {
   refreshMs?: number;
   /** how long a transfer waits for a new source of an orphaned part, ms (default 3 s) */
   orphanGraceMs?: number;
+  /**
+   * how long the temporary file of a failed or interrupted transfer is kept
+   * for a resume, ms (default 1 h); abandoned ones are removed after it, and
+   * at start-up
+   */
+  keepPartialMs?: number;
   fs?: TransferFs;
   log?: (msg: string) => void;
 }
@@ -90,8 +97,15 @@ export interface Iomeshage extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+const KEEP_PARTIAL_MS = 60 * 60 * 1000;
+
 export async function createIomeshage(o: IomeshOptions): Promise<Iomeshage> {
   await mkdir(o.dir, { recursive: true, mode: 0o755 });
+  // the previous run's leftovers: only recent resumable transfers stay
+  const removed = await sweepWorkDir(join(o.dir, WORK_DIR), o.keepPartialMs ?? KEEP_PARTIAL_MS);
+  if (removed.length > 0) {
+    o.log?.(`removed ${removed.length} abandoned temporary file(s) from ${join(o.dir, WORK_DIR)}`);
+  }
   return new IomeshNode(o);
 }
 
@@ -109,6 +123,8 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
   readonly #failed = new Map<string, Transfer>();
   readonly #server: { close(): void; load(): number };
   readonly #ac = new AbortController();
+  /** removal timers of failed transfers' temporary files, by content hash */
+  readonly #abandon = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
   constructor(readonly o: IomeshOptions) {
@@ -270,7 +286,11 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       if (p.hash === chosen.hash && !sources.has(host))
         sources.set(host, { complete: false, have: p.done });
     }
+    const before = this.#failed.get(name);
     this.#failed.delete(name);
+    this.#keep(chosen.hash);
+    // a failed pull of another version of this name is abandoned now
+    if (before && before.hash !== chosen.hash) this.#drop(before);
     const t = new Transfer(
       {
         name,
@@ -300,13 +320,44 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     t.done
       .then(
         () => this.#hashes.seed(dest, chosen.manifest).catch(() => {}),
-        () => this.#failed.set(name, t),
+        () => {
+          this.#failed.set(name, t);
+          this.#dropLater(t);
+        },
       )
       .finally(() => {
         if (this.#byName.get(name) === t) this.#byName.delete(name);
         if (this.#byHash.get(t.hash) === t) this.#byHash.delete(t.hash);
       });
     return t;
+  }
+
+  /** a new transfer of `hash` takes over its temporary file */
+  #keep(hash: string): void {
+    clearTimeout(this.#abandon.get(hash));
+    this.#abandon.delete(hash);
+  }
+
+  /** remove a failed transfer's temporary files unless a transfer of its content runs */
+  #drop(t: Transfer): void {
+    this.#keep(t.hash);
+    if (this.#byHash.has(t.hash) && this.#byHash.get(t.hash) !== t) return;
+    void removePartial(t.spec.workDir, t.hash).catch(() => {});
+  }
+
+  /** nobody retried a failed transfer within keepPartialMs: it is abandoned */
+  #dropLater(t: Transfer): void {
+    this.#keep(t.hash);
+    // closing: kept for a resume after a restart (the next start-up sweeps old ones)
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#abandon.delete(t.hash);
+      if (this.#byHash.has(t.hash)) return;
+      this.#log(`removing the temporary file of ${t.name}: not retried`);
+      void removePartial(t.spec.workDir, t.hash).catch(() => {});
+    }, this.o.keepPartialMs ?? KEEP_PARTIAL_MS);
+    timer.unref();
+    this.#abandon.set(t.hash, timer);
   }
 
   async #whoHas(hash: string, signal: AbortSignal) {
@@ -486,6 +537,9 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#ac.abort();
     this.#server.close();
     this.#client.close();
+    // kept for a resume after a restart; the next start-up sweeps them when old
+    for (const timer of this.#abandon.values()) clearTimeout(timer);
+    this.#abandon.clear();
     await Promise.allSettled([...this.#byName.values()].map((t) => t.done));
   }
 

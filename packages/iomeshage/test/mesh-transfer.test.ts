@@ -15,7 +15,9 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMemoryNetwork, createMesh } from '@mm/meshage';
 import { describe, expect, test } from 'vitest';
+import { createIomeshage } from '../src/index.js';
 import { type Node, startSwarm, until } from './support.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -184,4 +186,56 @@ describe('iomeshage over an in-memory mesh', () => {
     expect(await b.io.complete('i')).toEqual(['images/', 'iso/']);
     expect(await b.io.complete('images/')).toEqual(['images/one.qcow2', 'images/two.qcow2']);
   });
+});
+
+describe('temporary files of abandoned transfers', () => {
+  test('start-up keeps recent resumable pairs only; a failed transfer nobody retries loses its temp file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mm-iomesh-sweep-'));
+    try {
+      const work = join(root, '.iomesh');
+      await mkdir(join(work, 'olddir'), { recursive: true });
+      const h = (c: string) => c.repeat(64);
+      const files = {
+        fresh: [`${h('a')}.tmp`, `${h('a')}.json`],
+        stale: [`${h('b')}.tmp`, `${h('b')}.json`],
+        lone: [`${h('c')}.tmp`, `${h('d')}.json`],
+        junk: ['part-7.tmp'],
+      };
+      for (const n of Object.values(files).flat()) await writeFile(join(work, n), 'x');
+      const old = new Date(Date.now() - 3 * 3600_000);
+      for (const n of files.stale) await utimes(join(work, n), old, old);
+      const mesh = await createMesh({
+        name: 'solo',
+        transport: createMemoryNetwork().createTransport('s'),
+      });
+      const io = await createIomeshage({ mesh, dir: root, keepPartialMs: 3600_000 });
+      expect((await readdir(work)).sort()).toEqual([...files.fresh].sort());
+      await io.close();
+      await mesh.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a failed transfer keeps its temp file for a resume, then drops it when not retried', async () => {
+    await using s = await startSwarm(2, {
+      partSize: PART,
+      parallel: 1,
+      orphanGraceMs: 300,
+      keepPartialMs: 1500,
+    });
+    const [a, b] = s.nodes as [Node, Node];
+    await put(a, 'f', randomBytes(PART * 200));
+    const [t] = await b.io.get('f');
+    await until('some parts', () => (t?.progress().parts ?? 0) >= 2);
+    await s.kill(0);
+    await expect(t?.done).rejects.toMatchObject({ code: 'ERR_IOMESH_NO_SOURCE' });
+    const work = join(b.dir, '.iomesh');
+    expect((await readdir(work)).sort()).toEqual([`${t?.hash}.json`, `${t?.hash}.tmp`]);
+    const end = Date.now() + 20_000;
+    while ((await readdir(work)).length > 0 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await readdir(work)).toEqual([]);
+  }, 60_000);
 });
