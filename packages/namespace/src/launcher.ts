@@ -292,9 +292,23 @@ export function createLauncher(opts: LauncherOptions): Launcher {
     enqueue,
     async launch(ns, entry, existing, o = {}) {
       enqueue(ns, entry, existing);
-      // queueing off: schedule right away (a planning error keeps the queue, as minimega)
-      if (ns.slot(LAUNCH_STATE).queueing) return [];
-      return schedule(ns, o);
+      const st = ns.slot(LAUNCH_STATE);
+      if (st.queueing) return [];
+      // queueing off: schedule right away. A refused plan (it does not fit,
+      // a bad colocate) takes this launch's entry back out of the queue:
+      // minimega kept it, so every later `vm launch` failed the same way
+      // until `ns flush`. Entries queued before (queueing on) stay.
+      const added = st.queue[st.queue.length - 1];
+      try {
+        return await schedule(ns, o);
+      } catch (err) {
+        const i = added ? st.queue.indexOf(added) : -1;
+        if (i >= 0) {
+          st.queue.splice(i, 1);
+          st.version++;
+        }
+        throw err;
+      }
     },
     schedule,
     async dryRun(ns, o = {}) {

@@ -18,6 +18,7 @@ function toPlanHost(h: HostLoad): PlanHost {
     memCommit: h.memcommit,
     netCommit: h.netcommit,
     ...(h.vmlimit > 0 ? { maxVms: h.vmlimit } : {}),
+    ...(h.memovercommit ? { memOvercommit: h.memovercommit } : {}),
   };
 }
 

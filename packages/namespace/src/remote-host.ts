@@ -1,6 +1,7 @@
 // A VmHost on another node, reached with typed mesh messages: each call has
 // a deadline and fails with the host's own error (by code), or a mesh error
 // naming the host when it cannot be reached.
+import { randomBytes } from 'node:crypto';
 import type { Mesh } from '@mm/meshage';
 import type { VmHost } from '@mm/qemu';
 import { OP_RESULTS, VmHostCall, type VmHostOp } from './rpc.js';
@@ -43,15 +44,29 @@ export function createRemoteVmHost(opts: RemoteVmHostOptions): VmHost {
   async function call(op: VmHostOp, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     const mesh = opts.mesh();
     if (!mesh) throw new RemoteVmHostError('ERR_MESH_DOWN', 'meshage is not running', opts.host);
-    const [r] = await mesh.send(
-      [opts.host],
-      VmHostCall,
-      { op, args },
-      {
-        timeout: deadline(op, args),
-        ...(signal ? { signal } : {}),
-      },
-    );
+    signal?.throwIfAborted();
+    // a call with a signal gets an id: when the signal aborts (the client
+    // went away, `vm kill`), the host is told to cancel the work too, not
+    // only this side to stop waiting for it
+    const id = signal ? randomBytes(12).toString('hex') : undefined;
+    const cancel = () => {
+      void mesh
+        .send([opts.host], VmHostCall, { op: 'cancel', id: id as string }, { timeout: 10_000 })
+        .catch(() => {});
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    const replies = await mesh
+      .send(
+        [opts.host],
+        VmHostCall,
+        { op, args, ...(id ? { id } : {}) },
+        {
+          timeout: deadline(op, args),
+          ...(signal ? { signal } : {}),
+        },
+      )
+      .finally(() => signal?.removeEventListener('abort', cancel));
+    const [r] = replies;
     if (!r)
       throw new RemoteVmHostError('ERR_MESH_NO_REPLY', `no reply from ${opts.host}`, opts.host);
     if (!r.ok) throw r.error;

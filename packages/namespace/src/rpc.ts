@@ -104,11 +104,20 @@ export const OP_RESULTS = {
   top: z.array(vmTopRowSchema),
 } as const;
 
+/** Ids the caller gives a call so it can cancel it (`cancel` op) when its own signal aborts. */
+export const callId = z.string().min(1).max(64);
+
 export const VmHostCall = defineKind('minimega.vmhost', {
-  request: z.object({
-    op: z.enum(VM_HOST_OPS as [VmHostOp, ...VmHostOp[]]),
-    args: z.array(z.unknown()),
-  }),
+  request: z.union([
+    z.object({
+      op: z.enum(VM_HOST_OPS as [VmHostOp, ...VmHostOp[]]),
+      args: z.array(z.unknown()),
+      /** set when the caller may cancel this call */
+      id: callId.optional(),
+    }),
+    /** aborts the caller's own call `id` (a launch whose client went away) */
+    z.object({ op: z.literal('cancel'), id: callId }),
+  ]),
   response: z.union([
     z.object({ ok: z.literal(true), value: z.unknown() }),
     z.object({ ok: z.literal(false), code: z.string(), message: z.string() }),

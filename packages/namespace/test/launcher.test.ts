@@ -77,6 +77,17 @@ describe('namespace launcher', () => {
     expect(await vmsBy()).toEqual({ mm1: 0, mm2: 0 });
   });
 
+  test('queueing off: a refused launch takes its own entry back out of the queue', async () => {
+    const { c, launcher, ns, vmsBy } = await setup(['mm1']);
+    await using _ = c;
+    await expect(
+      launcher.launch(ns, { names: ['b'], type: 'kvm', config: config({ colocate: 'foo' }) }, []),
+    ).rejects.toThrow('nonexistent colocate VMs: [foo]');
+    expect(ns.slot(LAUNCH_STATE).queue).toEqual([]);
+    await launcher.launch(ns, { names: ['a'], type: 'kvm', config: config() }, []);
+    expect(await vmsBy()).toEqual({ mm1: 1 });
+  });
+
   test('colocate chains and pins place where asked', async () => {
     const { c, launcher, ns } = await setup(['mm1', 'mm2', 'mm3']);
     await using _ = c;

@@ -1,7 +1,13 @@
 // In-memory meshes of VM hosts for tests and benchmarks: every node serves a
 // local VmHost (fake driver) and reaches the others through remote proxies.
 import { createMemoryNetwork, createMesh, type Mesh } from '@mm/meshage';
-import { createFakeDriver, createLocalVmHost, type LocalVmHost, type NicAttacher } from '@mm/qemu';
+import {
+  createFakeDriver,
+  createLocalVmHost,
+  type LocalVmHost,
+  type NicAttacher,
+  type VmDriver,
+} from '@mm/qemu';
 import { tempDir } from '#test-support';
 import { createVmCluster, type VmCluster } from '../src/cluster.js';
 import { createRemoteVmHost } from '../src/remote-host.js';
@@ -22,7 +28,14 @@ export interface MeshCluster extends AsyncDisposable {
 /** `names[0]` dials nobody; every other node dials the first (a star). */
 export async function meshCluster(
   names: string[],
-  opts: { vmlimit?: number; timeoutMs?: number; nics?: (host: string) => NicAttacher } = {},
+  opts: {
+    vmlimit?: number;
+    timeoutMs?: number;
+    /** each node's kvm driver (default: a fake) */
+    driver?: (node: string) => VmDriver;
+    launchParallelism?: number;
+    nics?: (host: string) => NicAttacher;
+  } = {},
 ): Promise<MeshCluster> {
   const net = createMemoryNetwork();
   const dir = await tempDir('mm-ns-mesh-');
@@ -32,12 +45,13 @@ export async function meshCluster(
     const mesh = await createMesh({ name, transport: net.createTransport(), deadAfterMs: 30_000 });
     const host = createLocalVmHost({
       hostname: name,
-      drivers: { kvm: createFakeDriver() },
+      drivers: { kvm: opts.driver?.(name) ?? createFakeDriver() },
       baseDir: `${dir.path}/${name}`,
       filesDir: `${dir.path}/${name}/files`,
       vncHost: false,
       ...(opts.vmlimit ? { vmlimit: opts.vmlimit } : {}),
       ...(opts.nics ? { nics: opts.nics(name) } : {}),
+      ...(opts.launchParallelism ? { launchParallelism: opts.launchParallelism } : {}),
     });
     serveVmHost(mesh, host);
     const cluster = createVmCluster({

@@ -166,9 +166,41 @@ export class KvmVm {
     return join(this.#opts.baseDir, 'namespaces', this.namespace, this.config.uuid);
   }
 
-  /** Launches QEMU paused. Resolves with '' or the error message (the VM is then in ERROR). */
+  /** aborts the launch in progress: `kill` stops a VM that is still starting */
+  #launchAbort: AbortController | undefined;
+
+  /**
+   * Launches QEMU paused. Resolves with '' or the error message (the VM is
+   * then in ERROR). A VM killed before its turn in a big launch is not
+   * started at all; one killed while starting has its start aborted.
+   */
   launch(signal?: AbortSignal): Promise<string> {
-    return this.#lock.run(() => this.#launch(signal));
+    // set before waiting for the lock, so a kill that comes first aborts it too
+    const ac = new AbortController();
+    this.#launchAbort = ac;
+    return this.#lock.run(async () => {
+      if (this.state !== 'BUILDING' || ac.signal.aborted) {
+        if (this.#launchAbort === ac) this.#launchAbort = undefined;
+        return '';
+      }
+      // not AbortSignal.any: on Node 20 its signal can be collected before it fires
+      const follow = () => ac.abort(signal?.reason);
+      if (signal?.aborted) follow();
+      else signal?.addEventListener('abort', follow, { once: true });
+      try {
+        const err = await this.#launch(ac.signal);
+        if (err && ac.signal.aborted && !signal?.aborted) {
+          // killed while starting: QUIT, as a kill of a started VM leaves it
+          delete this.config.tags.error;
+          await this.#setState('QUIT');
+          return '';
+        }
+        return err;
+      } finally {
+        if (this.#launchAbort === ac) this.#launchAbort = undefined;
+        signal?.removeEventListener('abort', follow);
+      }
+    });
   }
 
   async #launch(signal?: AbortSignal): Promise<string> {
@@ -212,6 +244,8 @@ export class KvmVm {
       join(this.instanceDir, 'taps'),
       this.config.networks.map((n) => n.tap).join('\n'),
     );
+    // cancelled (client gone, `vm kill`) while the instance dir was made: start nothing
+    if (signal?.aborted) return this.#setError('launch cancelled');
     let proc: VmProcess;
     try {
       proc = await this.#opts.driver.start({
@@ -331,8 +365,10 @@ export class KvmVm {
 
   /** Kills QEMU; resolves once the VM is QUIT. Returns false when not killable. */
   kill(): Promise<boolean> {
+    const starting = this.#launchAbort;
+    starting?.abort(new Error('killed'));
     return this.#lock.run(async () => {
-      if (!isKillable(this.state)) return false;
+      if (!isKillable(this.state)) return starting !== undefined;
       const proc = this.#proc;
       this.#proc = undefined;
       if (proc) await proc.kill();

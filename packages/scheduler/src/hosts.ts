@@ -44,7 +44,7 @@ export function hostState(
   min: { cpu: number; mem: number },
 ): HostState {
   const cpuRatio = positiveOrInfinity(policy.cpuOvercommit);
-  const memRatio = positiveOrInfinity(policy.memOvercommit);
+  const memRatio = positiveOrInfinity(h.memOvercommit || policy.memOvercommit);
   return {
     name: h.name,
     cpus: h.cpus,

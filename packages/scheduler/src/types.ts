@@ -44,6 +44,8 @@ export interface HostLoad {
   readonly limit?: number;
   /** This host's own cap on VMs (its `vmlimit`); 0 / absent = none. */
   readonly maxVms?: number;
+  /** This host's own memory overcommit cap (as Policy.memOvercommit); takes precedence over the policy's. */
+  readonly memOvercommit?: number;
 }
 
 /** Namespace settings and host capacity caps that steer a plan. */
@@ -114,4 +116,5 @@ export const HostLoadSchema = z.object({
   androidVms: count.optional(),
   limit: z.number().int().min(-1).optional(),
   maxVms: count.optional(),
+  memOvercommit: z.number().nonnegative().optional(),
 });

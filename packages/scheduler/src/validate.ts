@@ -38,6 +38,15 @@ export function validate(
     if (h.androidVms !== undefined && !isCount(h.androidVms)) {
       throw new InvalidInputError(`host ${h.name}: invalid androidVms ${h.androidVms}`);
     }
+    if (
+      h.memOvercommit !== undefined &&
+      !(
+        typeof h.memOvercommit === 'number' &&
+        Number.isFinite(h.memOvercommit) &&
+        h.memOvercommit >= 0
+      )
+    )
+      throw new InvalidInputError(`host ${h.name}: invalid memOvercommit ${h.memOvercommit}`);
     if (h.maxVms !== undefined && !isCount(h.maxVms))
       throw new InvalidInputError(`host ${h.name}: invalid maxVms ${h.maxVms}`);
     if (h.limit !== undefined && !(Number.isSafeInteger(h.limit) && h.limit >= -1)) {

@@ -312,6 +312,19 @@ describe('beyond minimega', () => {
     );
   });
 
+  test('caps: a host own memory overcommit takes precedence over the policy', () => {
+    const hosts = [
+      host('h1', { memTotal: 4096, memOvercommit: 2 }),
+      host('h2', { memTotal: 4096 }),
+    ];
+    const p = planOrThrow([vms('a,b,c', { memory: 3000 })], hosts, { memOvercommit: 1 });
+    expect(p.hosts.map((h) => h.memCommit)).toEqual([6000, 3000]);
+    const e = error(plan([vms('big', { memory: 9000, schedule: 'h1' })], hosts, {}));
+    expect(e.message).toBe(
+      'does not fit: vm big needs 9000 MB; host h1 (pinned) has 8192 of 8192 MB left (memory overcommit 2 × 4096 MB)',
+    );
+  });
+
   test('caps: max VMs per host (policy and the host own), groups counted whole', () => {
     const hosts = [host('h1', { maxVms: 1 }), host('h2')];
     const p = planOrThrow([vms('a,b,c')], hosts, { maxVms: 2 });

@@ -15,6 +15,10 @@ export interface Limits {
   historyLineBytes: number;
   /** how long `quit` / SIGTERM wait for shutdown work before stopping what is left, ms */
   shutdownMs: number;
+  /** most VMs on this host, every namespace (0 = no limit) */
+  maxVms: number;
+  /** most memory of live VMs on this host as a multiple of MemTotal (0 = no limit) */
+  memOvercommit: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -24,6 +28,10 @@ export const DEFAULT_LIMITS: Limits = {
   historyBytes: 4 << 20,
   historyLineBytes: 64 << 10,
   shutdownMs: 10_000,
+  maxVms: 0,
+  // QEMU allocates guest memory as the guest touches it, so idle VMs may
+  // overcommit; twice the host's memory is refused before the OOM killer runs
+  memOvercommit: 2,
 };
 
 /** The flags (names and help live in flags/registry.ts) */
@@ -34,11 +42,18 @@ export const LIMIT_FLAGS = {
   historyBytes: 'max-history',
   historyLineBytes: 'max-history-line',
   shutdownMs: 'shutdown-timeout',
+  maxVms: 'max-vms',
+  memOvercommit: 'max-mem-commit',
 } as const;
 
 function positive(v: unknown): number | undefined {
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function count(v: unknown): number | undefined {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 export function limitsOf(flags: DaemonFlags): Limits {
@@ -51,5 +66,10 @@ export function limitsOf(flags: DaemonFlags): Limits {
     historyBytes: get('historyBytes') ?? DEFAULT_LIMITS.historyBytes,
     historyLineBytes: get('historyLineBytes') ?? DEFAULT_LIMITS.historyLineBytes,
     shutdownMs: shutdownS !== undefined ? shutdownS * 1000 : DEFAULT_LIMITS.shutdownMs,
+    // 0 means "no limit" for these two, so it is kept rather than defaulted
+    maxVms: count(flags[LIMIT_FLAGS.maxVms]) ?? DEFAULT_LIMITS.maxVms,
+    memOvercommit: ((p) => (p === undefined ? DEFAULT_LIMITS.memOvercommit : p / 100))(
+      count(flags[LIMIT_FLAGS.memOvercommit]),
+    ),
   };
 }

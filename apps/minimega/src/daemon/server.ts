@@ -79,6 +79,7 @@ class Connection {
     });
     socket.on('close', () => {
       this.closed = true;
+      if (this.probe) clearInterval(this.probe);
       this.abort.abort(new Error('client disconnected'));
     });
     socket.on('end', () => {
@@ -87,7 +88,29 @@ class Connection {
       if (rest !== undefined && rest.trim() !== '') this.enqueue(rest);
       this.endWhenIdle = true;
       this.maybeEnd();
+      this.probeWhileBusy();
     });
+  }
+
+  private probe: NodeJS.Timeout | undefined;
+
+  /**
+   * After EOF the client either half-closed (it still reads the replies) or
+   * is gone: an empty write sends no byte but fails with EPIPE when nobody
+   * is there, which closes the socket and aborts the running command (a
+   * `vm launch` of thousands stops instead of running on for nobody).
+   */
+  private probeWhileBusy(): void {
+    const check = () => {
+      if (this.closed || this.socket.destroyed) {
+        if (this.probe) clearInterval(this.probe);
+        return;
+      }
+      if (this.busy) this.socket.write('');
+    };
+    check();
+    this.probe ??= setInterval(check, 1000);
+    this.probe.unref();
   }
 
   private endWhenIdle = false;

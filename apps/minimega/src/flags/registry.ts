@@ -218,6 +218,22 @@ export const coreFlags: FlagDef[] = [
     usage: 'longest command line kept in the history, bytes (a longer one is noted, not kept)',
   },
   {
+    name: 'max-vms',
+    type: 'uint',
+    default: 0,
+    usage:
+      'most VMs this host holds (every namespace); a launch past it is refused before anything starts (0 = no limit)',
+    owner: 'vm',
+  },
+  {
+    name: 'max-mem-commit',
+    type: 'uint',
+    default: 200,
+    usage:
+      'most memory of live VMs on this host, in percent of its MemTotal; a launch past it is refused before anything starts (0 = no limit)',
+    owner: 'vm',
+  },
+  {
     name: 'shutdown-timeout',
     type: 'uint',
     default: 10,

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_FIELDS, type FakeDriver } from '@mm/qemu';
 import { describe, expect, test } from 'vitest';
@@ -472,7 +472,17 @@ describe('vm tag, qmp, screenshot, cdrom, hotplug, save', () => {
     await using d = await vmDaemon();
     await d.run('vm launch kvm c');
     expect((await d.run('vm cdrom change c /nonexistent.iso')).errors[0]).toMatch(/ENOENT/);
-    const iso = join(d.base, '0', 'name'); // any existing file
+    // a VM's instance dir is the daemon's own: refused on the VM's host (served-files.ts)
+    const own = join(d.base, '0', 'name');
+    expect((await d.run(`vm cdrom change c ${own}`)).errors).toEqual([
+      `refusing ${own}: a VM instance directory`,
+    ]);
+    expect((await d.run(`vm hotplug add c ${own}`)).errors).toEqual([
+      `refusing ${own}: a VM instance directory`,
+    ]);
+    const iso = join(d.base, 'files', 'c.iso');
+    await mkdir(join(d.base, 'files'), { recursive: true });
+    await writeFile(iso, 'iso');
     expect((await d.run(`vm cdrom change c ${iso}`)).errors).toEqual([]);
     expect((await d.run('.columns cdrom vm info')).text).toBe(`cdrom\n${iso}`);
     await d.run('vm cdrom eject c');

@@ -177,6 +177,8 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
   }
 
   async function launchOne(vm: KvmVm, ns: string, signal?: AbortSignal): Promise<string> {
+    // killed (`vm kill`) while waiting for its turn: nothing to start
+    if (vm.state !== 'BUILDING') return '';
     try {
       signal?.throwIfAborted();
       for (const nic of vm.config.networks) {
@@ -239,6 +241,17 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           throw new VmLaunchError(
             `too many VMs for ${opts.hostname}: ${req.names.length} more would make ${count + req.names.length} (limit ${limit})`,
           );
+        }
+        const ratio = opts.memOvercommit ?? 0;
+        if (ratio > 0) {
+          const { memcommit, memtotal } = host.load();
+          const need = req.names.length * base.memory;
+          const cap = Math.floor(ratio * memtotal);
+          if (memcommit + need > cap) {
+            throw new VmLaunchError(
+              `not enough memory on ${opts.hostname}: ${req.names.length} VM(s) × ${base.memory} MB need ${need} MB; ${Math.max(0, cap - memcommit)} of ${cap} MB left (memory overcommit ${ratio} × ${memtotal} MB)`,
+            );
+          }
         }
         if (base.networks.length > 0 && !opts.nics) {
           throw new VmLaunchError('unable to create taps: the networking module is not running');
@@ -438,6 +451,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
         cpus: hostCpus(),
         memtotal: hostMemMb,
         vmlimit: opts.vmlimit ?? 0,
+        ...(opts.memOvercommit ? { memovercommit: opts.memOvercommit } : {}),
       };
     },
 
@@ -464,9 +478,16 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
     },
 
     async cdrom(sel, op: VmCdromOp) {
-      await applyTargets(select(sel), async (vm) => {
+      const t = select(sel);
+      // checked once, here, on the host whose QEMU opens it
+      requireFound(t);
+      const path =
+        op.op === 'change' && opts.checkFile && t.vms.length > 0
+          ? await opts.checkFile(op.path, 'cdrom')
+          : '';
+      await applyTargets(t, async (vm) => {
         if (op.op === 'eject') await vm.cdromEject(op.force);
-        else await vm.cdromChange(op.path, op.force);
+        else await vm.cdromChange(path || op.path, op.force);
         await persist(vm);
         return true;
       });
@@ -474,9 +495,15 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
 
     async hotplug(sel, op: VmHotplugOp) {
       const t = select(sel);
+      // checked once, here, on the host whose QEMU opens it
+      requireFound(t);
+      const file =
+        op.op === 'add' && opts.checkFile && t.vms.length > 0
+          ? await opts.checkFile(op.file, 'hotplug')
+          : '';
       await applyTargets(t, async (vm) => {
         if (op.op === 'add') {
-          await vm.hotplugAdd(op.file, op.version, op.serial);
+          await vm.hotplugAdd(file || op.file, op.version, op.serial);
         } else {
           try {
             if (op.disk === 'all') {

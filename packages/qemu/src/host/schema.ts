@@ -52,6 +52,7 @@ export const hostLoadSchema = z.object({
   cpus: nonneg,
   memtotal: nonneg,
   vmlimit: nonneg,
+  memovercommit: z.number().nonnegative().optional(),
 }) satisfies z.ZodType<HostLoad>;
 
 export const saveStatusSchema = z.object({

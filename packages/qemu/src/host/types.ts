@@ -85,6 +85,8 @@ export interface HostLoad {
   memtotal: number;
   /** the most VMs this host accepts (0 = no limit) */
   vmlimit: number;
+  /** the most memory of live VMs this host accepts, as a multiple of memtotal (0 / absent = no limit) */
+  memovercommit?: number;
 }
 
 export interface OpOptions {
@@ -292,6 +294,17 @@ export interface LocalVmHostOptions {
   fetch?: (path: string, opts: OpOptions) => Promise<void>;
   /** most VMs on this host (0 = no limit) */
   vmlimit?: number;
+  /**
+   * most memory (MB) of live VMs on this host, as a multiple of its MemTotal
+   * (0 = no limit); a launch past it is refused before anything starts
+   */
+  memOvercommit?: number;
+  /**
+   * Checks a file a client names for a running VM (`hotplug`, `cdrom`)
+   * before QEMU opens it, on this host; resolves to the path to hand QEMU
+   * or throws why it is refused. Absent: only the file's existence is checked.
+   */
+  checkFile?: (path: string, use: 'hotplug' | 'cdrom') => Promise<string>;
   /** VMs one launch starts at once (default: 2 per CPU, at least 4) */
   launchParallelism?: number;
   /** where VNC shims listen (default 127.0.0.1; false: none) */

@@ -21,6 +21,8 @@ import {
   type VmDriver,
 } from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
+import { limitsOf } from '../../daemon/limits.js';
+import { checkServed } from '../../daemon/served-files.js';
 import { registerConfig } from './config-cli.js';
 import { registerLaunch } from './launch.js';
 import { registerLifecycle } from './lifecycle-cli.js';
@@ -88,8 +90,15 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     const driver =
       opts.driver?.(d) ??
       createQemuDriver({ accel: d.flags.accel ?? 'auto', log: (msg) => d.log.info(msg) });
+    // capacity (-max-vms, -max-mem-commit): checked by the host and reported
+    // in its load, so a namespace's planner refuses a launch before any host starts
+    const limits = limitsOf(d.flags);
     const host = createLocalVmHost({
       hostname: d.hostname,
+      vmlimit: limits.maxVms,
+      memOvercommit: limits.memOvercommit,
+      // the rule `read` follows (served-files.ts), on the host whose QEMU opens the file
+      checkFile: (path, use) => checkServed(path, use === 'cdrom' ? 'read' : 'hotplug', d.flags),
       drivers: { kvm: driver },
       nics: lazyNics(d),
       baseDir: d.flags.base,
@@ -151,7 +160,13 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
 
     d.services.vmStats = () => {
       const l = host.load();
-      return { vms: l.vms, cpucommit: l.cpucommit, memcommit: l.memcommit, netcommit: l.netcommit };
+      return {
+        vms: l.vms,
+        ...(l.vmlimit ? { vmlimit: l.vmlimit } : {}),
+        cpucommit: l.cpucommit,
+        memcommit: l.memcommit,
+        netcommit: l.netcommit,
+      };
     };
 
     d.namespaces.onDelete(async (ns) => host.destroyNamespace(ns.name));

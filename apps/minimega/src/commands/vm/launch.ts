@@ -3,16 +3,24 @@
 // namespace queues or places them; each host gives its VMs ids, UUIDs, MACs
 // and taps and starts them paused (BUILDING).
 import { splitList } from '@mm/cli-grammar';
+import { DEFAULT_MAX_QUEUED } from '@mm/namespace';
 import type { VmType } from '@mm/qemu';
 import type { VmModuleContext } from './index.js';
 import { namespaceVms, resolveNs, VM_STATE } from './state.js';
 
 /** Expands and checks the names; '' entries are unnamed VMs. */
-export function launchNames(arg: string, existing: Set<string>, uuidSet: boolean): string[] {
+export function launchNames(
+  arg: string,
+  existing: Set<string>,
+  uuidSet: boolean,
+  max = DEFAULT_MAX_QUEUED,
+): string[] {
   let names: string[];
   if (/^[+-]?\d+$/.test(arg) && Math.abs(Number(arg)) < 2 ** 31) {
     const n = Number(arg);
     if (n <= 0) throw new Error('invalid number of vms (must be > 0)');
+    // refused before a name is made: `vm launch kvm 2000000000` must not allocate them
+    if (n > max) throw new Error(`cannot launch ${n} VMs: more than ${max} in one launch`);
     names = Array.from({ length: n }, () => '');
   } else {
     // minimega's range grammar has no suffix after `]` (`foo[1-3]bar`)
