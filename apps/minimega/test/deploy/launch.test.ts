@@ -9,7 +9,13 @@ import {
   launch,
   type MeshView,
 } from '../../src/commands/deploy/launch.js';
-import type { RemoteShell, RunOptions, SshTarget } from '../../src/commands/deploy/ssh.js';
+import type {
+  ExecResult,
+  RemoteSession,
+  RemoteShell,
+  SshTarget,
+  StdinPart,
+} from '../../src/commands/deploy/ssh.js';
 import { DEPLOY_HEADER, resultBatch } from '../../src/commands/deploy/table.js';
 
 const SHA = 'a'.repeat(64);
@@ -27,55 +33,123 @@ interface FakeHost {
   silent?: boolean;
 }
 
+/** A scripted session: stdout lines pushed by the fake host, stdin parts recorded. */
+class FakeSession implements RemoteSession {
+  private lines: (string | undefined)[] = [];
+  private readers: ((l: string | undefined) => void)[] = [];
+  private writeWaiters: (() => void)[] = [];
+  readonly writes: StdinPart[] = [];
+  private finish!: (r: ExecResult | Error) => void;
+  ended = false;
+  private endWaiters: (() => void)[] = [];
+  readonly done: Promise<ExecResult>;
+  constructor() {
+    this.done = new Promise<ExecResult | Error>((res) => {
+      this.finish = res;
+    }).then((r) => {
+      if (r instanceof Error) throw r;
+      return r;
+    });
+    this.done.catch(() => {});
+  }
+  out(line: string | undefined): void {
+    const r = this.readers.shift();
+    if (r) r(line);
+    else this.lines.push(line);
+  }
+  exit(r: ExecResult | Error): void {
+    this.out(undefined);
+    this.finish(r);
+  }
+  readLine(): Promise<string | undefined> {
+    if (this.lines.length > 0) return Promise.resolve(this.lines.shift());
+    return new Promise((res) => this.readers.push(res));
+  }
+  async write(part: StdinPart): Promise<void> {
+    this.writes.push(part);
+    for (const w of this.writeWaiters.splice(0)) w();
+  }
+  end(): void {
+    this.ended = true;
+    for (const w of this.endWaiters.splice(0)) w();
+  }
+  /** the next write (the decision line first) */
+  private pos = 0;
+  async nextWrite(): Promise<StdinPart> {
+    while (this.writes.length <= this.pos) {
+      if (this.ended) throw new Error('stdin closed');
+      await new Promise<void>((res) => {
+        this.writeWaiters.push(res);
+        this.endWaiters.push(res);
+      });
+    }
+    return this.writes[this.pos++]!;
+  }
+  waitEnd(): Promise<void> {
+    return this.ended ? Promise.resolve() : new Promise((res) => this.endWaiters.push(res));
+  }
+}
+
 function fakeWorld(hosts: Record<string, FakeHost>) {
   const joined = new Set<string>(['head']);
-  const started = new Map<string, string>();
   const calls: string[] = [];
+  const host = async (t: SshTarget, s: FakeSession, script: string) => {
+    const h = hosts[t.host]!;
+    if (h.fail === 'unreachable') return s.exit(new UnreachableError('Connection refused'));
+    if (h.fail === 'auth') return s.exit(new AuthRefusedError('Permission denied (publickey).'));
+    expect(script).toContain('-nostdin=true');
+    calls.push(`${t.host}:probe`);
+    for (const l of [
+      `host=${h.hostname}`,
+      ...(h.have !== undefined ? [`have=${h.have}`] : []),
+      ...(h.codecs ?? []).map((c) => `${c}=1`),
+      ...(h.running ? [`running=${h.running}`] : []),
+      'probe-end',
+    ])
+      s.out(l);
+    let decision: StdinPart;
+    try {
+      decision = await s.nextWrite();
+    } catch {
+      return s.exit({ exitCode: 0, stderr: '' });
+    }
+    const [kb, codec, , start] = new TextDecoder()
+      .decode(decision as Uint8Array)
+      .trim()
+      .split(' ');
+    if (kb !== '0') await s.nextWrite();
+    if (codec !== 'none') {
+      const file = await s.nextWrite();
+      calls.push(`${t.host}:copy ${(file as { file: string }).file}`);
+      if (h.fail === 'copy') {
+        return s.exit({
+          exitCode: COPY_FAILED_EXIT,
+          stderr: 'zstd: error 70 : Write error : No space left on device\nzstd -dqc failed\n',
+        });
+      }
+      s.out('copied');
+    }
+    if (start === '1') {
+      calls.push(`${t.host}:start`);
+      s.out('pid=4242');
+      if (!h.dies && !h.silent) setTimeout(() => joined.add(h.hostname), 30);
+    }
+    s.out('install-end');
+    if (h.dies) {
+      setTimeout(() => {
+        s.out('dead');
+        for (const l of h.dies!.split('\n')) s.out(l);
+        s.out('dead-end');
+      }, 20);
+    }
+    await s.waitEnd();
+    s.exit({ exitCode: 0, stderr: '' });
+  };
   const shell: RemoteShell = {
-    async run(t: SshTarget, script: string, opts?: RunOptions) {
-      const h = hosts[t.host]!;
-      if (h.fail === 'unreachable') throw new UnreachableError('Connection refused');
-      if (h.fail === 'auth') throw new AuthRefusedError('Permission denied (publickey).');
-      if (script.includes('echo "host=')) {
-        calls.push(`${t.host}:probe`);
-        return {
-          exitCode: 0,
-          stdout: [
-            `host=${h.hostname}`,
-            h.have !== undefined ? `have=${h.have}` : '',
-            ...(h.codecs ?? []).map((c) => `${c}=1`),
-            h.running ? `running=${h.running}` : '',
-          ].join('\n'),
-          stderr: '',
-        };
-      }
-      if (script.includes('/proc/')) {
-        return { exitCode: 0, stdout: h.dies ? `dead\n${h.dies}\n` : 'alive\n', stderr: '' };
-      }
-      const stdin = (opts?.stdin ?? []).map((x) =>
-        x instanceof Uint8Array ? `${x.length} bytes` : x.file,
-      );
-      let stdout = '';
-      if (script.includes('.part')) {
-        calls.push(`${t.host}:copy ${stdin.join(' + ')}`);
-        if (h.fail === 'copy') {
-          return {
-            exitCode: COPY_FAILED_EXIT,
-            stdout: '',
-            stderr: 'zstd: error 70 : Write error : No space left on device\nzstd -dqc failed\n',
-          };
-        }
-        if (script.includes('echo copied')) stdout += 'copied\n';
-      }
-      if (script.includes('nohup')) {
-        calls.push(`${t.host}:start`);
-        expect(script).toContain("'-nostdin=true'".replace(/'/g, ''));
-        started.set(t.host, '4242');
-        if (!h.dies && !h.silent) setTimeout(() => joined.add(h.hostname), 30);
-        stdout += 'pid=4242\n';
-      }
-      if (stdout) return { exitCode: 0, stdout, stderr: '' };
-      throw new Error(`unexpected script ${script}`);
+    session(t, script) {
+      const s = new FakeSession();
+      void host(t, s, script);
+      return s;
     },
   };
   const mesh: MeshView = {

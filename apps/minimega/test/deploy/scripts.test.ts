@@ -1,23 +1,29 @@
-// The probe and install scripts deploy sends over ssh, run here with the
-// local sh (no ssh): what the probe reports, a compressed copy with the mesh
-// key ahead of it on stdin, a truncated copy refused, sudo wrapping the start.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+// The one script deploy runs per host over ssh, run here with the local sh
+// (no ssh): what the probe reports, the key and a compressed copy on one
+// stdin after the decision line, a truncated copy refused, the start and the
+// watch reporting a daemon that dies, sudo wrapping only the start, a deploy
+// directory owned by someone else refused.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from 'vitest';
 import { tempDir } from '#test-support';
 import {
   COPY_FAILED_EXIT,
-  installScript,
+  decisionLine,
   type LaunchPlan,
   parseProbe,
-  probeScript,
   remoteExecutablePath,
+  sessionScript,
 } from '../../src/commands/deploy/launch.js';
 
-const sh = (script: string, input?: Buffer) =>
-  spawnSync('sh', ['-c', script], { input: input ?? Buffer.alloc(0), encoding: 'utf8' });
+const sh = (script: string, ...input: (string | Buffer)[]) =>
+  spawnSync('sh', ['-c', script], {
+    input: Buffer.concat(input.map((x) => Buffer.from(x))),
+    encoding: 'utf8',
+  });
 
 function planIn(dir: string, exe: Buffer, over: Partial<LaunchPlan> = {}): LaunchPlan {
   return {
@@ -35,74 +41,115 @@ function planIn(dir: string, exe: Buffer, over: Partial<LaunchPlan> = {}): Launc
   };
 }
 
-test('probe, then key + gzip copy on one stdin: files in place, private; probe then finds it', async () => {
+test('probe, then the key and a gzip copy on one stdin: files in place and private; the next probe finds it', async () => {
   await using d = await tempDir('deploy-scripts');
   const exe = Buffer.from(`#!/bin/sh\necho started "$@"\n${'x'.repeat(100_000)}\n`);
   const plan = planIn(d.path, exe);
-  const before = parseProbe(sh(probeScript(plan)).stdout);
-  expect(before).toMatchObject({ have: -1, running: '', badDir: '' });
-  expect(before.host).toBe(execFileSync('hostname', { encoding: 'utf8' }).trim());
-  expect(before.codecs).toContain('gzip');
-  expect(statSync(plan.remoteDir).mode & 0o777).toBe(0o700);
-
   const key = Buffer.from('secret-key\n');
-  const script = installScript(plan, {
-    keyBytes: key.length,
-    copy: { codec: 'gzip', path: '/unused', size: 0 },
-    start: false,
-  });
-  const r = sh(script, Buffer.concat([key, gzipSync(exe)]));
+  const packed = gzipSync(exe);
+  const copy = { codec: 'gzip' as const, path: '/unused', size: packed.length };
+  const r = sh(
+    sessionScript(plan),
+    decisionLine({ keyBytes: key.length, copy, start: false }),
+    key,
+    packed,
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  expect(r.stdout).toBe('copied\n');
+  const [probe, rest] = r.stdout.split('probe-end\n');
+  const p = parseProbe(probe!);
+  expect(p).toMatchObject({ have: -1, running: '', badDir: '' });
+  expect(p.host).toBe(execFileSync('hostname', { encoding: 'utf8' }).trim());
+  expect(p.codecs).toContain('gzip');
+  expect(rest).toBe('copied\ninstall-end\n');
+  expect(statSync(plan.remoteDir).mode & 0o777).toBe(0o700);
   const path = remoteExecutablePath(plan);
   expect(readFileSync(path).equals(exe)).toBe(true);
   expect(statSync(path).mode & 0o777).toBe(0o755);
   expect(readFileSync(plan.meshKey!.remote, 'utf8')).toBe('secret-key\n');
   expect(statSync(plan.meshKey!.remote).mode & 0o777).toBe(0o600);
 
-  expect(parseProbe(sh(probeScript(plan)).stdout).have).toBe(exe.length);
+  // the next session finds it; nothing to send, nothing to start
+  const again = sh(sessionScript(plan), decisionLine({ keyBytes: 0, start: false }));
+  expect(parseProbe(again.stdout).have).toBe(exe.length);
+  expect(again.stdout).toMatch(/probe-end\ninstall-end\n$/);
 });
 
-test('a truncated copy fails with its own exit status and leaves no file', async () => {
+test('a truncated copy fails with its own exit status, starts nothing and leaves no file', async () => {
   await using d = await tempDir('deploy-scripts');
   const exe = Buffer.alloc(50_000, 7);
   const plan = planIn(d.path, exe, { meshKey: undefined });
-  sh(probeScript(plan));
-  const script = installScript(plan, {
-    copy: { codec: 'raw', path: '/unused', size: 0 },
-    start: true,
-  });
-  const r = sh(script, exe.subarray(0, 1000));
+  const copy = { codec: 'raw' as const, path: '/unused', size: 1000 };
+  const r = sh(
+    sessionScript(plan),
+    decisionLine({ keyBytes: 0, copy, start: true }),
+    exe.subarray(0, 1000),
+  );
   expect(r.status).toBe(COPY_FAILED_EXIT);
   expect(r.stderr).toMatch(/got 1000 of 50000 bytes/);
-  expect(r.stdout).not.toMatch(/pid=/);
+  expect(r.stdout).not.toMatch(/pid=|install-end/);
   expect(spawnSync('ls', ['-A', plan.remoteDir], { encoding: 'utf8' }).stdout).toBe('');
 });
 
-test('the start runs detached and prints its pid; sudo wraps only the start', async () => {
+test('the start prints the pid; the watch reports a daemon that dies, with its log', async () => {
   await using d = await tempDir('deploy-scripts');
-  const exe = Buffer.from('#!/bin/sh\necho "ran $*"\n');
+  const exe = Buffer.from('#!/bin/sh\necho "ran $*"\necho "fatal: no such flag" >&2\nexit 2\n');
   const plan = planIn(d.path, exe, { meshKey: undefined });
-  sh(probeScript(plan));
-  writeFileSync(remoteExecutablePath(plan), exe, { mode: 0o755 });
-  const r = sh(installScript(plan, { start: true }));
+  const child = spawn('sh', ['-c', sessionScript(plan)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const rl = createInterface({ input: child.stdout });
+  const packed = gzipSync(exe);
+  child.stdin.write(
+    decisionLine({
+      keyBytes: 0,
+      copy: { codec: 'gzip', path: '', size: packed.length },
+      start: true,
+    }),
+  );
+  child.stdin.write(packed);
+  for await (const l of rl) {
+    lines.push(l);
+    if (l === 'dead-end') break;
+  }
+  child.stdin.end();
+  const code = await new Promise((res) => child.on('exit', res));
+  expect(code).toBe(0);
+  const after = lines.slice(lines.indexOf('probe-end') + 1);
+  expect(after[0]).toBe('copied');
+  expect(after[1]).toMatch(/^pid=\d+$/);
+  expect(after.slice(2)).toEqual(['install-end', 'dead', 'fatal: no such flag', 'dead-end']);
+  expect(readFileSync(plan.stdout, 'utf8')).toBe('ran -nostdin=true\n');
+});
+
+test('a live daemon is watched until stdin closes; sudo wraps only the start', async () => {
+  await using d = await tempDir('deploy-scripts');
+  const exe = Buffer.from('#!/bin/sh\nexec sleep 30\n');
+  const plan = planIn(d.path, exe, { meshKey: undefined });
+  const r = spawnSync('sh', ['-c', sessionScript(plan)], {
+    input: Buffer.concat([
+      Buffer.from(
+        decisionLine({
+          keyBytes: 0,
+          copy: { codec: 'raw', path: '', size: exe.length },
+          start: true,
+        }),
+      ),
+      exe,
+    ]),
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   expect(r.status).toBe(0);
   const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
-  expect(pid).toBeDefined();
-  for (let i = 0; i < 100 && !readFileSync(plan.stdout, 'utf8').includes('ran'); i++) {
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  expect(readFileSync(plan.stdout, 'utf8')).toBe('ran -nostdin=true\n');
+  expect(r.stdout).toMatch(/install-end\n$/);
+  // the daemon outlives the session
+  expect(() => process.kill(Number(pid), 0)).not.toThrow();
+  process.kill(Number(pid), 'SIGKILL');
 
-  const sudo = installScript(
-    { ...plan, sudo: true, meshKey: { local: '/k', remote: '/r/k' } },
-    { keyBytes: 3, start: true },
-  );
-  const [copyPart, startPart] = sudo.split('\nsudo -n sh -c ');
-  expect(copyPart).toContain('head -c 3');
-  expect(copyPart).not.toContain('sudo');
-  expect(startPart).toContain('nohup');
+  const sudo = sessionScript({ ...plan, sudo: true });
+  const sudoLines = sudo.split('\n').filter((l) => l.includes('sudo'));
+  expect(sudoLines).toHaveLength(1);
+  expect(sudoLines[0]).toMatch(/^ {2}out=\$\(sudo -n sh -c '/);
 });
 
 test('a deploy directory owned by someone else is refused, not used', async () => {
@@ -110,7 +157,9 @@ test('a deploy directory owned by someone else is refused, not used', async () =
   const plan = planIn(d.path, Buffer.alloc(1), { remoteDir: join(d.path, 'theirs') });
   execFileSync('mkdir', ['-m', '777', plan.remoteDir]);
   execFileSync('chown', ['65534', plan.remoteDir]);
-  const p = parseProbe(sh(probeScript(plan)).stdout);
+  const r = sh(sessionScript(plan), decisionLine({ keyBytes: 0, start: true }));
+  const p = parseProbe(r.stdout);
   expect(p.badDir).toMatch(/owned by another user/);
   expect(p.host).toBe('');
+  expect(r.stdout).not.toMatch(/probe-end|pid=/);
 });

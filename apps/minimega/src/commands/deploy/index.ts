@@ -27,12 +27,6 @@ export interface DeploySettings {
 
 const DEFAULT_TIMEOUT = 60;
 
-/** ssh's connection-sharing socket; unix socket paths are limited to ~100 bytes */
-function controlPath(base: string): string {
-  const inBase = join(base, 'ssh-%C'); // %C: 40 hex digits
-  return inBase.length + 40 < 100 ? inBase : join(tmpdir(), 'mm-ssh-%C');
-}
-
 const defaults = (): DeploySettings => ({
   custom: undefined,
   stdout: '',
@@ -114,7 +108,6 @@ The reply has one row per host: joined, or the error naming why (unreachable, au
           opts.shell?.(d, s) ??
           createSshShell({
             knownHosts: join(base, 'known_hosts'),
-            controlPath: controlPath(base),
             ...(s.identity ? { identity: s.identity } : {}),
           });
         const mesh: MeshView = {

@@ -18,7 +18,7 @@ import {
 } from './errors.js';
 import type { Codec, LocalExecutable } from './executable.js';
 import { shellQuote } from './flags.js';
-import type { RemoteShell, SshTarget, StdinPart } from './ssh.js';
+import type { ExecResult, RemoteSession, RemoteShell, SshTarget } from './ssh.js';
 
 /** What deploy needs from the mesh (the daemon's node, or a fake). */
 export interface MeshView {
@@ -99,12 +99,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The probe: hostname, whether the deployed file is there (its size), which
- * decompressors the host has, and the pid of a live daemon. The directory
- * of deployed files must be this user's own (not a symlink, mode 0700): the
- * file found there by its hash-derived name is then the one an earlier
- * deploy renamed into place after a complete, checksummed transfer, so it
- * is not hashed again (85 MB of sha256 per host per deploy).
+ * The probe part of the session script: hostname, whether the deployed file
+ * is there (its size), which decompressors the host has, and the pid of a
+ * live daemon (left in $p for the watch). The directory of deployed files
+ * must be this user's own (not a symlink, mode 0700): the file found there
+ * by its hash-derived name is then the one an earlier deploy renamed into
+ * place after a complete, checked transfer, so it is not hashed again (85 MB
+ * of sha256 per host per deploy).
  */
 export function probeScript(plan: LaunchPlan): string {
   const q = shellQuote;
@@ -119,9 +120,8 @@ export function probeScript(plan: LaunchPlan): string {
     `if [ -f ${exe} ] && [ -O ${exe} ]; then echo "have=$(wc -c < ${exe})"; fi`,
     'command -v zstd >/dev/null 2>&1 && echo zstd=1',
     'command -v gzip >/dev/null 2>&1 && echo gzip=1',
-    `p=$(cat ${pidFile} 2>/dev/null); [ -n "$p" ] && [ -d "/proc/$p" ] && echo "running=$p"`,
-    'true',
-  ].join('; ');
+    `p=$(cat ${pidFile} 2>/dev/null); if [ -n "$p" ] && [ -d "/proc/$p" ]; then echo "running=$p"; else p=; fi`,
+  ].join('\n');
 }
 
 export interface Probe {
@@ -168,67 +168,72 @@ export function chooseTransfer(exe: LocalExecutable, remoteCodecs: readonly Code
   return { codec: 'raw', path: exe.path, size: exe.size };
 }
 
-const DECOMPRESS: Record<Transfer['codec'], string> = {
-  zstd: 'zstd -dqc',
-  gzip: 'gzip -dc',
-  raw: 'cat',
-};
-
-/** Exit status of the install script when the copy (or the key) failed. */
+/** Exit status of the session script when the copy (or the key) failed. */
 export const COPY_FAILED_EXIT = 41;
 
-/**
- * One ssh session that writes what the probe found missing and starts the
- * daemon: the mesh key (its first `keyBytes` bytes of stdin), then the
- * executable (the rest, compressed by `copy.codec`, checked for its size and
- * renamed into place), then `nohup` the daemon detached (under `sudo -n`
- * when asked) and print its pid.
- */
-export function installScript(
-  plan: LaunchPlan,
-  o: { keyBytes?: number; copy?: Transfer; start: boolean },
-): string {
-  const q = shellQuote;
-  const exe = remoteExecutablePath(plan);
-  // `word`: the message as one shell word (quoted by the caller)
-  const fail = (word: string) =>
-    `{ echo ${word} >&2; rm -f ${q(`${exe}.part`)}; exit ${COPY_FAILED_EXIT}; }`;
-  const dec = DECOMPRESS[o.copy?.codec ?? 'raw'];
-  const copy: string[] = [];
-  if (o.keyBytes !== undefined && plan.meshKey) {
-    const key = plan.meshKey.remote;
-    copy.push(
-      `head -c ${o.keyBytes} > ${q(`${key}.part`)} && [ "$(wc -c < ${q(`${key}.part`)})" = ${o.keyBytes} ] && mv -f ${q(`${key}.part`)} ${q(key)} || ${fail(q('mesh key not written'))}`,
-    );
-  }
-  if (o.copy) {
-    copy.push(
-      `${dec} > ${q(`${exe}.part`)} || ${fail(q(`${dec} failed`))}`,
-      `n=$(wc -c < ${q(`${exe}.part`)}); [ "$n" = ${plan.exe.size} ] || ${fail(`"got $n of ${plan.exe.size} bytes"`)}`,
-      `chmod 755 ${q(`${exe}.part`)} && mv -f ${q(`${exe}.part`)} ${q(exe)} || ${fail(q('rename failed'))}`,
-      'echo copied',
-    );
-  }
-  const lines: string[] = [];
-  // the copy writes 0600/0700 files; the daemon keeps the login umask
-  if (copy.length > 0) lines.push(`(umask 077; ${copy.join('\n')}) || exit $?`);
-  if (o.start) {
-    const start = [
-      'set -e',
-      `mkdir -p ${q(plan.remoteBase)}`,
-      'cd /',
-      `nohup ${[exe, ...plan.flags].map(q).join(' ')} >>${q(plan.stdout)} 2>>${q(plan.stderr)} </dev/null &`,
-      'echo "pid=$!"',
-    ].join('\n');
-    lines.push(plan.sudo ? `sudo -n sh -c ${q(start)}` : start);
-  }
-  return lines.join('\n');
+/** The line the head answers the probe with: key bytes, codec ('none': no copy), bytes sent, start. */
+export function decisionLine(o: { keyBytes: number; copy?: Transfer; start: boolean }): string {
+  return `${o.keyBytes} ${o.copy?.codec ?? 'none'} ${o.copy?.size ?? 0} ${o.start ? 1 : 0}\n`;
 }
 
-/** Exit check: prints `dead` and the daemon's last log lines when it is gone. */
-export function aliveScript(plan: LaunchPlan, pid: string): string {
+/**
+ * The whole of a host's deploy as ONE script in ONE ssh session (each
+ * session costs a handshake and the remote user's shell start-up):
+ *  1. the probe, then `probe-end`;
+ *  2. it reads the head's decision line (decisionLine), then from stdin the
+ *     mesh key (exactly its bytes) and the executable (exactly the bytes
+ *     sent, unpacked by the codec, checked for its size, renamed into
+ *     place; `copied`), files private (umask 077);
+ *  3. starts the daemon detached (under `sudo -n` when asked; `pid=N`),
+ *     then `install-end`;
+ *  4. watches the daemon until the head closes stdin (it has joined): if it
+ *     dies first, `dead`, its last log lines, `dead-end`.
+ */
+export function sessionScript(plan: LaunchPlan): string {
   const q = shellQuote;
-  return `[ -d /proc/${q(pid)} ] && echo alive || { echo dead; grep -v '^[[:space:]]' ${q(plan.stderr)} 2>/dev/null | tail -n 40; }`;
+  const exe = remoteExecutablePath(plan);
+  const part = q(`${exe}.part`);
+  const fail = (word: string) => `{ echo ${word} >&2; rm -f ${part}; exit ${COPY_FAILED_EXIT}; }`;
+  const key = plan.meshKey?.remote ?? `${plan.remoteDir}/meshkey`;
+  const keyPart = q(`${key}.part`);
+  const start = [
+    'set -e',
+    `mkdir -p ${q(plan.remoteBase)}`,
+    'cd /',
+    `nohup ${[exe, ...plan.flags].map(q).join(' ')} >>${q(plan.stdout)} 2>>${q(plan.stderr)} </dev/null &`,
+    'echo "pid=$!"',
+  ].join('\n');
+  return [
+    probeScript(plan),
+    'echo probe-end',
+    'read -r kb codec n start || exit 0',
+    '(',
+    'umask 077',
+    `if [ "$kb" != 0 ]; then head -c "$kb" > ${keyPart} && [ "$(wc -c < ${keyPart})" = "$kb" ] && mv -f ${keyPart} ${q(key)} || ${fail(q('mesh key not written'))}; fi`,
+    'case $codec in',
+    `  zstd) head -c "$n" | zstd -dqc > ${part} || ${fail(q('zstd -dqc failed'))} ;;`,
+    `  gzip) head -c "$n" | gzip -dc > ${part} || ${fail(q('gzip -dc failed'))} ;;`,
+    `  raw) head -c "$n" > ${part} || ${fail(q('writing failed'))} ;;`,
+    'esac',
+    'if [ "$codec" != none ]; then',
+    `  got=$(wc -c < ${part}); [ "$got" = ${plan.exe.size} ] || ${fail(`"got $got of ${plan.exe.size} bytes"`)}`,
+    `  chmod 755 ${part} && mv -f ${part} ${q(exe)} || ${fail(q('rename failed'))}`,
+    '  echo copied',
+    'fi',
+    ') || exit $?',
+    'pid=$p',
+    'if [ "$start" = 1 ]; then',
+    `  out=$(${plan.sudo ? 'sudo -n ' : ''}sh -c ${q(start)}) || exit $?`,
+    `  echo "$out"; pid=\${out#pid=}`,
+    'fi',
+    'echo install-end',
+    '[ -n "$pid" ] || exit 0',
+    `( while [ -d "/proc/$pid" ]; do sleep 0.2; done; echo dead; grep -v '^[[:space:]]' ${q(plan.stderr)} 2>/dev/null | tail -n 40; echo dead-end ) &`,
+    'w=$!',
+    'cat >/dev/null',
+    'kill $w 2>/dev/null',
+    'exit 0',
+  ].join('\n');
 }
 
 /**
@@ -240,6 +245,20 @@ export function lastLogLines(lines: string[], n = 5): string {
     .filter((l) => l.trim() !== '' && !/^\s/.test(l) && !/^usage: /.test(l))
     .slice(-n)
     .join('\n');
+}
+
+/** Lines up to `marker` (excluded); `ended` when the session's stdout ended first. */
+async function readUntil(
+  s: RemoteSession,
+  marker: string,
+): Promise<{ lines: string[]; ended: boolean }> {
+  const lines: string[] = [];
+  for (;;) {
+    const l = await s.readLine();
+    if (l === undefined) return { lines, ended: true };
+    if (l === marker) return { lines, ended: false };
+    lines.push(l);
+  }
 }
 
 async function deployOne(
@@ -265,23 +284,35 @@ async function deployOne(
   const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
   const signal = ac.signal;
   let phase = 'connecting';
+  let session: RemoteSession | undefined;
   try {
-    const probe = await deps.shell.run(target, probeScript(plan), { signal });
-    if (probe.exitCode !== 0) {
-      throw new SshError(`probe exited ${probe.exitCode}: ${probe.stderr.trim()}`);
-    }
-    const p = parseProbe(probe.stdout);
+    const s = deps.shell.session(target, sessionScript(plan), { signal });
+    session = s;
+    /** the session ended early: ssh's own failure, or the script's error */
+    const ended = async (why: (res: ExecResult) => DeployError): Promise<never> => {
+      const res = await s.done;
+      throw why(res);
+    };
+
+    const probe = await readUntil(s, 'probe-end');
+    const p = parseProbe(probe.lines.join('\n'));
     if (p.badDir) throw new CopyFailedError(`${plan.remoteDir}: ${p.badDir}`);
+    if (probe.ended) {
+      await ended(
+        (res) => new SshError(`probe exited ${res.exitCode}: ${res.stderr.trim().slice(-500)}`),
+      );
+    }
+    say('probed');
     r.name = p.host || target.host;
     if (r.name === deps.mesh.self) throw new DeploySelfError(`${target.host} is ${r.name}`);
 
-    // one more session: the key and the executable on stdin, then the start
     let transfer: Transfer | undefined;
     if (p.have === plan.exe.size) {
       r.copy = 'skipped';
       say('same executable already there, copy skipped');
     } else {
       transfer = chooseTransfer(plan.exe, p.codecs);
+      phase = 'copying';
       say(
         `copying ${(transfer.size / 1048576).toFixed(0)} MB${transfer.codec === 'raw' ? '' : ` (${transfer.codec})`}`,
       );
@@ -292,50 +323,60 @@ async function deployOne(
       say(`minimega already running (pid ${p.running}), not started again`);
     }
     const key = deps.meshKey;
-    if (transfer || key || !p.running) {
-      phase = transfer ? 'copying' : 'starting';
-      const stdin: StdinPart[] = [];
-      if (key) stdin.push(key);
-      if (transfer) stdin.push({ file: transfer.path });
-      const script = installScript(plan, {
-        ...(key ? { keyBytes: key.length } : {}),
-        ...(transfer ? { copy: transfer } : {}),
-        start: !p.running,
-      });
-      const res = await deps.shell.run(target, script, {
-        signal,
-        ...(stdin.length > 0 ? { stdin } : {}),
-      });
-      if (res.exitCode === COPY_FAILED_EXIT) {
-        throw new CopyFailedError(
-          lastLogLines(res.stderr.split('\n'), 3).replace(/\n/g, '; ') || 'copy failed',
-        );
-      }
-      if (transfer && /^copied$/m.test(res.stdout)) {
-        r.copy = 'copied';
-        say('copied');
-      }
-      if (!p.running) {
-        const pid = /pid=(\d+)/.exec(res.stdout)?.[1];
-        if (res.exitCode !== 0 || !pid) {
-          throw new StartFailedError(
-            (res.stderr.trim() || res.stdout.trim() || `exit ${res.exitCode}`).slice(-500),
-          );
-        }
-        r.pid = pid;
-        say(`started (pid ${pid}), waiting for it to join the mesh`);
-      } else if (res.exitCode !== 0) {
-        throw new SshError(`exit ${res.exitCode}: ${res.stderr.trim().slice(-500)}`);
-      }
+    await s.write(
+      Buffer.from(
+        decisionLine({
+          keyBytes: key?.length ?? 0,
+          ...(transfer ? { copy: transfer } : {}),
+          start: !p.running,
+        }),
+      ),
+    );
+    if (key) await s.write(key);
+    if (transfer) await s.write({ file: transfer.path });
+
+    const install = await readUntil(s, 'install-end');
+    if (transfer && install.lines.includes('copied')) {
+      r.copy = 'copied';
+      say('copied');
+    }
+    if (install.ended) {
+      await ended((res) =>
+        res.exitCode === COPY_FAILED_EXIT
+          ? new CopyFailedError(
+              lastLogLines(res.stderr.split('\n'), 3).replace(/\n/g, '; ') || 'copy failed',
+            )
+          : new StartFailedError(
+              (
+                res.stderr.trim() ||
+                install.lines.join('\n').trim() ||
+                `exit ${res.exitCode}`
+              ).slice(-500),
+            ),
+      );
+    }
+    if (!p.running) {
+      const pid = install.lines.map((l) => /^pid=(\d+)$/.exec(l)?.[1]).find(Boolean);
+      if (!pid) throw new StartFailedError(install.lines.join('\n').trim() || 'no pid');
+      r.pid = pid;
+      say(`started (pid ${pid}), waiting for it to join the mesh`);
     }
 
-    // wait for the mesh: dial it ourselves (a head with -degree 0 gets no
-    // connections on its own), and check now and then that it still runs
+    // the session now watches the daemon; meanwhile dial it ourselves (a
+    // head with -degree 0 gets no connections on its own)
     phase = 'waiting for it to join the mesh';
+    let died: string[] | undefined;
+    void (async () => {
+      const w = await readUntil(s, 'dead');
+      if (w.ended) return;
+      died = (await readUntil(s, 'dead-end')).lines;
+    })();
     const address = plan.port ? `${target.host}:${plan.port}` : target.host;
     const poll = deps.pollMs ?? 100;
-    let nextAliveCheck = Date.now() + 1000;
     while (!deps.mesh.nodes().includes(r.name)) {
+      if (died) {
+        throw new ExitedEarlyError(lastLogLines(died) || '(nothing in its log)');
+      }
       if (signal.aborted) break;
       try {
         const dialAc = new AbortController();
@@ -353,15 +394,6 @@ async function deployOne(
         // not listening yet, or already connected through another node
       }
       if (deps.mesh.nodes().includes(r.name)) break;
-      if (Date.now() >= nextAliveCheck && r.pid) {
-        nextAliveCheck = Date.now() + 1000;
-        const alive = await deps.shell.run(target, aliveScript(plan, r.pid), { signal });
-        if (alive.stdout.startsWith('dead')) {
-          throw new ExitedEarlyError(
-            lastLogLines(alive.stdout.split('\n').slice(1)) || '(nothing in its log)',
-          );
-        }
-      }
       await sleep(poll, signal);
     }
     if (!deps.mesh.nodes().includes(r.name)) {
@@ -380,6 +412,8 @@ async function deployOne(
     else r.error = new SshError(e instanceof Error ? e.message : String(e));
     say(`failed: ${r.error.row}`);
   } finally {
+    // closing stdin ends the watch and the session
+    session?.end();
     clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onAbort);
     r.ms = Date.now() - t0;

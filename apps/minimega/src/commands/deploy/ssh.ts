@@ -5,7 +5,7 @@
 // known-hosts file under -base: never StrictHostKeyChecking=no (sharp edge 1).
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import {
@@ -23,23 +23,33 @@ export interface SshTarget {
 
 export interface ExecResult {
   exitCode: number;
-  stdout: string;
   stderr: string;
 }
 
 /** A piece of what a remote script reads on its stdin: bytes, or a local file's content. */
 export type StdinPart = Uint8Array | { file: string };
 
-export interface RunOptions {
-  signal?: AbortSignal;
-  /** fed to the script's stdin in order, then EOF (default: no stdin) */
-  stdin?: StdinPart[];
+/**
+ * One ssh session running one script, talked to while it runs: deploy
+ * probes, sends what is missing, starts and watches a host in a single
+ * session, since every session costs the remote user's shell start-up
+ * (a ~/.bashrc can take a second of CPU) on top of the handshake.
+ */
+export interface RemoteSession {
+  /** the script's next stdout line; undefined once stdout has ended */
+  readLine(): Promise<string | undefined>;
+  /** send bytes or a file's content to the script's stdin */
+  write(part: StdinPart): Promise<void>;
+  /** close the script's stdin */
+  end(): void;
+  /** the script's exit; rejects with a DeployError when ssh itself failed (unreachable, auth...) */
+  readonly done: Promise<ExecResult>;
 }
 
 /** What deploy needs from a remote host (a fake implements it in unit tests). */
 export interface RemoteShell {
-  /** run `script` with the remote login shell; rejects with a DeployError when ssh itself fails */
-  run(target: SshTarget, script: string, opts?: RunOptions): Promise<ExecResult>;
+  /** start `script` with the remote login shell; aborting `signal` ends the session */
+  session(target: SshTarget, script: string, opts?: { signal?: AbortSignal }): RemoteSession;
 }
 
 export interface SshOptions {
@@ -49,12 +59,6 @@ export interface SshOptions {
   identity?: string;
   /** seconds to wait for the TCP connection */
   connectTimeout?: number;
-  /**
-   * ssh connection sharing socket (ControlPath; %C is expanded by ssh): the
-   * probe, copy, start and liveness checks of one host then share one
-   * handshake instead of paying for four
-   */
-  controlPath?: string;
   /** ssh binary (tests) */
   ssh?: string;
 }
@@ -85,9 +89,6 @@ export function sshOptions(o: SshOptions): string[] {
     'LogLevel=ERROR',
     `Ciphers=${CIPHERS}`,
   ];
-  if (o.controlPath) {
-    opts.push('ControlMaster=auto', `ControlPath=${o.controlPath}`, 'ControlPersist=10');
-  }
   const args = opts.flatMap((x) => ['-o', x]);
   if (o.identity) args.push('-i', o.identity, '-o', 'IdentitiesOnly=yes');
   return args;
@@ -113,41 +114,54 @@ export function classifySshFailure(stderr: string): DeployError {
   return new SshError(text || 'ssh exited 255');
 }
 
-async function feed(sink: Writable, parts: StdinPart[]): Promise<void> {
-  for (const part of parts) {
-    if (part instanceof Uint8Array) {
-      if (!sink.write(part)) await once(sink, 'drain');
-    } else {
-      await pipeline(createReadStream(part.file), sink, { end: false });
-    }
-  }
-  sink.end();
-}
-
 export function createSshShell(o: SshOptions): RemoteShell {
   const ssh = o.ssh ?? 'ssh';
   return {
-    async run(target, script, opts = {}) {
+    session(target, script, opts = {}) {
       const child = execa(ssh, [...sshOptions(o), '-T', dest(target), script], {
         reject: false,
-        stdin: opts.stdin ? 'pipe' : 'ignore',
+        stdin: 'pipe',
+        stdout: 'pipe',
+        buffer: { stdout: false, stderr: true },
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });
-      let fed: Promise<void> = Promise.resolve();
-      if (opts.stdin && child.stdin) {
-        const stdin = child.stdin;
-        // a remote side that exits early closes the pipe (EPIPE): its exit status says why
-        stdin.on('error', () => {});
-        fed = feed(stdin, opts.stdin).catch(() => {
-          stdin.destroy();
-        });
-      }
-      const r = await child;
-      await fed;
-      if (r.failed && r.exitCode === undefined)
-        throw new SshError(r.shortMessage ?? `${ssh} failed`);
-      if (r.exitCode === 255) throw classifySshFailure(String(r.stderr));
-      return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+      const stdin = child.stdin!;
+      // a remote side that exits early closes the pipe (EPIPE): its exit status says why
+      stdin.on('error', () => {});
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const done = child.then((r) => {
+        if (r.failed && r.exitCode === undefined && !r.isCanceled)
+          throw new SshError(r.shortMessage ?? `${ssh} failed`);
+        if (r.exitCode === 255) throw classifySshFailure(String(r.stderr));
+        return { exitCode: r.exitCode ?? 1, stderr: String(r.stderr) };
+      });
+      done.catch(() => {});
+      return {
+        async readLine() {
+          try {
+            const n = await lines.next();
+            return n.done ? undefined : n.value;
+          } catch {
+            return undefined;
+          }
+        },
+        async write(part) {
+          if (stdin.destroyed || stdin.writableEnded) return;
+          try {
+            if (part instanceof Uint8Array) {
+              if (!stdin.write(part)) await once(stdin, 'drain');
+            } else {
+              await pipeline(createReadStream(part.file), stdin, { end: false });
+            }
+          } catch {
+            // the session ended: `done` says why
+          }
+        },
+        end() {
+          stdin.end();
+        },
+        done,
+      };
     },
   };
 }
