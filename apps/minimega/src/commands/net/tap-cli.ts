@@ -1,6 +1,7 @@
 // Host taps (`tap`, `tap create`, `tap delete`, `tap mirror`, `clear tap`;
-// ovs-net.md §3.2). Each namespace keeps its own set of host taps; names are
-// global on the host.
+// ovs-net.md §3.2): parsed here, done by the host's HostNetwork (@mm/ovs),
+// which records each host tap and mirror with its namespace; names are global
+// on the host.
 import type { HostNetwork, TapInfo } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
 import { commandNamespace } from './vlans-cli.js';
