@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VmConfig } from './config.js';
 import type { VmDriver, VmProcess } from './driver.js';
@@ -72,6 +72,9 @@ function sortKeys(v: unknown): unknown {
 export function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
+
+/** the longest `vm start` waits for QEMU to load a saved state */
+const STATE_LOAD_MS = 10 * 60_000;
 
 export class KvmVm {
   readonly id: number;
@@ -337,7 +340,13 @@ export class KvmVm {
       try {
         const proc = this.#proc;
         if (proc?.resume) await proc.resume(opts.signal);
-        else await this.#monitor().execute('cont');
+        else {
+          // booting from a saved state: QEMU loads it first ('inmigrate'), and a
+          // `cont` then would be lost when the state was saved paused (minimega's
+          // launch.mm slept 10 s and stopped/started again); wait for the load
+          if (this.config.state) await this.#loadedState(opts.signal);
+          await this.#monitor().execute('cont');
+        }
       } catch (err) {
         const msg = await this.#setError(`unable to start: ${(err as Error).message}`);
         throw new VmStateError(msg);
@@ -345,6 +354,20 @@ export class KvmVm {
       await this.#setState('RUNNING');
       return true;
     });
+  }
+
+  /** Waits while QEMU loads an incoming state (`-incoming`); a failed load shows as QEMU exiting. */
+  async #loadedState(signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + STATE_LOAD_MS;
+    for (;;) {
+      const r = (await this.#monitor().execute('query-status')) as { status?: string };
+      if (r?.status !== 'inmigrate') return;
+      if (Date.now() > deadline)
+        throw new VmCommandError(
+          `state ${this.config.state} still loading after ${STATE_LOAD_MS / 1000} s`,
+        );
+      await sleep(100, undefined, signal ? { signal } : {});
+    }
   }
 
   /** Pauses a RUNNING VM (QMP stop). Returns false when not applicable. */
@@ -534,7 +557,21 @@ export class KvmVm {
       // disk i's overlay is disk-<i>.qcow2: its backup is <disk> for 0, <disk>.<i> after
       const i = Number(/disk-(\d+)\.qcow2$/.exec(file)?.[1] ?? 0);
       const dst = i === 0 ? target.disk : `${target.disk}.${i}`;
-      await m.execute('drive-backup', { device: b.device, sync: 'top', target: dst });
+      // the overlay names its base relative to the instance dir (`<I>/../files/x`),
+      // which stops resolving once the VM is flushed: the backup gets the base's
+      // own absolute path, made first, then filled with the overlay's clusters
+      const baseDisk = this.config.disks[i]?.path;
+      const create = this.#opts.driver.createOverlay;
+      if (baseDisk && create) {
+        await create({ backing: resolve(baseDisk), overlay: dst, ...(signal ? { signal } : {}) });
+        await m.execute('drive-backup', {
+          device: b.device,
+          sync: 'top',
+          target: dst,
+          mode: 'existing',
+          format: 'qcow2',
+        });
+      } else await m.execute('drive-backup', { device: b.device, sync: 'top', target: dst });
       for (;;) {
         const jobs = (await m.execute('query-block-jobs')) as unknown[];
         if (!jobs || jobs.length === 0) break;

@@ -1,7 +1,8 @@
 // A namespace spanning three real hosts (network namespaces, real daemons,
 // TCG guests): the head's `namespace sched` holds its mesh peers, one
 // `vm launch` places 30 queued VMs 10/10/10, they start, `vm info` lists
-// them with a host column, and `clear namespace` leaves no QEMU anywhere.
+// them with a host column, `vm top` measures them on their hosts, and
+// `clear namespace` leaves no QEMU anywhere.
 // A host that drops off the network mid-launch gives an error row naming it.
 import { describe, expect } from 'vitest';
 import { guestImage } from '#test-support';
@@ -82,6 +83,19 @@ describe('a namespace across three real hosts', () => {
       // the head's own view: one table, a host column once annotated
       const annotated = await run('.annotate true .columns name vm info');
       expect(annotated.map((r) => r.Host).sort()).toEqual(['n2', 'n3', 'n4']);
+      // vm top: each host measures its own 10 QEMUs (typed mesh call, not CLI text)
+      const top = await run('.columns name,res,procs vm top 0');
+      expect(top.map((r) => [r.Host, r.Error, r.Tabular?.length]).sort()).toEqual([
+        ['n2', '', 10],
+        ['n3', '', 10],
+        ['n4', '', 10],
+      ]);
+      for (const r of top) {
+        for (const [, res, procs] of r.Tabular ?? []) {
+          expect(Number(res)).toBeGreaterThan(0);
+          expect(procs).toBe('1');
+        }
+      }
       const pids = Object.values(by)
         .flat()
         .map((v) => v.pid);

@@ -1,8 +1,9 @@
 // The VM commands on real QEMU (TCG) booting the tiny guest image.
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createQemuDriver } from '@mm/qemu';
+import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { guestImage, hasBinary, realComponent } from '#test-support';
 import { vmDaemon } from './harness.js';
@@ -107,5 +108,72 @@ describe('vm commands on real QEMU', () => {
       for (const i of [0, 1, 2]) expect(await exists(join(d.base, String(i)))).toBe(false);
     },
     180_000,
+  );
+
+  qemu.test(
+    'ns save of a booted guest; launch.mm brings it back from its state and disk',
+    async () => {
+      const img = await guestImage();
+      await using d = await vmDaemon({ driver: createQemuDriver({ accel: 'tcg' }) });
+      const ok = async (line: string) => {
+        const r = await d.run(line);
+        expect(r.errors, line).toEqual([]);
+        return r.text;
+      };
+      const files = join(d.base, 'files');
+      await mkdir(files, { recursive: true });
+      await execa('qemu-img', ['create', '-f', 'qcow2', join(files, 'data.qcow2'), '16M']);
+      await ok('vm config memory 128');
+      await ok(`vm config kernel ${img.kernel}`);
+      await ok(`vm config initrd ${img.initrd}`);
+      await ok('vm config serial-ports 1');
+      await ok('vm config append console=ttyS0 quiet mm.ip=10.0.0.1/24');
+      await ok('vm config disk data.qcow2');
+      await ok('vm launch kvm g1');
+      let serial = '';
+      const sock = connect(join(d.base, '0', 'serial0'));
+      sock.on('data', (b) => {
+        serial += b.toString();
+      });
+      try {
+        await ok('vm start g1');
+        for (let t = 0; t < 900 && !serial.includes('MM-GUEST-READY'); t++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(serial).toContain('MM-GUEST-READY');
+      } finally {
+        sock.destroy();
+      }
+      // returns once the state file is complete
+      await ok('ns save snap');
+      expect(await ok('ns save')).toBe('completed | total\n1         | 1');
+      expect(await ok('.columns name,state vm info')).toBe('name | state\ng1   | PAUSED');
+      const dir = join(files, 'saved', 'snap');
+      expect((await stat(join(dir, 'g1.state'))).size).toBeGreaterThan(100_000);
+      const hdd = JSON.parse(
+        (await execa('qemu-img', ['info', '-U', '--output=json', join(dir, 'g1.hdd')])).stdout,
+      );
+      // backed by the original disk through an absolute path (valid from saved/)
+      expect(isAbsolute(hdd['backing-filename'])).toBe(true);
+      expect(resolve(hdd['backing-filename'])).toBe(join(files, 'data.qcow2'));
+      const script = await readFile(join(dir, 'launch.mm'), 'utf8');
+      expect(script).toContain('vm config state file:saved/snap/g1.state\n');
+      expect(script).toContain('vm config disks file:saved/snap/g1.hdd\n');
+      // the original goes; the script (its commands, without the 10 s nap) relaunches it
+      await ok('vm kill all');
+      await ok('vm flush');
+      for (const line of script.split('\n')) {
+        if (line === '' || line.startsWith('#') || line.startsWith('shell ')) continue;
+        await ok(line);
+      }
+      expect(await ok('.columns name,state vm info')).toBe('name | state\ng1   | RUNNING');
+      // QEMU loaded the state (a bad one fails -incoming and QEMU exits) before
+      // the first `vm start` let it run: no 10 s nap needed
+      const status = JSON.parse(await ok(`vm qmp g1 '{"execute":"query-status"}'`));
+      expect(status.return.status).toBe('running');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await ok('.columns name,state vm info')).toBe('name | state\ng1   | RUNNING');
+    },
+    300_000,
   );
 });
