@@ -40,7 +40,8 @@ mkdir -p dist/sea
 (cd apps/minimega && pnpm exec tsup --config tsup.sea.config.ts --silent)
 cat >dist/sea/sea-config.json <<JSON
 { "main": "dist/sea/minimega.cjs", "output": "dist/sea/minimega.blob",
-  "disableExperimentalSEAWarning": true, "useCodeCache": true }
+  "disableExperimentalSEAWarning": true, "useCodeCache": true,
+  "assets": { "daemon.cjs": "dist/sea/daemon.cjs" } }
 JSON
 node --experimental-sea-config dist/sea/sea-config.json >/dev/null 2>&1
 tmp="$OUT.tmp.$$"

@@ -1,9 +1,14 @@
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
-// The single-executable bundle (scripts/build-sea.sh): the client and the
-// whole daemon, every @mm package and every npm dependency in ONE CommonJS
-// file, which Node's single-executable support embeds in a copy of `node`.
+// The single-executable bundles (scripts/build-sea.sh), each ONE CommonJS
+// file holding every @mm package and npm dependency it needs:
+// - minimega.cjs, the executable's main script: the client (flags, -e,
+//   -version). Its import()s of the daemon, -attach, -cli and -nuke resolve
+//   to a small module that evaluates the asset below on first use, so `-e`
+//   compiles ~30 KB, not the whole daemon;
+// - daemon.cjs (src/sea/daemon-asset.ts), embedded as the SEA asset
+//   `daemon.cjs`.
 // Inside the executable require() loads built-in modules only, so the native
 // msgpackr-extract (optional) is replaced by a module that throws: msgpackr
 // catches that and uses its pure-JS codec, as on a host without the addon.
@@ -21,11 +26,45 @@ const noNativeMsgpackr: Plugin = {
   },
 };
 
-export default defineConfig({
-  entry: { minimega: 'src/main.ts' },
+/** What main.ts imports lazily, loaded from the `daemon.cjs` asset in the executable. */
+const HEAVY = ['runAttach', 'printCliDocument', 'runDaemonMain', 'runNukeCli'];
+const heavyFromAsset: Plugin = {
+  name: 'heavy-from-asset',
+  setup(build) {
+    build.onResolve(
+      { filter: /^\.\/(daemon\/start|daemon\/cli-doc|client\/attach|recovery\/nuke-cli)\.js$/ },
+      () => ({
+        path: 'heavy',
+        namespace: 'sea-heavy',
+      }),
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sea-heavy' }, () => ({
+      contents: `
+const { getAsset } = require('node:sea');
+const { Script } = require('node:vm');
+const { dirname } = require('node:path');
+let loaded;
+function heavy() {
+  if (!loaded) {
+    const code = getAsset('daemon.cjs', 'utf8');
+    const wrap = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: 'minimega-daemon.cjs' });
+    const mod = { exports: {} };
+    wrap.runInThisContext()(mod.exports, require, mod, process.execPath, dirname(process.execPath));
+    loaded = mod.exports;
+  }
+  return loaded;
+}
+${HEAVY.map((n) => `exports.${n} = (...a) => heavy().${n}(...a);`).join('\n')}
+`,
+      loader: 'js',
+    }));
+  },
+};
+
+const common = {
   outDir: '../../dist/sea',
-  format: ['cjs'],
-  platform: 'node',
+  format: ['cjs' as const],
+  platform: 'node' as const,
   target: 'node20',
   splitting: false,
   sourcemap: false,
@@ -33,8 +72,14 @@ export default defineConfig({
   dts: false,
   noExternal: [/.*/],
   outExtension: () => ({ js: '.cjs' }),
-  esbuildPlugins: [noNativeMsgpackr],
-  esbuildOptions(options) {
+  // `node:sea` exists only under its scheme (tsup strips `node:` by default)
+  removeNodeProtocol: false,
+  esbuildOptions(options: { conditions?: string[] }) {
     options.conditions = ['source'];
   },
-});
+};
+
+export default defineConfig([
+  { ...common, entry: { minimega: 'src/main.ts' }, esbuildPlugins: [heavyFromAsset] },
+  { ...common, entry: { daemon: 'src/sea/daemon-asset.ts' }, esbuildPlugins: [noNativeMsgpackr] },
+]);

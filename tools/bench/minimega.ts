@@ -11,6 +11,10 @@ import { MinimegaClient } from '@mm/minimega/client';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const mainJs = join(root, 'apps/minimega/dist/main.js');
+/** the `minimega` command (package.json bin): the same client as CommonJS */
+const mainCjs = join(root, 'apps/minimega/dist/main.cjs');
+/** the single executable, when built */
+const sea = join(root, 'dist/minimega');
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
@@ -26,12 +30,31 @@ function stats(ms: number[]): string {
   return `median ${f(q(0.5))} ms, p90 ${f(q(0.9))} ms, min ${f(s[0]!)} ms (n=${s.length})`;
 }
 
-function timeProcess(args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
-  return ms;
+/** CPU time (user+sys, ms) of this process's waited-for children so far (/proc/self/stat cutime+cstime) */
+function childCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // fields 16, 17 in USER_HZ (100)
+}
+
+/** CPU time (user+sys, ms) of a process so far */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15
+}
+
+/** wall ms of each run, and the runs' mean CPU ms (load barely changes CPU time) */
+function timeRuns(n: number, bin: string, args: string[]): { wall: number[]; cpu: number } {
+  const wall: number[] = [];
+  const c0 = childCpuMs();
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.status}`);
+  }
+  return { wall, cpu: (childCpuMs() - c0) / n };
 }
 
 async function main(): Promise<void> {
@@ -48,39 +71,63 @@ async function main(): Promise<void> {
     (await MinimegaClient.dial(socket, { waitMs: 30_000 })).close();
     console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cpus`);
 
-    const baseline = Array.from({ length: Math.min(RUNS, 20) }, () => timeProcess(['-e', '']));
-    console.log(`node -e '' (process start, for reference): ${stats(baseline)}`);
-    const oneShot = Array.from({ length: RUNS }, () =>
-      timeProcess([mainJs, '-base', base, '-e', 'echo', 'hi']),
+    console.log(
+      `load average: ${(await import('node:os'))
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
     );
-    console.log(`minimega -e echo hi (new process, target <= 50 ms): ${stats(oneShot)}`);
-    const version = Array.from({ length: RUNS }, () =>
-      timeProcess([mainJs, '-base', base, '-e', 'version']),
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const baseline = timeRuns(RUNS, process.execPath, ['-e', '']);
+    console.log(
+      `node -e '' (process start, for reference): ${stats(baseline.wall)}; CPU ${baseline.cpu.toFixed(1)} ms`,
     );
-    console.log(`minimega -e version (new process; Go original: 23 ms): ${stats(version)}`);
+    const entries: [string, string, string[]][] = [
+      ['node dist/main.cjs (the minimega command)', process.execPath, [mainCjs]],
+      ['node dist/main.js', process.execPath, [mainJs]],
+    ];
+    if (existsSync(sea)) entries.push(['dist/minimega (single executable)', sea, []]);
+    else
+      console.log('dist/minimega: not built (bash scripts/build.sh without MM_SKIP_SEA), skipped');
+    for (const [label, bin, pre] of entries) {
+      if (pre[0] && !existsSync(pre[0])) {
+        console.log(`${label}: not built, skipped`);
+        continue;
+      }
+      for (const cmd of [['echo', 'hi'], ['version']]) {
+        const r = timeRuns(RUNS, bin, [...pre, '-base', base, '-e', ...cmd]);
+        console.log(
+          `${label} -e ${cmd.join(' ')}: ${stats(r.wall)}; CPU ${r.cpu.toFixed(1)} ms; ` +
+            `over node -e '': +${(median(r.wall) - median(baseline.wall)).toFixed(1)} ms wall, ` +
+            `+${(r.cpu - baseline.cpu).toFixed(1)} ms CPU (target <= 5 ms; Go original: 17 ms total)`,
+        );
+      }
+    }
 
     // idle RSS: the daemon after start, nothing asked of it but this (Go: 24 MB; target <= 50 MB)
     await new Promise((r) => setTimeout(r, 2000));
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1];
+    const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
     console.log(
-      `daemon idle RSS (Go original: 24 MB; target <= 50 MB): ${(Number(rss) / 1024).toFixed(1)} MB`,
-    );
-    const noop = stats(baseline).match(/median ([\d.]+)/)?.[1];
-    const eMedian = stats(oneShot).match(/median ([\d.]+)/)?.[1];
-    console.log(
-      `minimega -e over node -e '': +${(Number(eMedian) - Number(noop)).toFixed(1)} ms (target <= 5 ms; Go original: 17 ms total)`,
+      `daemon idle RSS (Go original: 24 MB; target <= 50 MB): ${kb('VmRSS').toFixed(1)} MB ` +
+        `(anonymous ${kb('RssAnon').toFixed(1)}, file ${kb('RssFile').toFixed(1)})`,
     );
 
     const c = await MinimegaClient.dial(socket);
     for (let i = 0; i < 500; i++) await c.runAll('echo hi');
     const lat: number[] = [];
+    const dc0 = cpuMsOf(daemon.pid!);
+    const cc0 = process.cpuUsage();
     for (let i = 0; i < ONE_CONN; i++) {
       const t0 = process.hrtime.bigint();
       await c.runAll('echo hi');
       lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
+    const cc = process.cpuUsage(cc0);
     console.log(
-      `echo hi over one open connection (Go original with its own client: 0.09-0.11 ms): ${stats(lat)}`,
+      `echo hi over one open connection (Go original with its own client: 0.09-0.11 ms): ${stats(lat)}; ` +
+        `CPU per round trip: daemon ${((cpuMsOf(daemon.pid!) - dc0) / ONE_CONN).toFixed(3)} ms, ` +
+        `client ${((cc.user + cc.system) / 1000 / ONE_CONN).toFixed(3)} ms`,
     );
     await c.close();
 
