@@ -44,17 +44,33 @@ function cpuMsOf(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15
 }
 
-/** wall ms of each run, and the runs' mean CPU ms (load barely changes CPU time) */
-function timeRuns(n: number, bin: string, args: string[]): { wall: number[]; cpu: number } {
-  const wall: number[] = [];
-  const c0 = childCpuMs();
+interface Timed {
+  label: string;
+  bin: string;
+  args: string[];
+  wall: number[];
+  /** CPU ms summed over the runs */
+  cpuSum: number;
+}
+
+/**
+ * Runs every command `n` times, interleaved (one of each per round), so a
+ * machine whose load drifts affects them alike; wall ms per run and the mean
+ * CPU ms (user+sys, which load barely changes) per command.
+ */
+function timeInterleaved(n: number, cmds: Omit<Timed, 'wall' | 'cpuSum'>[]): Timed[] {
+  const out: Timed[] = cmds.map((c) => ({ ...c, wall: [], cpuSum: 0 }));
   for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.status}`);
+    for (const c of out) {
+      const c0 = childCpuMs();
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(c.bin, c.args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      c.wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      c.cpuSum += childCpuMs() - c0;
+      if (r.status !== 0) throw new Error(`${c.bin} ${c.args.join(' ')} exited ${r.status}`);
+    }
   }
-  return { wall, cpu: (childCpuMs() - c0) / n };
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -78,10 +94,6 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    const baseline = timeRuns(RUNS, process.execPath, ['-e', '']);
-    console.log(
-      `node -e '' (process start, for reference): ${stats(baseline.wall)}; CPU ${baseline.cpu.toFixed(1)} ms`,
-    );
     const entries: [string, string, string[]][] = [
       ['node dist/main.cjs (the minimega command)', process.execPath, [mainCjs]],
       ['node dist/main.js', process.execPath, [mainJs]],
@@ -89,19 +101,31 @@ async function main(): Promise<void> {
     if (existsSync(sea)) entries.push(['dist/minimega (single executable)', sea, []]);
     else
       console.log('dist/minimega: not built (bash scripts/build.sh without MM_SKIP_SEA), skipped');
+    const cmds = [{ label: "node -e ''", bin: process.execPath, args: ['-e', ''] }];
     for (const [label, bin, pre] of entries) {
       if (pre[0] && !existsSync(pre[0])) {
         console.log(`${label}: not built, skipped`);
         continue;
       }
-      for (const cmd of [['echo', 'hi'], ['version']]) {
-        const r = timeRuns(RUNS, bin, [...pre, '-base', base, '-e', ...cmd]);
-        console.log(
-          `${label} -e ${cmd.join(' ')}: ${stats(r.wall)}; CPU ${r.cpu.toFixed(1)} ms; ` +
-            `over node -e '': +${(median(r.wall) - median(baseline.wall)).toFixed(1)} ms wall, ` +
-            `+${(r.cpu - baseline.cpu).toFixed(1)} ms CPU (target <= 5 ms; Go original: 17 ms total)`,
-        );
-      }
+      for (const cmd of [['echo', 'hi'], ['version']])
+        cmds.push({
+          label: `${label} -e ${cmd.join(' ')}`,
+          bin,
+          args: [...pre, '-base', base, '-e', ...cmd],
+        });
+    }
+    const [bare, ...timed] = timeInterleaved(RUNS, cmds);
+    const bareCpu = bare!.cpuSum / RUNS;
+    console.log(
+      `node -e '' (process start, for reference): ${stats(bare!.wall)}; CPU ${bareCpu.toFixed(1)} ms`,
+    );
+    for (const t of timed) {
+      const cpu = t.cpuSum / RUNS;
+      console.log(
+        `${t.label}: ${stats(t.wall)}; CPU ${cpu.toFixed(1)} ms; over node -e '': ` +
+          `+${(median(t.wall) - median(bare!.wall)).toFixed(1)} ms wall, +${(cpu - bareCpu).toFixed(1)} ms CPU ` +
+          `(target <= 5 ms; Go original: 17 ms total)`,
+      );
     }
 
     // idle RSS: the daemon after start, nothing asked of it but this (Go: 24 MB; target <= 50 MB)
