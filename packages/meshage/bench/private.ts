@@ -5,6 +5,7 @@
 // runs alternate, best of `rounds` is printed.
 // Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createMesh, createTcpTransport, defineKind, type Mesh } from '../src/index.js';
@@ -86,6 +87,7 @@ if (process.argv[2] === 'serve') {
       let bytes = 0;
       const end = performance.now() + 2000;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await Promise.all(
         Array.from({ length: 16 }, async () => {
           while (performance.now() < end) {
@@ -98,6 +100,13 @@ if (process.argv[2] === 'serve') {
         mode,
         'requests MiB/s (64 KiB, both ways)',
         bytes / 2 ** 20 / ((performance.now() - t0) / 1000),
+      );
+      const cpu = process.cpuUsage(cpu0);
+      // CPU time load barely changes: the head's user+sys per MiB moved
+      record(
+        mode,
+        'requests head CPU ms per MiB',
+        (cpu.user + cpu.system) / 1000 / (bytes / 2 ** 20),
       );
       // stream throughput: 256 MiB to h1's sink
       const s: Duplex = await head.openStream('h1', 'sink/1');
@@ -123,6 +132,11 @@ if (process.argv[2] === 'serve') {
   }
   const best = (what: string, xs: number[]) =>
     what.includes('MiB/s') ? Math.max(...xs) : Math.min(...xs);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(
     `best of ${rounds} rounds, ${hosts} hosts + head, each its own process, TCP on loopback`,
   );

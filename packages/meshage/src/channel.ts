@@ -11,6 +11,12 @@ import { type CipherState, DecryptError } from './noise.js';
 import type { Link, LinkHandlers } from './transport.js';
 
 const NO_AD = Buffer.alloc(0);
+/**
+ * First plaintext byte of a sealed raw-bytes frame (a stream's data): 0xc1
+ * is the one byte msgpack never uses, so it cannot begin an encoded frame.
+ * Raw bytes are sealed as they are: no msgpack copy each way.
+ */
+const RAW_MARK = Buffer.from([0xc1]);
 
 export class ChannelLink implements Link {
   #handlers: LinkHandlers | undefined;
@@ -61,7 +67,17 @@ export class ChannelLink implements Link {
 
   send(frame: unknown): void {
     if (this.closed || this.#ending) throw new LinkClosedError();
-    this.inner.send(this.cipher ? this.cipher.send.encrypt(NO_AD, encode(frame)) : frame);
+    if (!this.cipher) {
+      this.inner.send(frame);
+      return;
+    }
+    // ciphertext and tag go out as pieces: joining them copied every frame once more
+    const sealed = this.cipher.send.seal(
+      NO_AD,
+      frame instanceof Uint8Array ? [RAW_MARK, frame] : [encode(frame)],
+    );
+    if (this.inner.sendRaw) this.inner.sendRaw(sealed);
+    else this.inner.send(Buffer.concat(sealed));
   }
 
   close(reason = 'closed locally'): void {
@@ -86,7 +102,8 @@ export class ChannelLink implements Link {
         return;
       }
       try {
-        frame = decode(this.cipher.recv.decrypt(NO_AD, raw));
+        const plain = this.cipher.recv.decrypt(NO_AD, raw);
+        frame = plain[0] === 0xc1 ? plain.subarray(1) : decode(plain);
       } catch (err) {
         this.close(
           err instanceof DecryptError

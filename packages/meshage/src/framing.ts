@@ -20,6 +20,13 @@ export function framePieces(value: unknown): [Buffer, Uint8Array] {
   return [head, payload];
 }
 
+/** the 4-byte header of a raw frame of `length` bytes (its pieces follow) */
+export function rawFrameHead(length: number): Buffer {
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE((length | RAW) >>> 0, 0);
+  return head;
+}
+
 export function encodeFrame(value: unknown): Buffer {
   return Buffer.concat(framePieces(value));
 }

@@ -78,6 +78,22 @@ export class CipherState {
     return Buffer.concat([head, c.getAuthTag()]);
   }
 
+  /**
+   * encrypt() of the concatenation of `parts`, returned as pieces (each
+   * part's ciphertext, then the tag), never joined: the transport writes
+   * them back to back, so no copy is made to glue them.
+   */
+  seal(ad: Uint8Array, parts: readonly Uint8Array[]): Buffer[] {
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    if (!this.key) return parts.map((p) => Buffer.from(p));
+    const c = createCipheriv('chacha20-poly1305', this.key, this.#next(), { authTagLength: TAG });
+    c.setAAD(ad, { plaintextLength: length });
+    const out = parts.map((p) => c.update(p));
+    c.final();
+    out.push(c.getAuthTag());
+    return out;
+  }
+
   decrypt(ad: Uint8Array, ciphertext: Uint8Array): Buffer {
     if (!this.key) return Buffer.from(ciphertext);
     if (ciphertext.length < TAG) throw new DecryptError('frame too short');

@@ -7,7 +7,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
 import { DialError, InvalidOptionError } from './errors.js';
-import { DEFAULT_MAX_FRAME, FrameDecoder, framePieces, HANDSHAKE_MAX_FRAME } from './framing.js';
+import {
+  DEFAULT_MAX_FRAME,
+  FrameDecoder,
+  framePieces,
+  HANDSHAKE_MAX_FRAME,
+  rawFrameHead,
+} from './framing.js';
 import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -72,6 +78,14 @@ class TcpLink extends BaseLink {
     this.socket.cork();
     this.socket.write(head);
     this.socket.write(body);
+    this.socket.uncork();
+  }
+
+  protected override writeRaw(pieces: readonly Uint8Array[]): void {
+    const head = rawFrameHead(pieces.reduce((n, p) => n + p.length, 0));
+    this.socket.cork();
+    this.socket.write(head);
+    for (const p of pieces) this.socket.write(p);
     this.socket.uncork();
   }
 

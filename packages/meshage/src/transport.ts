@@ -20,6 +20,12 @@ export interface Link {
   attach(handlers: LinkHandlers): void;
   /** queue one frame; throws LinkClosedError once the link is closed */
   send(frame: unknown): void;
+  /**
+   * queue one raw-bytes frame given in pieces (a sealed frame's ciphertext
+   * and tag): the peer receives their concatenation as one Uint8Array frame.
+   * TCP writes the pieces back to back (no joining copy).
+   */
+  sendRaw?(pieces: readonly Uint8Array[]): void;
   /** close the link; the remote side sees close() soon after */
   close(reason?: string): void;
   /**
@@ -100,6 +106,16 @@ export abstract class BaseLink implements Link {
   send(frame: unknown): void {
     if (this.#closed) throw new LinkClosedError();
     this.write(frame);
+  }
+
+  sendRaw(pieces: readonly Uint8Array[]): void {
+    if (this.#closed) throw new LinkClosedError();
+    this.writeRaw(pieces);
+  }
+
+  /** implementation: write one raw frame from pieces (default: joined, then write) */
+  protected writeRaw(pieces: readonly Uint8Array[]): void {
+    this.write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
   }
 
   close(reason = 'closed locally'): void {
