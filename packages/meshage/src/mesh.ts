@@ -192,6 +192,20 @@ export async function createMesh(opts: MeshOptions): Promise<Mesh> {
   return node;
 }
 
+let lastIncarnation = 0;
+/**
+ * Start time in ms * 1000 + random low digits, so a restarted node gets a
+ * larger incarnation than its previous life; strictly increasing within one
+ * process, so two meshes made in the same millisecond (in-memory clusters,
+ * tests) never share one (the acceptor refuses an equal incarnation as a
+ * dial to itself).
+ */
+function nextIncarnation(): number {
+  const fresh = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+  lastIncarnation = Math.max(fresh, lastIncarnation + 1);
+  return lastIncarnation;
+}
+
 class MeshNode extends EventEmitter implements Mesh {
   readonly name: string;
   readonly incarnation: number;
@@ -217,8 +231,7 @@ class MeshNode extends EventEmitter implements Mesh {
     this.name = checkNodeName(opts.name);
     this.context = opts.context ?? 'minimega';
     this.#degree = checkDegree(opts.degree ?? 0);
-    // start time in ms * 1000 + random: restarts get a larger incarnation
-    this.incarnation = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+    this.incarnation = nextIncarnation();
     const key = opts.key && opts.key.length > 0 ? opts.key : undefined;
     const version = opts.version ?? 'dev';
     const core: Core = {
