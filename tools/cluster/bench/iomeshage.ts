@@ -9,6 +9,7 @@
 // Run: pnpm exec tsx tools/cluster/bench/iomeshage.ts [--cases 256x3,512x9]
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterHost, startCluster } from '../src/index.js';
 
@@ -100,6 +101,11 @@ async function runCase(mib: number, receivers: number): Promise<void> {
     }
   }
   console.log(`\n${mib} MiB to ${receivers} receivers (${hosts.length}-host mesh, degree 3)`);
+  console.log(
+    `  load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (2 cores shared: wall figures under load; CPU per MiB barely changes)`,
+  );
   console.log(`  (hashing at the origin, once: ${(hashMs / 1000).toFixed(2)} s; not counted)`);
   for (const h of rest) {
     const t = doneAt.get(h.name) ?? Number.NaN;
