@@ -42,6 +42,8 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   const label = `${mib}x${receivers}`;
   await using c = await startCluster({
     hosts: receivers + 1,
+    // ten daemons starting at once on a loaded 2-core machine take a while
+    startTimeoutMs: 180_000,
     // -hashfiles on the origin: `file list` computes (and caches) the content hash
     flags: ({ index }) => [
       '-degree',
