@@ -4,12 +4,14 @@
 // watch reporting a daemon that dies, sudo wrapping only the start, a deploy
 // directory owned by someone else refused.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from 'vitest';
 import { tempDir } from '#test-support';
+import { describeExecutable } from '../../src/commands/deploy/executable.js';
 import {
   COPY_FAILED_EXIT,
   decisionLine,
@@ -162,4 +164,28 @@ test('a deploy directory owned by someone else is refused, not used', async () =
   expect(p.badDir).toMatch(/owned by another user/);
   expect(p.host).toBe('');
   expect(r.stdout).not.toMatch(/probe-end|pid=/);
+});
+
+test('the executable: hashed once, or taken from the build record; packs used only when they belong to it', async () => {
+  await using d = await tempDir('deploy-exe');
+  const exe = join(d.path, 'minimega');
+  writeFileSync(exe, 'the executable');
+  const sha = createHash('sha256').update('the executable').digest('hex');
+  expect(await describeExecutable(exe)).toEqual({ path: exe, size: 14, sha256: sha });
+  // a build record naming another hash, written after the file, is what the build said
+  const other = 'c'.repeat(64);
+  const later = new Date(Date.now() + 5000);
+  writeFileSync(`${exe}.zst`, 'packed');
+  writeFileSync(`${exe}.sha256`, `${other}  ${exe}\n`);
+  utimesSync(`${exe}.zst`, later, later);
+  utimesSync(`${exe}.sha256`, later, later);
+  writeFileSync(`${exe}`, 'the executable'); // new mtime: the in-memory cache no longer applies
+  utimesSync(exe, new Date(Date.now() + 1000), new Date(Date.now() + 1000));
+  const fromRecord = await describeExecutable(exe);
+  expect(fromRecord.sha256).toBe(other);
+  expect(fromRecord.packed).toEqual({ zstd: { path: `${exe}.zst`, size: 6 } });
+  // the file rebuilt after its record: hashed again, the stale packs ignored
+  const newer = new Date(Date.now() + 10_000);
+  utimesSync(exe, newer, newer);
+  expect(await describeExecutable(exe)).toEqual({ path: exe, size: 14, sha256: sha });
 });
