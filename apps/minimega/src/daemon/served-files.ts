@@ -13,7 +13,7 @@
 // Symlinks are resolved first, and the path actually opened is checked again
 // through /proc/self/fd, so a link or a swap cannot slip past the rules.
 import { constants } from 'node:fs';
-import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
+import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { DaemonFlags } from '../context.js';
 
@@ -130,6 +130,29 @@ export async function openServed(
     await handle.close();
     throw e;
   }
+}
+
+/**
+ * A file a VM is launched with (disk, cdrom, kernel, initrd): the same
+ * refusals by path as `read` (secrets, the daemon's own files, /proc, /sys),
+ * except that a block device under /dev may be a disk. A file that does not
+ * exist is not refused here (QEMU says so). Returns the resolved path.
+ */
+export async function checkLaunchFile(
+  path: string,
+  flags: Pick<DaemonFlags, 'base' | 'meshkey'>,
+): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return path;
+  }
+  const why = refusal(real, flags);
+  if (why === undefined) return real;
+  if (under(real, '/dev') && (await stat(real).catch(() => undefined))?.isBlockDevice())
+    return real;
+  throw new PathRefusedError(path, why);
 }
 
 /** Checks `path` as openServed does and returns its resolved path (for a file handed to QEMU). */

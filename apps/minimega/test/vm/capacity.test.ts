@@ -64,3 +64,31 @@ describe('launch capacity', () => {
     expect((await d.run('vm launch kvm c')).errors).toEqual([]);
   });
 });
+
+describe('files a VM is launched with', () => {
+  test('disks, cdrom, kernel and initrd the daemon must not hand out are refused before any VM starts', async () => {
+    await using d = await vmDaemon();
+    const driver = d.driver as FakeDriver;
+    await d.run('vm config memory 1');
+    for (const [line, why] of [
+      ['vm config disk /etc/shadow', 'refusing /etc/shadow: a system secret'],
+      [
+        'vm config cdrom /proc/self/environ',
+        'refusing /proc/self/environ: files under /proc are not served',
+      ],
+      ['vm config kernel /etc/shadow', 'refusing /etc/shadow: a system secret'],
+    ] as const) {
+      await d.run('clear vm config');
+      await d.run('vm config memory 1');
+      expect((await d.run(line)).errors).toEqual([]);
+      expect((await d.run('vm launch kvm a')).errors).toEqual([why]);
+    }
+    expect(driver.processes.size).toBe(0);
+    // a file that is not there yet is QEMU's to report, not refused here
+    await d.run('clear vm config');
+    await d.run('vm config memory 1');
+    await d.run('vm config disk not-there-yet.qcow2');
+    expect((await d.run('vm launch kvm a')).errors).toEqual([]);
+    expect(driver.processes.size).toBe(1);
+  });
+});

@@ -257,6 +257,17 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           throw new VmLaunchError('unable to create taps: the networking module is not running');
         }
         await fetchFiles(base, o.signal);
+        if (opts.checkFile) {
+          const files = [base.kernel, base.initrd, base.cdrom, ...base.disks.map((x) => x.path)];
+          for (const f of files) {
+            if (!f) continue;
+            try {
+              await opts.checkFile(f, 'disk');
+            } catch (err) {
+              throw new VmLaunchError((err as Error).message);
+            }
+          }
+        }
         const vms: KvmVm[] = [];
         for (const name of req.names) {
           const config = cloneVmConfig(base);

@@ -303,8 +303,10 @@ export interface LocalVmHostOptions {
    * Checks a file a client names for a running VM (`hotplug`, `cdrom`)
    * before QEMU opens it, on this host; resolves to the path to hand QEMU
    * or throws why it is refused. Absent: only the file's existence is checked.
+   * `disk`: a launch's disks, cdrom, kernel and initrd, checked before any
+   * VM starts (a missing file is QEMU's error to give, not a refusal).
    */
-  checkFile?: (path: string, use: 'hotplug' | 'cdrom') => Promise<string>;
+  checkFile?: (path: string, use: 'hotplug' | 'cdrom' | 'disk') => Promise<string>;
   /** VMs one launch starts at once (default: 2 per CPU, at least 4) */
   launchParallelism?: number;
   /** where VNC shims listen (default 127.0.0.1; false: none) */

@@ -22,7 +22,7 @@ import {
 } from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
 import { limitsOf } from '../../daemon/limits.js';
-import { checkServed } from '../../daemon/served-files.js';
+import { checkLaunchFile, checkServed } from '../../daemon/served-files.js';
 import { registerConfig } from './config-cli.js';
 import { registerLaunch } from './launch.js';
 import { registerLifecycle } from './lifecycle-cli.js';
@@ -98,7 +98,10 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
       vmlimit: limits.maxVms,
       memOvercommit: limits.memOvercommit,
       // the rule `read` follows (served-files.ts), on the host whose QEMU opens the file
-      checkFile: (path, use) => checkServed(path, use === 'cdrom' ? 'read' : 'hotplug', d.flags),
+      checkFile: (path, use) =>
+        use === 'disk'
+          ? checkLaunchFile(path, d.flags)
+          : checkServed(path, use === 'cdrom' ? 'read' : 'hotplug', d.flags),
       drivers: { kvm: driver },
       nics: lazyNics(d),
       baseDir: d.flags.base,
