@@ -5,6 +5,7 @@
 // served by non-origin nodes. No root or namespaces needed.
 // Run: pnpm exec tsx packages/iomeshage/bench/loopback.ts [--mib 256] [--receivers 1]
 //        [--key] [--rounds 1] [--prof DIR]   (--prof: --cpu-prof of every node into DIR)
+//      IOMESH_REFRESH_MS=<ms> sets the receivers' refreshMs
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -40,7 +41,8 @@ async function child(name: string, dir: string, keyed: boolean, origin: boolean,
     ...(keyed ? { key: KEY } : {}),
     deadAfterMs: 30_000,
   });
-  const io = await createIomeshage({ mesh, dir });
+  const refresh = Number(process.env.IOMESH_REFRESH_MS ?? 0);
+  const io = await createIomeshage({ mesh, dir, ...(refresh ? { refreshMs: refresh } : {}) });
   if (origin) {
     const h = await open(join(dir, 'bench.img'), 'w');
     for (let off = 0; off < mib * MiB; off += 16 * MiB) await h.write(randomBytes(16 * MiB));

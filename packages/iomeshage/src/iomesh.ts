@@ -33,7 +33,11 @@ export interface IomeshOptions {
   parallel?: number;
   /** how long to wait for nodes answering a locate, ms (default 10 s; slow nodes are skipped, not fatal) */
   locateTimeoutMs?: number;
-  /** how often a transfer looks for more sources, ms (default 300) */
+  /**
+   * how often a transfer asks the mesh which nodes hold parts, ms (default
+   * 1 s): every receiver asks every node, so the mesh traffic grows with
+   * receivers × nodes
+   */
   refreshMs?: number;
   /** how long a transfer waits for a new source of an orphaned part, ms (default 3 s) */
   orphanGraceMs?: number;
@@ -310,7 +314,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
         onProgress: (p) => this.emit('progress', p),
         log: this.#log,
         parallel: this.o.parallel ?? 4,
-        refreshMs: this.o.refreshMs ?? 300,
+        refreshMs: this.o.refreshMs ?? 1000,
         orphanGraceMs: this.o.orphanGraceMs ?? 3000,
       },
       this.#ac.signal,
