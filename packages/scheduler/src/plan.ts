@@ -269,7 +269,7 @@ function unfit(
   }
   if (why === 'coschedule') return new CoscheduleError(h.name, Math.min(h.limit, d.limit));
   const [i, name] = group[0] as [number, string];
-  const vm = name || `an unnamed VM of queue entry ${i}`;
+  const vm = name ? `vm ${name}` : `an unnamed VM (queue entry ${i})`;
   const text = pinned
     ? describePinned(why, h, d, vm)
     : describeNowhere(state, (s) => shortfall(s, d, slots), d, vm);

@@ -28,8 +28,9 @@ const ORDER: readonly Shortfall[] = ['android', 'coschedule', 'vms', 'cpu', 'mem
 
 const unit: Record<CapShortfall, string> = { vms: 'VM slot(s)', cpu: 'vCPU(s)', mem: 'MB' };
 
+/** `vm` is already a label: `vm NAME`, or `an unnamed VM (queue entry I)` for one launched by count */
 function who(vm: string, d: Demand): string {
-  return d.vms > 1 ? `vm ${vm} and the ${d.vms - 1} VM(s) colocated with it` : `vm ${vm}`;
+  return d.vms > 1 ? `${vm} and the ${d.vms - 1} VM(s) colocated with it` : vm;
 }
 
 /** `vm` must go to `h`, which lacks room under the cap `why`. */

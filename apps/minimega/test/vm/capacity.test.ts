@@ -30,7 +30,7 @@ describe('launch capacity', () => {
     const r = await d.run(`vm launch kvm ${fit + 1}`);
     expect(r.errors.join('\n')).toMatch(
       new RegExp(
-        `^does not fit: vm .+ needs 1 vCPU\\(s\\), 2048 MB; no host has room: 1 of 1 host\\(s\\) have less than 2048 MB left \\(the most: \\d+ of ${2 * memTotal} MB on testhost, memory overcommit 2 × ${memTotal} MB\\)`,
+        `^does not fit: an unnamed VM \\(queue entry 0\\) needs 1 vCPU\\(s\\), 2048 MB; no host has room: 1 of 1 host\\(s\\) have less than 2048 MB left \\(the most: \\d+ of ${2 * memTotal} MB on testhost, memory overcommit 2 × ${memTotal} MB\\)`,
       ),
     );
     expect(driver.processes.size).toBe(0);
