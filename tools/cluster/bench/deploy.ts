@@ -74,6 +74,10 @@ async function deployBench(exe: string, n: number): Promise<void> {
     const hosts = Array.from({ length: n }, (_, i) => ({
       name: `h${i + 1}`,
       sshd: { authorizedKeys: [key] },
+      // the remote root's home is its own (empty), as on a real remote host:
+      // this machine's /root/.bashrc runs `pyenv init`, ~1 s of CPU in every
+      // ssh session (MM_BENCH_SHARED_HOME=1 keeps it, to see that cost)
+      ...(process.env.MM_BENCH_SHARED_HOME ? {} : { tmpfs: ['/root'] }),
     }));
     await using lab = await startLab([{ name: 'head' }, ...hosts]);
     const head = lab.host('head');
@@ -141,6 +145,9 @@ async function deployBench(exe: string, n: number): Promise<void> {
 }
 
 const exe = await ensureSea();
+console.log(
+  `remote hosts: ${process.env.MM_BENCH_SHARED_HOME ? "this machine's /root (its ~/.bashrc runs in every ssh session)" : 'an empty /root each (no ~/.bashrc)'}`,
+);
 console.log(`dist/minimega: ${(statSync(exe).size / 1048576).toFixed(1)} MB`);
 const scratch = await mkdtemp(join(tmpdir(), 'mm-bench-'));
 try {
