@@ -29,3 +29,19 @@ export class UnknownNamespaceError extends NamespaceError {
     super('ERR_NS_UNKNOWN', `unknown namespace: ${namespace}`);
   }
 }
+
+/** `vm config restore NAME` / `vm launch ... NAME` of a config never saved. */
+export class UnknownVmConfigError extends NamespaceError {
+  declare readonly code: 'ERR_NS_UNKNOWN_VM_CONFIG';
+  constructor(readonly config: string) {
+    super('ERR_NS_UNKNOWN_VM_CONFIG', `config ${config} does not exist`);
+  }
+}
+
+/** `ns del-bridge B` of a bridge `ns bridge` did not make in this namespace. */
+export class UnknownTunnelBridgeError extends NamespaceError {
+  declare readonly code: 'ERR_NS_UNKNOWN_BRIDGE';
+  constructor(readonly bridge: string) {
+    super('ERR_NS_UNKNOWN_BRIDGE', 'bridge is not associated with namespace');
+  }
+}

@@ -6,7 +6,13 @@ export {
   type VmCluster,
   type VmClusterOptions,
 } from './cluster.js';
-export { InvalidNamespaceNameError, NamespaceError, UnknownNamespaceError } from './errors.js';
+export {
+  InvalidNamespaceNameError,
+  NamespaceError,
+  UnknownNamespaceError,
+  UnknownTunnelBridgeError,
+  UnknownVmConfigError,
+} from './errors.js';
 export {
   createLauncher,
   DEFAULT_MAX_QUEUED,
@@ -49,3 +55,5 @@ export {
   saveProgress,
 } from './save.js';
 export { serveVmHost } from './serve.js';
+export { createNamespaceTunnels, type NamespaceTunnel, type NamespaceTunnels } from './tunnels.js';
+export { createNamespaceVmConfigs, type NamespaceVmConfigs } from './vm-configs.js';

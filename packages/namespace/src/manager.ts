@@ -1,7 +1,11 @@
 // Namespaces group hosts and scope VMs, VLAN aliases and the launch queue
 // (namespace.md). The manager only tracks names, hosts and which namespace
-// is active; subsystems keep their per-namespace state and listen for
+// is active; each namespace owns its vm configs and `ns bridge` tunnels;
+// other subsystems keep per-namespace state in slots and listen for
 // creation and deletion.
+import type { NamespaceTunnels } from './tunnels.js';
+import type { NamespaceVmConfigs } from './vm-configs.js';
+
 export const DEFAULT_NAMESPACE = 'minimega';
 
 /** A typed key for per-namespace state a subsystem keeps (VMs, vm config, taps...). */
@@ -18,6 +22,10 @@ export interface NamespaceInfo {
   readonly name: string;
   /** hosts that belong to the namespace (the local host by default) */
   readonly hosts: Set<string>;
+  /** the current `vm config` and the saved ones */
+  readonly vmConfigs: NamespaceVmConfigs;
+  /** bridges `ns bridge` tunnelled between the hosts */
+  readonly tunnels: NamespaceTunnels;
   /** this namespace's state for `key`, created on first use */
   slot<T>(key: SlotKey<T>): T;
 }

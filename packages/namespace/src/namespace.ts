@@ -1,8 +1,12 @@
 import type { NamespaceInfo, SlotKey } from './manager.js';
+import { createNamespaceTunnels, type NamespaceTunnels } from './tunnels.js';
+import { createNamespaceVmConfigs, type NamespaceVmConfigs } from './vm-configs.js';
 
-/** One namespace: its hosts and the per-subsystem state slots. */
+/** One namespace: its hosts, vm configs, tunnels and the per-subsystem state slots. */
 export class Namespace implements NamespaceInfo {
   readonly hosts: Set<string>;
+  readonly vmConfigs: NamespaceVmConfigs = createNamespaceVmConfigs();
+  readonly tunnels: NamespaceTunnels = createNamespaceTunnels();
   readonly #slots = new Map<SlotKey<unknown>, unknown>();
 
   constructor(
