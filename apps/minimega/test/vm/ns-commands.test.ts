@@ -184,3 +184,33 @@ test('ns save (minimega tests/ns_save, .state files): saves, pauses, progress, l
   // memory 2048 is the default: only vcpus differs
   expect(mm).toMatch(/vm config vcpus 2\nvm config disks [^\n]*morpheus.qcow2\n/);
 });
+
+test('ns del-bridge and clear namespace tear down the bridges the namespace recorded', async () => {
+  await using d = await vmDaemon({ net: true });
+  // `ns bridge` needs two resolvable hosts; record its result directly
+  const ns = await d.core.namespaces.getOrCreate('other');
+  await d.run('namespace other tap create 5 bridge br_a');
+  await d.run('namespace other tap create 6 bridge br_b');
+  ns.tunnels.add('br_a', 11);
+  ns.tunnels.add('br_b', 12);
+  const bridges = async () => (await d.run('.columns bridge bridge')).text;
+  expect(await bridges()).toContain('br_a');
+  expect(
+    await d.transcript(['ns del-bridge br_a', 'namespace other ns del-bridge br_a']),
+  ).toBe(
+    [
+      '## ns del-bridge br_a',
+      'E: bridge is not associated with namespace',
+      '## namespace other ns del-bridge br_a',
+      '',
+    ].join('\n'),
+  );
+  expect(ns.tunnels.list()).toEqual([{ bridge: 'br_b', key: 12 }]);
+  expect(await bridges()).not.toContain('br_a');
+  expect(await d.transcript(['namespace other ns del-bridge br_a'])).toContain(
+    'E: bridge is not associated with namespace',
+  );
+  await d.run('clear namespace other');
+  expect(await bridges()).not.toContain('br_b');
+  expect((await d.core.namespaces.getOrCreate('other')).tunnels.list()).toEqual([]);
+});

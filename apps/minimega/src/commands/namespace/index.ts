@@ -4,7 +4,7 @@
 import { setNamespace, setRecord } from '@mm/cli-grammar';
 import { DEFAULT_NAMESPACE, LAUNCH_STATE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
-import { NS_BRIDGES, registerNs } from './ns-cli.js';
+import { registerNs } from './ns-cli.js';
 import { registerNsSave } from './save-cli.js';
 
 /** The `vlans` column: the networking module's range for the namespace (`MIN-MAX`), '' when none. */
@@ -77,8 +77,7 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
           throw new Error('scheduler still running for namespace');
       }
       for (const n of names) {
-        const bridges = d.namespaces.get(n)?.slot(NS_BRIDGES);
-        for (const b of [...(bridges?.keys() ?? [])]) {
+        for (const { bridge: b } of d.namespaces.get(n)?.tunnels.list() ?? []) {
           const sub = d.cli.compile(`namespace "${n}" ns del-bridge "${b}"`);
           if (!sub) continue;
           for await (const batch of d.cli.process(sub, env)) {

@@ -11,14 +11,11 @@ import {
   splitList,
   unsplitList,
 } from '@mm/cli-grammar';
-import { LAUNCH_STATE, type LoadMethod, type NamespaceInfo, slotKey } from '@mm/namespace';
+import { LAUNCH_STATE, type LoadMethod, type NamespaceInfo } from '@mm/namespace';
 import { dumpVmConfig, printNetspec } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 import { aliasWord } from '../vm/config-cli.js';
 import { row } from '../vm/state.js';
-
-/** `ns bridge` tunnels: bridge name -> key */
-export const NS_BRIDGES = slotKey('namespace.bridges', () => new Map<string, number>());
 
 /** RFC 822 as Go prints it: `02 Jan 06 15:04 MST` (UTC here). */
 function rfc822(ms: number): string {
@@ -317,7 +314,7 @@ to another host; the next "ns schedule" launches it. status lists scheduler runs
           if (err) throw new Error(err.error);
         }
       }
-      d.namespaces.get(ns.name)?.slot(NS_BRIDGES).set(bridge, key);
+      d.namespaces.get(ns.name)?.tunnels.add(bridge, key);
       out.respond({});
     },
   });
@@ -330,8 +327,7 @@ to another host; the next "ns schedule" launches it. status lists scheduler runs
       const ns = await nsOf(d, cmd.namespace);
       const bridge = cmd.stringArgs.bridge!;
       if (bridge === '') throw new Error('bridge name must not be empty string');
-      const bridges = ns.slot(NS_BRIDGES);
-      if (!bridges.has(bridge)) throw new Error('bridge is not associated with namespace');
+      ns.tunnels.get(bridge); // refuses a bridge this namespace did not make
       const sub = () => compile(d, `bridge destroy "${bridge}"`);
       const rows: { error: string }[] = [];
       if (ns.hosts.has(d.hostname))
@@ -341,7 +337,7 @@ to another host; the next "ns schedule" launches it. status lists scheduler runs
         rows.push(...(await d.services.mesh.runOn(remote, sub(), env)));
       const err = rows.find((r) => r.error !== '');
       if (err) throw new Error(err.error);
-      bridges.delete(bridge);
+      ns.tunnels.remove(bridge);
       out.respond({});
     },
   });

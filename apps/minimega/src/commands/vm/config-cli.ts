@@ -5,7 +5,6 @@ import {
   CONFIG_FIELDS,
   type ConfigField,
   cloneVmConfig,
-  defaultVmConfig,
   dumpVmConfig,
   type FieldContext,
   goList,
@@ -19,7 +18,7 @@ import {
   validateMachine,
 } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
-import { namespaceVms, resolveNs, VM_STATE } from './state.js';
+import { namespaceVms, resolveNs } from './state.js';
 
 /** How a NIC's VLAN prints in `vm config net` (the alias word). */
 export function aliasWord(d: Daemon, ns: string, n: NetConfig): string {
@@ -138,7 +137,7 @@ export function registerConfig(d: Daemon): void {
     patterns: ['vm config'],
     async call(cmd, out) {
       const ns = await resolveNs(d, cmd.namespace);
-      const c = ns.slot(VM_STATE).config;
+      const c = ns.vmConfigs.current;
       out.respond({ response: dumpVmConfig(c, (n) => printNetspec(n, aliasWord(d, ns.name, n))) });
     },
   });
@@ -151,7 +150,7 @@ export function registerConfig(d: Daemon): void {
       patterns: patternsFor(f),
       async call(cmd, out) {
         const ns = await resolveNs(d, cmd.namespace);
-        const c = ns.slot(VM_STATE).config;
+        const c = ns.vmConfigs.current;
         const args = fieldArgs(f, cmd);
         if (
           args === undefined ||
@@ -208,10 +207,10 @@ export function registerConfig(d: Daemon): void {
     ],
     async call(cmd, out) {
       const ns = await resolveNs(d, cmd.namespace);
-      const st = ns.slot(VM_STATE);
+      const configs = ns.vmConfigs;
       const word = cmd.words[3];
       if (word === undefined) {
-        st.config = defaultVmConfig();
+        configs.reset();
       } else {
         const f =
           CONFIG_FIELDS.find((x) => x.name === word || x.aliases.includes(word)) ??
@@ -221,8 +220,8 @@ export function registerConfig(d: Daemon): void {
           cmd.stringArgs.key !== undefined &&
           cmd.stringArgs.key !== 'all'
         ) {
-          delete st.config.tags[cmd.stringArgs.key];
-        } else f?.clear(st.config);
+          delete configs.current.tags[cmd.stringArgs.key];
+        } else f?.clear(configs.current);
       }
       out.respond({});
     },
@@ -235,20 +234,19 @@ saved names or restores one; vm config clone VM copies a launched VM's configura
     patterns: ['vm config save <name>', 'vm config restore [name]', 'vm config clone <vm>'],
     async call(cmd, out) {
       const ns = await resolveNs(d, cmd.namespace);
-      const st = ns.slot(VM_STATE);
+      const configs = ns.vmConfigs;
       const verb = cmd.words[2];
       if (verb === 'save') {
-        st.saved.set(cmd.stringArgs.name!, cloneVmConfig(st.config));
+        configs.save(cmd.stringArgs.name!);
       } else if (verb === 'restore') {
         const name = cmd.stringArgs.name;
         if (name === undefined) {
-          if (st.saved.size === 0) throw new Error('no vm configs saved');
-          out.respond({ response: [...st.saved.keys()].join('\n') });
+          const names = configs.savedNames();
+          if (names.length === 0) throw new Error('no vm configs saved');
+          out.respond({ response: names.join('\n') });
           return;
         }
-        const saved = st.saved.get(name);
-        if (!saved) throw new Error(`config ${name} does not exist`);
-        st.config = cloneVmConfig(saved);
+        configs.restore(name);
       } else {
         const target = cmd.stringArgs.vm!;
         const found = (await namespaceVms(d, ns))
@@ -259,11 +257,11 @@ saved names or restores one; vm config clone VM copies a launched VM's configura
         c.uuid = '';
         for (const disk of c.disks) disk.snapshotPath = '';
         delete c.tags.error;
-        st.config = c;
+        configs.replace(c);
         await setNetworks(
           d,
           ns.name,
-          c,
+          configs.current,
           found.config.networks.map((n) => n.raw),
         );
       }

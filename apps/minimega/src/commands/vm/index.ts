@@ -15,7 +15,6 @@ import {
 import {
   createLocalVmHost,
   createQemuDriver,
-  defaultVmConfig,
   type LocalVmHost,
   type NicAttacher,
   type VmDriver,
@@ -29,7 +28,7 @@ import { registerLifecycle } from './lifecycle-cli.js';
 import { registerMisc } from './misc-cli.js';
 import { registerNet } from './net-cli.js';
 import { registerSave } from './save-cli.js';
-import { namespaceVms, row, VM_STATE } from './state.js';
+import { namespaceVms, row } from './state.js';
 import { registerTop } from './top-cli.js';
 
 export interface VmModuleOptions {
@@ -176,10 +175,7 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
     d.onClearAll('vm', async () => {
       for (const n of d.namespaces.names()) {
         await host.destroyNamespace(n);
-        const st = d.namespaces.get(n)?.slot(VM_STATE);
-        if (!st) continue;
-        st.config = defaultVmConfig();
-        st.saved.clear();
+        d.namespaces.get(n)?.vmConfigs.clear();
       }
     });
     // like minimega's teardown: kill every VM, then flush them (taps, instance dirs)

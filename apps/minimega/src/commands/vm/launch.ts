@@ -6,7 +6,7 @@ import { splitList } from '@mm/cli-grammar';
 import { DEFAULT_MAX_QUEUED } from '@mm/namespace';
 import type { VmType } from '@mm/qemu';
 import type { VmModuleContext } from './index.js';
-import { namespaceVms, resolveNs, VM_STATE } from './state.js';
+import { namespaceVms, resolveNs } from './state.js';
 
 /** Expands and checks the names; '' entries are unnamed VMs. */
 export function launchNames(
@@ -60,7 +60,6 @@ unnamed VMs (vm-N). Start them with "vm start".`,
     patterns: ['vm launch', 'vm launch kvm <name> [config]', 'vm launch container <name> [config]'],
     async call(cmd, out, env) {
       const ns = await resolveNs(d, cmd.namespace);
-      const st = ns.slot(VM_STATE);
       const arg = cmd.stringArgs.name;
       const type: VmType = cmd.words[2] === 'container' ? 'container' : 'kvm';
       const signal = env.signal ? { signal: env.signal } : {};
@@ -68,13 +67,8 @@ unnamed VMs (vm-N). Start them with "vm start".`,
         out.emit(await m.launcher.schedule(ns, signal));
         return;
       }
-      let base = st.config;
       const saved = cmd.stringArgs.config;
-      if (saved !== undefined) {
-        const c = st.saved.get(saved);
-        if (!c) throw new Error(`config ${saved} does not exist`);
-        base = c;
-      }
+      const base = saved === undefined ? ns.vmConfigs.current : ns.vmConfigs.saved(saved);
       const existing = new Set((await namespaceVms(d, ns)).map((v) => v.name));
       const names = launchNames(arg, existing, base.uuid !== '');
       for (const n of names) if (n === 'vince') d.log.info('vince is unstoppable');

@@ -5,7 +5,7 @@ import type { HandlerSpec } from '@mm/cli-grammar';
 import { parseNetspec, probeNicDrivers, type VmNetOp } from '@mm/qemu';
 import { resolveVlan } from './config-cli.js';
 import type { VmModuleContext } from './index.js';
-import { resolveNs, VM_STATE } from './state.js';
+import { resolveNs } from './state.js';
 import { targetFanout } from './targets.js';
 
 export function registerNet(m: VmModuleContext): void {
@@ -34,7 +34,7 @@ bridge.`,
         return Number(raw);
       };
       if (verb === 'add') {
-        const { config } = ns.slot(VM_STATE);
+        const config = ns.vmConfigs.current;
         const drivers = await probeNicDrivers(config.qemu, config.machine).catch(() => []);
         // as in minimega, every spec is parsed before anything is added, so
         // a bad one among several adds nothing (and the error names it)

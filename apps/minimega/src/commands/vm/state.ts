@@ -1,22 +1,10 @@
-// What the VM commands keep per namespace (the current `vm config` and the
-// saved ones), and how they reach VMs: the namespace's hosts through the
-// cluster (@mm/namespace) over the VmHost seam; no VM objects live here.
+// How the VM commands reach VMs: the namespace's hosts through the cluster
+// (@mm/namespace) over the VmHost seam. No state lives here: the current and
+// saved `vm config` are the namespace's own (NamespaceInfo.vmConfigs).
 import type { Response } from '@mm/cli-grammar';
-import { type NamespaceInfo, slotKey, type VmCluster } from '@mm/namespace';
-import { defaultVmConfig, type VmConfig, type VmRecord } from '@mm/qemu';
+import type { NamespaceInfo, VmCluster } from '@mm/namespace';
+import type { VmRecord } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
-
-export interface VmNamespaceState {
-  /** the current `vm config` */
-  config: VmConfig;
-  /** `vm config save NAME` */
-  saved: Map<string, VmConfig>;
-}
-
-export const VM_STATE = slotKey<VmNamespaceState>('vm', () => ({
-  config: defaultVmConfig(),
-  saved: new Map(),
-}));
 
 /** The namespace a command runs in: its tag, else the active one. */
 export async function resolveNs(d: Daemon, tag: string): Promise<NamespaceInfo> {
