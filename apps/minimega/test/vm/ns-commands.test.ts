@@ -195,9 +195,7 @@ test('ns del-bridge and clear namespace tear down the bridges the namespace reco
   ns.tunnels.add('br_b', 12);
   const bridges = async () => (await d.run('.columns bridge bridge')).text;
   expect(await bridges()).toContain('br_a');
-  expect(
-    await d.transcript(['ns del-bridge br_a', 'namespace other ns del-bridge br_a']),
-  ).toBe(
+  expect(await d.transcript(['ns del-bridge br_a', 'namespace other ns del-bridge br_a'])).toBe(
     [
       '## ns del-bridge br_a',
       'E: bridge is not associated with namespace',

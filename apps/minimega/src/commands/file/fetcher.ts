@@ -31,7 +31,7 @@ async function backingFile(path: string, signal?: AbortSignal): Promise<string |
     reject: false,
     ...(signal ? { cancelSignal: signal } : {}),
   }).catch(() => undefined);
-  if (!r || r.exitCode !== 0) return undefined;
+  if (r?.exitCode !== 0) return undefined;
   try {
     const info = JSON.parse(String(r.stdout)) as { 'backing-filename'?: string };
     return info['backing-filename'] || undefined;
