@@ -61,6 +61,7 @@ export function createNamespaceManager(opts: LocalNamespaceManagerOptions): Name
       if (!ns) throw new UnknownNamespaceError(name);
       // listeners tear down in registration order; a failure leaves the namespace registered
       for (const fn of deleted) await fn(ns);
+      await ns.vnc.stopAll();
       byName.delete(name);
       if (active === name) active = DEFAULT_NAMESPACE;
     },

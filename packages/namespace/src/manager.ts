@@ -1,8 +1,10 @@
 // Namespaces group hosts and scope VMs, VLAN aliases and the launch queue
 // (namespace.md). The manager only tracks names, hosts and which namespace
-// is active; each namespace owns its vm configs and `ns bridge` tunnels;
+// is active; each namespace owns its vm configs, `ns bridge` tunnels and
+// VNC recordings/playbacks (stopped when it is deleted);
 // other subsystems keep per-namespace state in slots and listen for
 // creation and deletion.
+import type { VncSessions } from '@mm/qemu';
 import type { NamespaceTunnels } from './tunnels.js';
 import type { NamespaceVmConfigs } from './vm-configs.js';
 
@@ -26,6 +28,8 @@ export interface NamespaceInfo {
   readonly vmConfigs: NamespaceVmConfigs;
   /** bridges `ns bridge` tunnelled between the hosts */
   readonly tunnels: NamespaceTunnels;
+  /** VNC kb/fb recordings and kb playbacks, by VM */
+  readonly vnc: VncSessions;
   /** this namespace's state for `key`, created on first use */
   slot<T>(key: SlotKey<T>): T;
 }

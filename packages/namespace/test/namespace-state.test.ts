@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   createNamespaceManager,
@@ -111,5 +114,22 @@ describe('each namespace owns its own', () => {
     const again = await m.getOrCreate('a');
     expect(again.vmConfigs.savedNames()).toEqual([]);
     expect(again.tunnels.list()).toEqual([]);
+  });
+});
+
+describe('namespace vnc sessions', () => {
+  test('each namespace has its own; deleting the namespace finishes its recordings', async () => {
+    const m = createNamespaceManager({ hostname: 'h1' });
+    const a = await m.getOrCreate('a');
+    const b = await m.getOrCreate('b');
+    expect(a.vnc).not.toBe(b.vnc);
+    const file = join(mkdtempSync(join(tmpdir(), 'ns-vnc-')), 'vm.kb');
+    await a.vnc.startRecording('kb', 'vm', file, async () => '/nonexistent/vnc');
+    a.vnc.recordInput('vm', { type: 'PointerEvent', mask: 1, x: 2, y: 3 });
+    expect(b.vnc.list()).toEqual([]);
+    await m.delete('a');
+    expect(a.vnc.kb.size).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\d+:PointerEvent,1,2,3\n$/);
+    expect((await m.getOrCreate('a')).vnc.list()).toEqual([]);
   });
 });

@@ -127,4 +127,21 @@ export { createQemuDriver, type QemuDriverOptions } from './qemu-driver.js';
 export { QmpClient, type QmpConnectOptions, type QmpEvent, type QmpReply } from './qmp.js';
 export { instanceArgv, type ReattachOptions, reattachQemu } from './reattach.js';
 export { isKillable, KvmVm, type KvmVmOptions, type VmState } from './vm.js';
+export {
+  formatEvent as formatKbEvent,
+  type KbEvent,
+  KbParseError,
+  parseEvent as parseKbEvent,
+  parseLine as parseKbLine,
+} from './vnc/kb.js';
+export { keysymName, keysymOf, UnknownKeyError } from './vnc/keysyms.js';
+export {
+  FbRecording,
+  goDurationNs,
+  KbRecording,
+  Playback,
+  type PlaybackState,
+  typeLines,
+} from './vnc/sessions.js';
+export { type VncPlaybackOptions, type VncRecordingKind, VncSessions } from './vnc/vnc-sessions.js';
 export { startVncShim, type VncShim } from './vnc.js';

@@ -4,50 +4,23 @@
 import { isAbsolute, join } from 'node:path';
 import type { CallEnv, Command, Output } from '@mm/cli-grammar';
 import type { Mesh } from '@mm/meshage';
-import { slotKey } from '@mm/namespace';
+import { type KbEvent, parseKbEvent, typeLines } from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
 import { meshService } from '../mesh/service.js';
-import { type KbEvent, parseEvent } from './kb.js';
 import { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
 import { findVncTarget, VncVmNotFoundError } from './resolve.js';
-import { FbRecording, goDurationNs, KbRecording, Playback, typeLines } from './sessions.js';
 
 export { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
 export { RfbClientParser, VIEW_ONLY_KINDS } from './rfb-input.js';
 
-interface VncNamespaceState {
-  kb: Map<string, KbRecording>;
-  fb: Map<string, FbRecording>;
-  play: Map<string, Playback>;
-}
-
-const VNC_STATE = slotKey<VncNamespaceState>('vnc', () => ({
-  kb: new Map(),
-  fb: new Map(),
-  play: new Map(),
-}));
-
-async function stopAll(st: VncNamespaceState): Promise<void> {
-  const all: Promise<unknown>[] = [];
-  for (const r of st.kb.values()) all.push(r.close());
-  for (const r of st.fb.values()) all.push(r.close());
-  for (const p of st.play.values()) all.push(p.stop().catch(() => {}));
-  st.kb.clear();
-  st.fb.clear();
-  st.play.clear();
-  await Promise.all(all);
-}
-
 export const vncModule: CommandModule = async (d: Daemon) => {
-  const stateOf = async (ns: string) => (await d.namespaces.getOrCreate(ns)).slot(VNC_STATE);
+  const stateOf = async (ns: string) => (await d.namespaces.getOrCreate(ns)).vnc;
   const nsOf = (tag: string) => tag || d.namespaces.active;
   const filePath = (f: string) => (isAbsolute(f) ? f : join(d.flags.filepath, f));
   const mesh = () => meshService(d)?.node as Mesh | undefined;
 
-  const recordInput = (ns: string, vm: string, e: KbEvent) => {
-    const st = d.namespaces.get(ns)?.slot(VNC_STATE);
-    st?.kb.get(vm)?.record(e);
-  };
+  const recordInput = (ns: string, vm: string, e: KbEvent) =>
+    d.namespaces.get(ns)?.vnc.recordInput(vm, e);
 
   const proxy = new VncProxy({
     base: d.flags.base,
@@ -68,19 +41,12 @@ export const vncModule: CommandModule = async (d: Daemon) => {
   });
   d.onShutdown('vnc', async () => {
     unhandle?.();
-    for (const n of d.namespaces.names()) {
-      const st = d.namespaces.get(n)?.slot(VNC_STATE);
-      if (st) await stopAll(st);
-    }
+    for (const n of d.namespaces.names()) await d.namespaces.get(n)?.vnc.stopAll();
     await proxy.close();
   });
   d.onClearAll('vnc', async () => {
-    for (const n of d.namespaces.names()) {
-      const st = d.namespaces.get(n)?.slot(VNC_STATE);
-      if (st) await stopAll(st);
-    }
+    for (const n of d.namespaces.names()) await d.namespaces.get(n)?.vnc.stopAll();
   });
-  d.namespaces.onDelete(async (ns) => stopAll(ns.slot(VNC_STATE)));
 
   const socketOf = async (ns: string, vm: string) =>
     (await findVncTarget(d.flags.base, ns, vm)).socket;
@@ -119,17 +85,13 @@ stream of the server's RFB updates. A relative file is under -filepath.`,
     patterns: ['vnc <record,> <kb,fb> <vm name> <filename>'],
     call: here(async (cmd) => {
       const ns = nsOf(cmd.namespace);
-      const st = await stateOf(ns);
       const vm = cmd.stringArgs.vm!;
-      const file = filePath(cmd.stringArgs.filename!);
-      if (cmd.boolArgs.kb) {
-        if (st.kb.has(vm)) throw new Error(`kb recording for ${vm} already running`);
-        await socketOf(ns, vm);
-        st.kb.set(vm, new KbRecording(vm, file));
-      } else {
-        if (st.fb.has(vm)) throw new Error(`fb recording for ${vm} already running`);
-        st.fb.set(vm, await FbRecording.begin(vm, file, await socketOf(ns, vm)));
-      }
+      await (await stateOf(ns)).startRecording(
+        cmd.boolArgs.kb ? 'kb' : 'fb',
+        vm,
+        filePath(cmd.stringArgs.filename!),
+        () => socketOf(ns, vm),
+      );
     }),
   });
 
@@ -140,39 +102,20 @@ stream of the server's RFB updates. A relative file is under -filepath.`,
       const ns = nsOf(cmd.namespace);
       const st = await stateOf(ns);
       const vm = cmd.stringArgs.vm!;
-      if (cmd.boolArgs.kb || cmd.boolArgs.fb) {
-        const kind = cmd.boolArgs.kb ? 'kb' : 'fb';
-        const r = st[kind].get(vm);
-        if (!r) throw new Error(`${kind} recording ${vm} not found`);
-        st[kind].delete(vm);
-        await r.close();
-        return;
-      }
-      const p = st.play.get(vm);
-      if (!p) throw new Error(`kb playback not found for ${vm}`);
-      st.play.delete(vm);
-      await p.stop();
+      if (cmd.boolArgs.kb || cmd.boolArgs.fb)
+        await st.stopRecording(cmd.boolArgs.kb ? 'kb' : 'fb', vm);
+      else await st.stopPlayback(vm);
     }),
   });
 
-  const beginPlayback = async (ns: string, vm: string, file: string, lines?: string[]) => {
-    const st = await stateOf(ns);
-    const cur = st.play.get(vm);
-    if (cur && cur.state !== 'DONE') throw new Error(`kb playback ${vm} already playing`);
-    const p = await Playback.begin({
+  const beginPlayback = async (ns: string, vm: string, file: string, lines?: string[]) =>
+    (await stateOf(ns)).startPlayback({
       vm,
       file,
-      socket: await socketOf(ns, vm),
+      socket: () => socketOf(ns, vm),
       log: (m) => d.log.info(m),
-      onEvent: (e) => recordInput(ns, vm, e),
       ...(lines ? { lines } : {}),
     });
-    st.play.set(vm, p);
-    void p.done.then(() => {
-      if (st.play.get(vm) === p) st.play.delete(vm);
-    });
-    return p;
-  };
 
   d.cli.register({
     helpShort: 'play back VNC kb recordings',
@@ -207,8 +150,8 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
     call: here(async (cmd, out) => {
       const st = await stateOf(nsOf(cmd.namespace));
       const vm = cmd.stringArgs.vm!;
-      const p = st.play.get(vm);
-      if (!p || p.state === 'DONE') throw new Error(`kb playback not found for ${vm}`);
+      const p = st.playback(vm);
+      if (!p) throw new Error(`kb playback not found for ${vm}`);
       if (cmd.boolArgs.pause) p.pause();
       else if (cmd.boolArgs.continue) p.resume();
       else if (cmd.boolArgs.step) p.stepNow();
@@ -222,10 +165,9 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
     call: here(async (cmd) => {
       const ns = nsOf(cmd.namespace);
       const vm = cmd.stringArgs.vm!;
-      const e = parseEvent(cmd.stringArgs.event!);
-      const st = await stateOf(ns);
-      const p = st.play.get(vm);
-      if (p && p.state !== 'DONE') {
+      const e = parseKbEvent(cmd.stringArgs.event!);
+      const p = (await stateOf(ns)).playback(vm);
+      if (p) {
         if (e.type === 'LoadFile')
           throw new Error('LoadFile cannot be injected into a running playback');
         p.inject(e);
@@ -245,23 +187,7 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
     helpShort: 'list VNC recordings and playbacks',
     patterns: ['vnc'],
     async call(cmd, out, env) {
-      const st = await stateOf(nsOf(cmd.namespace));
-      const t = process.hrtime.bigint();
-      const rows: string[][] = [];
-      for (const r of st.kb.values())
-        rows.push([r.vm, 'record kb', goDurationNs(t - r.start), r.file]);
-      for (const r of st.fb.values())
-        rows.push([r.vm, 'record fb', goDurationNs(t - r.start), r.file]);
-      for (const p of st.play.values()) {
-        if (p.state === 'DONE') continue;
-        rows.push([
-          p.vm,
-          'playback kb',
-          p.state === 'PAUSED' ? 'PAUSED' : `${goDurationNs(p.remainingNs)} remaining`,
-          p.file || 'N/A',
-        ]);
-      }
-      rows.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+      const rows = (await stateOf(nsOf(cmd.namespace))).list();
       out.respond({ header: ['name', 'type', 'time', 'filename'], tabular: rows });
       // every host's recordings, as the original's broadcast `vnc`
       const svc = d.services.mesh;
@@ -278,7 +204,7 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
     helpShort: 'stop all VNC recordings and playbacks of the namespace',
     patterns: ['clear vnc'],
     async call(cmd) {
-      await stopAll(await stateOf(nsOf(cmd.namespace)));
+      await (await stateOf(nsOf(cmd.namespace))).stopAll();
     },
   });
 };
