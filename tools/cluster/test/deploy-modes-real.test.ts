@@ -78,7 +78,9 @@ beforeAll(async () => {
     ],
   });
   lab = await startLab([
-    { name: 'head' },
+    // the head keeps the machine's /tmp: it runs the executable from the
+    // checkout, which may itself live under /tmp (a private one would hide it)
+    { name: 'head', privateTmp: false },
     { name: 'mm1', hide, sshd: { authorizedKeys: [key] } },
     { name: 'mm2', ...asUser(sudoers) },
     { name: 'mm3', ...asUser(refusing) },

@@ -54,7 +54,9 @@ beforeAll(async () => {
   hidden = [repoRoot.replace(/\/$/, ''), '/usr/bin/node', process.execPath];
   const remote = { hide: hidden, privateTmp: true };
   lab = await startLab([
-    { name: 'head' },
+    // the head keeps the machine's /tmp: it runs the executable from the
+    // checkout, which may itself live under /tmp (a private one would hide it)
+    { name: 'head', privateTmp: false },
     { name: 'mm1', ...remote, sshd: { authorizedKeys: [good] } },
     { name: 'mm2', ...remote, sshd: { authorizedKeys: [good] } },
     { name: 'mm3', ...remote, sshd: { authorizedKeys: [good] } },
