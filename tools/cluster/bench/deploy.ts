@@ -79,7 +79,9 @@ async function deployBench(exe: string, n: number): Promise<void> {
       // ssh session (MM_BENCH_SHARED_HOME=1 keeps it, to see that cost)
       ...(process.env.MM_BENCH_SHARED_HOME ? {} : { tmpfs: ['/root'] }),
     }));
-    await using lab = await startLab([{ name: 'head' }, ...hosts]);
+    // the head keeps the machine's /tmp: it runs dist/minimega from the checkout,
+    // which may itself live under /tmp
+    await using lab = await startLab([{ name: 'head', privateTmp: false }, ...hosts]);
     const head = lab.host('head');
     await writeFile(join(head.dir, 'id'), await readFile(join(keys, 'id')), { mode: 0o600 });
     const headProc = head.vhost!.spawn(
