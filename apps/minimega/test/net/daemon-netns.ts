@@ -27,12 +27,9 @@ export interface NetnsDaemon {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function daemonInNetns(prefix: string, extra: string[] = []): Promise<NetnsDaemon> {
-  const netns = uniqueName(prefix);
-  await execa('ip', ['netns', 'add', netns]);
-  await execa('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
-  const base = `/tmp/mm-net-d-${process.pid}-${netns}`;
-  const proc = execa(
+/** Starts the daemon (from sources) in `netns` on `base`. */
+function spawnDaemon(netns: string, base: string, extra: string[]): ResultPromise {
+  return execa(
     'ip',
     [
       'netns',
@@ -54,6 +51,27 @@ export async function daemonInNetns(prefix: string, extra: string[] = []): Promi
     ],
     { cwd: appDir, reject: false, stdin: 'ignore', env: { OVS_RUNDIR: join(base, 'no-ovs-here') } },
   );
+}
+
+/** A line's rendered output; throws with the errors if any. */
+function lineRunner(client: MinimegaClient): (line: string) => Promise<string> {
+  return async (line) => {
+    const replies = await client.runAll(line);
+    const errors = replies
+      .flatMap((r) => r.Resp ?? [])
+      .map((r) => r.Error)
+      .filter((e) => e !== '');
+    if (errors.length > 0) throw new Error(`${line}: ${errors.join('; ')}`);
+    return replies.map((r) => r.Rendered).join('');
+  };
+}
+
+export async function daemonInNetns(prefix: string, extra: string[] = []): Promise<NetnsDaemon> {
+  const netns = uniqueName(prefix);
+  await execa('ip', ['netns', 'add', netns]);
+  await execa('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
+  const base = `/tmp/mm-net-d-${process.pid}-${netns}`;
+  const proc = spawnDaemon(netns, base, extra);
   const dispose = async () => {
     if (proc.exitCode === null) {
       proc.kill('SIGTERM');
@@ -77,15 +95,7 @@ export async function daemonInNetns(prefix: string, extra: string[] = []): Promi
     base,
     proc,
     client,
-    async run(line) {
-      const replies = await client.runAll(line);
-      const errors = replies
-        .flatMap((r) => r.Resp ?? [])
-        .map((r) => r.Error)
-        .filter((e) => e !== '');
-      if (errors.length > 0) throw new Error(`${line}: ${errors.join('; ')}`);
-      return replies.map((r) => r.Rendered).join('');
-    },
+    run: lineRunner(client),
     async response(line) {
       const replies = await client.runAll(line);
       return replies
@@ -105,6 +115,19 @@ export async function daemonInNetns(prefix: string, extra: string[] = []): Promi
       await dispose();
     },
   };
+}
+
+/**
+ * A second daemon on a crashed one's base and network namespace (after a
+ * kill -9 of `d.proc`, e.g. with `-recover`); `d`'s dispose still cleans up.
+ */
+export async function restartInNetns(
+  d: NetnsDaemon,
+  extra: string[],
+): Promise<{ proc: ResultPromise; c: MinimegaClient; run(line: string): Promise<string> }> {
+  const proc = spawnDaemon(d.netns, d.base, extra);
+  const c = await MinimegaClient.dial(join(d.base, 'minimega'), { waitMs: 60_000 });
+  return { proc, c, run: lineRunner(c) };
 }
 
 /** Pings from inside a namespace until one reply or `tries` attempts (2 s each). */

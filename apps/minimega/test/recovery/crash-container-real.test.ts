@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect } from 'vitest';
 import { containerFs, containersMissing, ovsQemuMissing, realComponent } from '#test-support';
-import { MinimegaClient } from '../../src/client/connection.js';
 import { listProcs, procInfo, usesBase } from '../../src/recovery/procs.js';
-import { daemonInNetns, type NetnsDaemon } from '../net/daemon-netns.js';
+import { daemonInNetns, restartInNetns } from '../net/daemon-netns.js';
 
 const real = realComponent('containers+ovs', () => containersMissing() ?? ovsQemuMissing());
 const mainTs = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -32,38 +31,6 @@ async function info(run: Run, cols: string): Promise<Record<string, Record<strin
     out[row.name!] = row;
   }
   return out;
-}
-
-/** A second daemon on the crashed one's base and network namespace. */
-async function restart(
-  d: NetnsDaemon,
-  extra: string[],
-): Promise<{ proc: ResultPromise; c: MinimegaClient; run: Run }> {
-  const proc = execa(
-    'ip',
-    [
-      ...['netns', 'exec', d.netns, 'node', '--conditions=source', '--import', 'tsx', mainTs],
-      ...['-base', d.base, '-nostdin', '-port', String(22000 + (process.pid % 20000))],
-      ...extra,
-    ],
-    {
-      reject: false,
-      stdin: 'ignore',
-      cwd: join(mainTs, '../..'),
-      env: { OVS_RUNDIR: join(d.base, 'no-ovs-here') },
-    },
-  );
-  const c = await MinimegaClient.dial(join(d.base, 'minimega'), { waitMs: 60_000 });
-  const run = async (line: string) => {
-    const replies = await c.runAll(line);
-    const errors = replies
-      .flatMap((r) => r.Resp ?? [])
-      .map((r) => r.Error)
-      .filter(Boolean);
-    if (errors.length > 0) throw new Error(`${line}: ${errors.join('; ')}`);
-    return replies.map((r) => r.Rendered).join('');
-  };
-  return { proc, c, run };
 }
 
 async function ping(pid: string, ip: string, tries: number): Promise<boolean> {
@@ -171,7 +138,7 @@ describe('containers after a daemon crash', () => {
           expect(procInfo(Number(pid(n))), `container ${n} survives the crash`).toBeDefined();
         // the network stays up while no daemon runs
         expect(await ping(pid('b'), '10.84.0.1', 10)).toBe(true);
-        return restart(d, ['-recover']);
+        return restartInNetns(d, ['-recover']);
       })().catch(async (e: unknown) => {
         await execa('ip', nukeArgv, { reject: false, cwd: join(mainTs, '../..') });
         throw e;

@@ -5,12 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { guestImage } from '#test-support';
-import { MinimegaClient } from '../../src/client/connection.js';
 import { listProcs, procInfo, usesBase } from '../../src/recovery/procs.js';
-import { daemonInNetns, type NetnsDaemon } from '../net/daemon-netns.js';
+import { daemonInNetns, restartInNetns } from '../net/daemon-netns.js';
 import { realOvsQemu } from '../net/real-support.js';
 
 const mainTs = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -25,46 +24,6 @@ async function guests(run: (l: string) => Promise<string>): Promise<Map<string, 
       .map((l) => l.split('|').map((c) => c.trim()))
       .map(([n, p]) => [n!, Number(p)]),
   );
-}
-
-/** A second daemon on the crashed one's base and network namespace. */
-async function restart(
-  d: NetnsDaemon,
-  extra: string[],
-): Promise<{ proc: ResultPromise; c: MinimegaClient; run(l: string): Promise<string> }> {
-  const proc = execa(
-    'ip',
-    [
-      ...['netns', 'exec', d.netns, 'node', '--conditions=source', '--import', 'tsx', mainTs],
-      ...[
-        '-base',
-        d.base,
-        '-nostdin',
-        '-accel',
-        'tcg',
-        '-port',
-        String(22000 + (process.pid % 20000)),
-      ],
-      ...extra,
-    ],
-    {
-      reject: false,
-      stdin: 'ignore',
-      cwd: join(mainTs, '../..'),
-      env: { OVS_RUNDIR: join(d.base, 'no-ovs-here') },
-    },
-  );
-  const c = await MinimegaClient.dial(join(d.base, 'minimega'), { waitMs: 60_000 });
-  const run = async (line: string) => {
-    const replies = await c.runAll(line);
-    const errors = replies
-      .flatMap((r) => r.Resp ?? [])
-      .map((r) => r.Error)
-      .filter(Boolean);
-    if (errors.length > 0) throw new Error(`${line}: ${errors.join('; ')}`);
-    return replies.map((r) => r.Rendered).join('');
-  };
-  return { proc, c, run };
 }
 
 /** `vm info` rows as objects */
@@ -180,7 +139,7 @@ describe('after a daemon crash', () => {
       // b's QEMU dies while no daemon watches
       process.kill(Number(before[1]!.pid), 'SIGKILL');
 
-      const r = await restart(d, ['-recover']);
+      const r = await restartInNetns(d, ['-recover']);
       try {
         const after = await info(r.run, cols);
         expect(after[0]).toEqual(before[0]); // a: same id, name, uuid, RUNNING, pid, tap, vlan alias
