@@ -1,6 +1,7 @@
 // `minimega -attach` driven through a real terminal (tmux): prompt, output,
 // tab completion through Suggest, history, the double quit, disconnect.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterEach, expect } from 'vitest';
 import { realComponent } from '#test-support';
 import { appDir, inProcessDaemon, mainTs } from './helpers.js';
@@ -16,6 +17,8 @@ const tm = (...args: string[]) => spawnSync('tmux', ['-S', sock, ...args], { enc
 
 afterEach(() => {
   tm('kill-server');
+  // tmux leaves its server socket behind
+  rmSync(sock, { force: true });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
