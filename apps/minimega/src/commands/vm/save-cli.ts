@@ -3,7 +3,7 @@
 // overlays on the host that runs it; with no VM, the progress table of
 // every host of the namespace.
 import { isAbsolute, join } from 'node:path';
-import type { Batch } from '@mm/cli-grammar';
+import type { Batch, CallEnv, Command, Output } from '@mm/cli-grammar';
 import type { SaveTarget } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 import type { VmModuleContext } from './index.js';
@@ -46,6 +46,21 @@ export async function saveVm(
   return [row(host)];
 }
 
+/**
+ * The call of `vm save` and its deprecated forms: with no VM, the progress
+ * table; else the VM saved to the files `target` names from the arguments.
+ */
+function saveCall(
+  d: Daemon,
+  target: (args: Command['stringArgs'], vm: string) => SaveTarget,
+): (cmd: Command, out: Output, env: CallEnv) => Promise<void> {
+  return async (cmd, out, env) => {
+    const name = cmd.stringArgs.vm;
+    if (name === undefined) out.emit(await statusRows(d, cmd.namespace, env.signal));
+    else out.emit(await saveVm(d, cmd.namespace, name, target(cmd.stringArgs, name), env.signal));
+  };
+}
+
 export function registerSave(m: VmModuleContext): void {
   const { d } = m;
   const suggest = vmSuggester(d, { wild: false });
@@ -62,16 +77,10 @@ each save's progress (id, name, status, complete (%)). Prior files are
 overwritten.`,
     patterns: ['vm save', 'vm save <vm name> [filename]'],
     suggest,
-    async call(cmd, out, env) {
-      const name = cmd.stringArgs.vm;
-      if (name === undefined) {
-        out.emit(await statusRows(d, cmd.namespace, env.signal));
-        return;
-      }
-      const file = underFiles(d, cmd.stringArgs.filename ?? join('saved', name));
-      const target = { state: `${file}.state`, disk: `${file}.hdd` };
-      out.emit(await saveVm(d, cmd.namespace, name, target, env.signal));
-    },
+    call: saveCall(d, (args, name) => {
+      const file = underFiles(d, args.filename ?? join('saved', name));
+      return { state: `${file}.state`, disk: `${file}.hdd` };
+    }),
   });
 
   d.cli.register({
@@ -83,15 +92,7 @@ copied (use 'vm save' for both). With no arguments, print the progress of
 in-flight saves.`,
     patterns: ['vm migrate', 'vm migrate <vm name> <filename>'],
     suggest,
-    async call(cmd, out, env) {
-      const name = cmd.stringArgs.vm;
-      if (name === undefined) {
-        out.emit(await statusRows(d, cmd.namespace, env.signal));
-        return;
-      }
-      const state = underFiles(d, cmd.stringArgs.filename!);
-      out.emit(await saveVm(d, cmd.namespace, name, { state }, env.signal));
-    },
+    call: saveCall(d, (args) => ({ state: underFiles(d, args.filename!) })),
   });
 
   d.cli.register({
@@ -103,17 +104,9 @@ migrate ...' and 'vm config disks ...'. With no arguments, print the
 progress of in-flight saves.`,
     patterns: ['vm snapshot', 'vm snapshot <vm name> <state filename> <disk filename>'],
     suggest,
-    async call(cmd, out, env) {
-      const name = cmd.stringArgs.vm;
-      if (name === undefined) {
-        out.emit(await statusRows(d, cmd.namespace, env.signal));
-        return;
-      }
-      const target = {
-        state: underFiles(d, cmd.stringArgs.state!),
-        disk: underFiles(d, cmd.stringArgs.disk!),
-      };
-      out.emit(await saveVm(d, cmd.namespace, name, target, env.signal));
-    },
+    call: saveCall(d, (args) => ({
+      state: underFiles(d, args.state!),
+      disk: underFiles(d, args.disk!),
+    })),
   });
 }
