@@ -1,6 +1,11 @@
 // The VmHost compliance suite over the mesh: a head calls a host's VmHost
 // through the remote proxy (in-memory mesh, msgpack frames, zod checks).
-import { createFakeDriver, defaultVmConfig, type NicAttacher, type VmDriver } from '@mm/qemu';
+import {
+  createFakeDriver,
+  createSlowStartDriver,
+  defaultVmConfig,
+  type NicAttacher,
+} from '@mm/qemu';
 import { expect, test } from 'vitest';
 import { vmHostCompliance } from '../../qemu/test/vm-host-compliance.js';
 import { createRemoteVmHost } from '../src/remote-host.js';
@@ -72,26 +77,10 @@ test("list carries each tap's qos from the VM's host, so the head's vm info show
 });
 
 test('a remote launch whose caller aborts is cancelled on the host too (cancel over the mesh)', async () => {
-  const fake = createFakeDriver();
-  let started = 0;
   // a QEMU slow to start: start() waits for its signal
-  const slow: VmDriver = {
-    ...fake,
-    async start(s) {
-      started++;
-      s.signal?.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, 60_000);
-        s.signal?.addEventListener('abort', () => {
-          clearTimeout(t);
-          reject(s.signal?.reason ?? new Error('aborted'));
-        });
-      });
-      return fake.start(s);
-    },
-  };
+  const slow = createSlowStartDriver();
   await using c = await meshCluster(['head', 'h1'], {
-    driver: (n) => (n === 'h1' ? slow : createFakeDriver()),
+    driver: (n) => (n === 'h1' ? slow.driver : createFakeDriver()),
     launchParallelism: 2,
   });
   const remote = c.byName('head').cluster.host('h1');
@@ -108,13 +97,13 @@ test('a remote launch whose caller aborts is cancelled on the host too (cancel o
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  await until(() => started === 2);
+  await until(() => slow.started() === 2);
   ac.abort(new Error('client disconnected'));
   await expect(launching).rejects.toThrow();
   // the host stops too: its VMs end cancelled, nothing more is started
   const h1 = c.byName('h1').host;
   await until(async () => (await h1.list({ namespace: 'n' })).every((v) => v.state === 'ERROR'));
-  expect(started).toBe(2);
+  expect(slow.started()).toBe(2);
   const vms = await h1.list({ namespace: 'n' });
   expect(vms.filter((v) => v.error === 'launch cancelled')).toHaveLength(38);
 });

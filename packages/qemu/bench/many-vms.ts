@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   createFakeDriver,
   createLocalVmHost,
+  createSlowStartDriver,
   defaultVmConfig,
   type VmDriver,
 } from '../src/index.js';
@@ -68,28 +69,12 @@ await withHost(createFakeDriver(), async (h) => {
 });
 
 // QEMUs slow to start (each waits for its signal): kill all mid-launch
-const fake = createFakeDriver();
-let started = 0;
-const slow: VmDriver = {
-  ...fake,
-  async start(s) {
-    started++;
-    s.signal?.throwIfAborted();
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, 60_000);
-      s.signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        reject(s.signal?.reason ?? new Error('aborted'));
-      });
-    });
-    return fake.start(s);
-  },
-};
-await withHost(slow, async (h) => {
+const slow = createSlowStartDriver();
+await withHost(slow.driver, async (h) => {
   const launching = h.launch({ namespace: 'bench', type: 'kvm', names, config });
-  while (started === 0) await new Promise((r) => setTimeout(r, 5));
+  while (slow.started() === 0) await new Promise((r) => setTimeout(r, 5));
   await timed(`vm kill all during the launch of ${COUNT}`, () => h.kill(all));
   await timed('  ... until the launch returns', () => launching);
-  console.log(`  QEMUs started: ${started} of ${COUNT}`);
+  console.log(`  QEMUs started: ${slow.started()} of ${COUNT}`);
   await timed('vm flush', () => h.flush(all));
 });

@@ -8,36 +8,10 @@ import { tempDir } from '#test-support';
 import {
   createFakeDriver,
   createLocalVmHost,
+  createSlowStartDriver,
   defaultVmConfig,
   type LocalVmHostOptions,
-  type VmDriver,
 } from '../src/index.js';
-
-/** A fake driver whose start() waits until its signal aborts (or 60 s): a QEMU that is slow to start. */
-function slowDriver() {
-  const fake = createFakeDriver();
-  let started = 0;
-  const driver: VmDriver = {
-    ...fake,
-    async start(s) {
-      started++;
-      s.signal?.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, 60_000);
-        s.signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            reject(s.signal?.reason ?? new Error('aborted'));
-          },
-          { once: true },
-        );
-      });
-      return fake.start(s);
-    },
-  };
-  return { driver, started: () => started };
-}
 
 async function localHost(opts: Partial<LocalVmHostOptions> = {}) {
   const dir = await tempDir('mm-launch-limits-');
@@ -85,7 +59,7 @@ describe('local host launch bounds', () => {
   });
 
   test('kill during a big launch: waiting VMs never start, the starting ones are aborted, all QUIT', async () => {
-    const slow = slowDriver();
+    const slow = createSlowStartDriver();
     await using h = await localHost({ drivers: { kvm: slow.driver }, launchParallelism: 2 });
     const config = { ...defaultVmConfig(), memory: 1 };
     const names = Array.from({ length: 50 }, (_, i) => `v${i}`);
@@ -102,7 +76,7 @@ describe('local host launch bounds', () => {
   });
 
   test('a launch whose signal aborts (client gone) starts nothing more; the rest show why', async () => {
-    const slow = slowDriver();
+    const slow = createSlowStartDriver();
     await using h = await localHost({ drivers: { kvm: slow.driver }, launchParallelism: 2 });
     const config = { ...defaultVmConfig(), memory: 1 };
     const names = Array.from({ length: 50 }, (_, i) => `v${i}`);

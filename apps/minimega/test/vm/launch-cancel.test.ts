@@ -4,38 +4,13 @@
 // signal), over the real control socket.
 import { createConnection } from 'node:net';
 import { cpus } from 'node:os';
-import { createFakeDriver, type VmDriver } from '@mm/qemu';
+import { createFakeDriver, createSlowStartDriver, type VmDriver } from '@mm/qemu';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MinimegaClient } from '../../src/client/connection.js';
 import { namespaceModule } from '../../src/commands/namespace/index.js';
 import { createVmModule } from '../../src/commands/vm/index.js';
 import type { WireReply } from '../../src/protocol/wire.js';
 import { inProcessDaemon } from '../helpers.js';
-
-function slowDriver() {
-  const fake = createFakeDriver();
-  const state = { started: 0 };
-  const driver: VmDriver = {
-    ...fake,
-    async start(s) {
-      state.started++;
-      s.signal?.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, 60_000);
-        s.signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            reject(s.signal?.reason ?? new Error('aborted'));
-          },
-          { once: true },
-        );
-      });
-      return fake.start(s);
-    },
-  };
-  return { driver, state };
-}
 
 /** the local host's launch parallelism (local-host.ts: 2 per CPU, at least 4) */
 const PARALLEL = Math.max(4, 2 * cpus().length);
@@ -83,7 +58,7 @@ async function states(c: MinimegaClient): Promise<Record<string, number>> {
 
 describe('launch cancellation', () => {
   test('a client that goes away mid-launch cancels it: nothing more starts, the rest show why', async () => {
-    const slow = slowDriver();
+    const slow = createSlowStartDriver();
     const d = await daemon(slow.driver);
     // a raw client that sends the launch and then drops its connection
     const a = createConnection(d.socketPath);
@@ -95,28 +70,28 @@ describe('launch cancellation', () => {
     });
     a.write(JSON.stringify({ Command: 'vm config memory 1' }));
     a.write(JSON.stringify({ Command: 'vm launch kvm 200' }));
-    await until(() => slow.state.started > 0);
+    await until(() => slow.started() > 0);
     a.destroy();
     const b = await client(d.socketPath);
     await until(async () => (await states(b)).ERROR === 200);
     // only the QEMUs already starting when it stopped (one launch starts a few at a time)
-    expect(slow.state.started).toBeLessThanOrEqual(PARALLEL);
+    expect(slow.started()).toBeLessThanOrEqual(PARALLEL);
     expect(errors(await b.runAll('vm flush'))).toEqual([]);
     expect(await states(b)).toEqual({});
   });
 
   test('vm kill all during a launch of 1,000 answers, stops the launch, and every VM is QUIT', async () => {
-    const slow = slowDriver();
+    const slow = createSlowStartDriver();
     const d = await daemon(slow.driver);
     const a = await client(d.socketPath);
     const b = await client(d.socketPath);
     await a.runAll('vm config memory 1');
     const launching = a.runAll('vm launch kvm 1000');
-    await until(() => slow.state.started > 0);
+    await until(() => slow.started() > 0);
     expect(errors(await b.runAll('vm kill all'))).toEqual([]);
     expect(errors(await launching)).toEqual([]);
     // only the QEMUs already starting when it stopped (one launch starts a few at a time)
-    expect(slow.state.started).toBeLessThanOrEqual(PARALLEL);
+    expect(slow.started()).toBeLessThanOrEqual(PARALLEL);
     expect(await states(b)).toEqual({ QUIT: 1000 });
     expect(errors(await b.runAll('vm flush'))).toEqual([]);
     expect(await states(b)).toEqual({});
