@@ -17,7 +17,7 @@ import {
   realComponent,
   tempDir,
 } from '#test-support';
-import { daemonInNetns, type NetnsDaemon } from '../net/daemon-netns.js';
+import { daemonInNetns, type NetnsDaemon, reachFromPid } from '../net/daemon-netns.js';
 
 const real = realComponent('containers+ovs+qemu', () => containersMissing() ?? ovsQemuMissing());
 
@@ -35,20 +35,6 @@ async function info(d: NetnsDaemon, cols: string): Promise<Record<string, Record
     out[row.name ?? ''] = row;
   }
   return out;
-}
-
-async function ping(pid: string, ip: string, tries: number): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    const r = await execa(
-      'nsenter',
-      ['-t', pid, '-n', 'busybox', 'ping', '-c', '1', '-W', '2', ip],
-      {
-        reject: false,
-      },
-    );
-    if (r.exitCode === 0) return true;
-  }
-  return false;
 }
 
 /** this daemon's container cgroups (v1 freezer) */
@@ -95,10 +81,10 @@ describe('vm launch container', () => {
       const daemonPid = d.proc.pid as number;
       expect(cgroupsOf(daemonPid)).toHaveLength(3);
 
-      expect(await ping(pid('a'), '10.83.0.2', 20)).toBe(true);
-      expect(await ping(pid('a'), '10.83.0.3', 2)).toBe(false);
+      expect(await reachFromPid(pid('a'), '10.83.0.2', 20)).toBe(true);
+      expect(await reachFromPid(pid('a'), '10.83.0.3', 2)).toBe(false);
       // the guest boots under TCG in a few seconds; allow for a busy machine
-      expect(await ping(pid('b'), '10.83.0.9', 60)).toBe(true);
+      expect(await reachFromPid(pid('b'), '10.83.0.9', 60)).toBe(true);
 
       // stop freezes every task of the container, start thaws it
       await d.run('vm stop a');

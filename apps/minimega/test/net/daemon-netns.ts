@@ -130,6 +130,21 @@ export async function restartInNetns(
   return { proc, c, run: lineRunner(c) };
 }
 
+/** Pings from the network namespace of process `pid` (a container) until one reply or `tries` attempts (2 s each). */
+export async function reachFromPid(pid: string, ip: string, tries: number): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    const r = await execa(
+      'nsenter',
+      ['-t', pid, '-n', 'busybox', 'ping', '-c', '1', '-W', '2', ip],
+      {
+        reject: false,
+      },
+    );
+    if (r.exitCode === 0) return true;
+  }
+  return false;
+}
+
 /** Pings from inside a namespace until one reply or `tries` attempts (2 s each). */
 export async function reach(d: NetnsDaemon, ip: string, tries: number): Promise<boolean> {
   for (let i = 0; i < tries; i++) {

@@ -14,7 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import { describe, expect } from 'vitest';
 import { containerFs, containersMissing, ovsQemuMissing, realComponent } from '#test-support';
 import { listProcs, procInfo, usesBase } from '../../src/recovery/procs.js';
-import { daemonInNetns, restartInNetns } from '../net/daemon-netns.js';
+import { daemonInNetns, reachFromPid, restartInNetns } from '../net/daemon-netns.js';
 
 const real = realComponent('containers+ovs', () => containersMissing() ?? ovsQemuMissing());
 const mainTs = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -31,20 +31,6 @@ async function info(run: Run, cols: string): Promise<Record<string, Record<strin
     out[row.name!] = row;
   }
   return out;
-}
-
-async function ping(pid: string, ip: string, tries: number): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    const r = await execa(
-      'nsenter',
-      ['-t', pid, '-n', 'busybox', 'ping', '-c', '1', '-W', '2', ip],
-      {
-        reject: false,
-      },
-    );
-    if (r.exitCode === 0) return true;
-  }
-  return false;
 }
 
 /**
@@ -117,7 +103,7 @@ describe('containers after a daemon crash', () => {
         'c:BUILDING:container',
       ]);
       const pid = (n: string) => before[n]!.pid!;
-      expect(await ping(pid('a'), '10.84.0.2', 20)).toBe(true);
+      expect(await reachFromPid(pid('a'), '10.84.0.2', 20)).toBe(true);
       const consoleA = join(d.base, before.a!.id!, 'console');
       expect(await consoleRoundTrip(consoleA, pid('a'), 'typed-before', 'said-before')).toMatch(
         /typed-before[\s\S]*said-before|said-before[\s\S]*typed-before/,
@@ -137,7 +123,7 @@ describe('containers after a daemon crash', () => {
         for (const n of ['a', 'b', 'c'])
           expect(procInfo(Number(pid(n))), `container ${n} survives the crash`).toBeDefined();
         // the network stays up while no daemon runs
-        expect(await ping(pid('b'), '10.84.0.1', 10)).toBe(true);
+        expect(await reachFromPid(pid('b'), '10.84.0.1', 10)).toBe(true);
         return restartInNetns(d, ['-recover']);
       })().catch(async (e: unknown) => {
         await execa('ip', nukeArgv, { reject: false, cwd: join(mainTs, '../..') });
@@ -163,11 +149,11 @@ describe('containers after a daemon crash', () => {
         expect(await consoleRoundTrip(consoleA, pid('a'), 'typed-after', 'said-after')).toMatch(
           /typed-after[\s\S]*said-after|said-after[\s\S]*typed-after/,
         );
-        expect(await ping(pid('a'), '10.84.0.2', 20)).toBe(true);
+        expect(await reachFromPid(pid('a'), '10.84.0.2', 20)).toBe(true);
         // the never-started one starts (its shim still waits for `go`)
         await r.run('vm start c');
         expect((await info(r.run, 'state')).c!.state).toBe('RUNNING');
-        expect(await ping(pid('c'), '10.84.0.1', 20)).toBe(true);
+        expect(await reachFromPid(pid('c'), '10.84.0.1', 20)).toBe(true);
 
         // a second crash, then -nuke: nothing of the base is left
         const links = async () => String((await d.inNs('ip', '-o', 'link', 'show')).stdout);
