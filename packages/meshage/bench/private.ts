@@ -8,27 +8,11 @@ import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createMesh, createTcpTransport, defineKind, type Mesh } from '../src/index.js';
+import { Echo, echoNode } from './echo-node.js';
 
-const Echo = defineKind<unknown, unknown>('bench.echo');
-const KEY = Buffer.from('benchmark mesh key, 32 bytes....');
 const self = fileURLToPath(import.meta.url);
 
-async function node(name: string, keyed: boolean): Promise<Mesh> {
-  const m = await createMesh({
-    name,
-    transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
-    ...(keyed ? { key: KEY } : {}),
-    deadAfterMs: 10_000,
-  });
-  m.handle(Echo, (b) => b);
-  m.handleStream('sink/1', (s) => {
-    let n = 0;
-    s.on('data', (c: Buffer) => (n += c.length));
-    s.on('end', () => s.end(String(n)));
-  });
-  return m;
-}
+const node = (name: string, keyed: boolean) => echoNode(name, keyed, 10_000);
 
 if (process.argv[2] === 'serve') {
   const m = await node(process.argv[3] as string, process.argv[4] === 'private');

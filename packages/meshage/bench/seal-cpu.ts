@@ -6,27 +6,11 @@
 // Run: pnpm exec tsx packages/meshage/bench/seal-cpu.ts [rounds=5]
 import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { createMesh, createTcpTransport, defineKind, type Mesh } from '../src/index.js';
+import { Echo, echoNode } from './echo-node.js';
 
-const Echo = defineKind<unknown, unknown>('bench.echo');
-const KEY = Buffer.from('benchmark mesh key, 32 bytes....');
 const rounds = Number(process.argv[2] ?? 5);
 
-async function node(name: string, keyed: boolean): Promise<Mesh> {
-  const m = await createMesh({
-    name,
-    transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
-    ...(keyed ? { key: KEY } : {}),
-    deadAfterMs: 30_000,
-  });
-  m.handle(Echo, (b) => b);
-  m.handleStream('sink/1', (s) => {
-    let n = 0;
-    s.on('data', (c: Buffer) => (n += c.length));
-    s.on('end', () => s.end(String(n)));
-  });
-  return m;
-}
+const node = (name: string, keyed: boolean) => echoNode(name, keyed, 30_000);
 
 async function measure(label: string, fn: () => Promise<number>): Promise<[number, number]> {
   const c0 = process.cpuUsage();
