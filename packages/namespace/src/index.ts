@@ -54,6 +54,6 @@ export {
   saveNamespace,
   saveProgress,
 } from './save.js';
-export { serveVmHost } from './serve.js';
+export { type ServeVmHostOptions, serveVmHost } from './serve.js';
 export { createNamespaceTunnels, type NamespaceTunnel, type NamespaceTunnels } from './tunnels.js';
 export { createNamespaceVmConfigs, type NamespaceVmConfigs } from './vm-configs.js';

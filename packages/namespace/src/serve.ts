@@ -1,7 +1,9 @@
 // Serving this node's VmHost to the mesh: requests are validated, run with
 // an AbortSignal that fires when this node closes or when the caller sends
 // `cancel` for the call's id (its client went away), and answered with the
-// value or the error's code and message.
+// value or the error's code and message. A call for namespace X makes X exist
+// on this node too (`onNamespace`), as minimega's remote `namespace X <cmd>`
+// does: `namespace` here lists it and `clear namespace X` tears it down.
 import type { Mesh } from '@mm/meshage';
 import type { VmHost } from '@mm/qemu';
 import { OP_ARGS, VmHostCall, type VmHostCallResponse, type VmHostOp } from './rpc.js';
@@ -11,7 +13,20 @@ type AnyOp = (...args: unknown[]) => Promise<unknown>;
 /** Most cancellable calls in flight at once per caller (older ones just are not cancellable). */
 const MAX_CANCELLABLE = 4096;
 
-export function serveVmHost(mesh: Mesh, host: VmHost): () => void {
+export interface ServeVmHostOptions {
+  /** called with the namespace a call acts in before it runs (e.g. the manager's getOrCreate) */
+  onNamespace?: (namespace: string) => unknown;
+}
+
+/** The namespace a request acts in: its first argument's `namespace`, if any. */
+function namespaceOf(args: readonly unknown[]): string | undefined {
+  const first = args[0];
+  if (typeof first !== 'object' || first === null || !('namespace' in first)) return undefined;
+  const ns = (first as { namespace?: unknown }).namespace;
+  return typeof ns === 'string' ? ns : undefined;
+}
+
+export function serveVmHost(mesh: Mesh, host: VmHost, opts: ServeVmHostOptions = {}): () => void {
   // calls in flight that their caller may cancel: `<caller>\0<id>` (a caller cancels only its own)
   const running = new Map<string, AbortController>();
   return mesh.handle(VmHostCall, async (req, ctx): Promise<VmHostCallResponse> => {
@@ -44,6 +59,8 @@ export function serveVmHost(mesh: Mesh, host: VmHost): () => void {
     try {
       const fn = (host[op] as AnyOp).bind(host);
       const args = parsed.data as unknown[];
+      const ns = namespaceOf(args);
+      if (ns !== undefined) await opts.onNamespace?.(ns);
       // the options argument goes last: this node's lifetime and the caller's cancel bound the work
       const value = await fn(...args, { signal });
       return { ok: true, value: value ?? null };

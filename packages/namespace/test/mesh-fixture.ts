@@ -35,6 +35,8 @@ export async function meshCluster(
     driver?: (node: string) => VmDriver;
     launchParallelism?: number;
     nics?: (host: string) => NicAttacher;
+    /** told of each namespace a node serves a call in (serveVmHost onNamespace) */
+    onNamespace?: (host: string, namespace: string) => unknown;
   } = {},
 ): Promise<MeshCluster> {
   const net = createMemoryNetwork();
@@ -53,7 +55,8 @@ export async function meshCluster(
       ...(opts.nics ? { nics: opts.nics(name) } : {}),
       ...(opts.launchParallelism ? { launchParallelism: opts.launchParallelism } : {}),
     });
-    serveVmHost(mesh, host);
+    const onNamespace = opts.onNamespace;
+    serveVmHost(mesh, host, onNamespace ? { onNamespace: (ns) => onNamespace(name, ns) } : {});
     const cluster = createVmCluster({
       hostname: name,
       local: host,

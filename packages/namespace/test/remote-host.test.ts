@@ -8,6 +8,7 @@ import {
 } from '@mm/qemu';
 import { expect, test } from 'vitest';
 import { vmHostCompliance } from '../../qemu/test/vm-host-compliance.js';
+import { createNamespaceManager } from '../src/local-manager.js';
 import { createRemoteVmHost } from '../src/remote-host.js';
 import { VmHostCall } from '../src/rpc.js';
 import { meshCluster } from './mesh-fixture.js';
@@ -106,4 +107,22 @@ test('a remote launch whose caller aborts is cancelled on the host too (cancel o
   expect(slow.started()).toBe(2);
   const vms = await h1.list({ namespace: 'n' });
   expect(vms.filter((v) => v.error === 'launch cancelled')).toHaveLength(38);
+});
+
+test('a call in namespace X creates X on the serving node (as minimega runs `namespace X <cmd>` there); calls without one do not', async () => {
+  const managers = new Map(
+    ['head', 'h1'].map((h) => [h, createNamespaceManager({ hostname: h })] as const),
+  );
+  await using c = await meshCluster(['head', 'h1'], {
+    onNamespace: (host, ns) => managers.get(host)?.getOrCreate(ns),
+  });
+  const h1 = c.byName('head').cluster.host('h1');
+  await h1.stats();
+  await h1.list({});
+  expect(managers.get('h1')?.names()).toEqual([]);
+  expect(await h1.list({ namespace: 'foo' })).toEqual([]);
+  await h1.launch({ namespace: 'bar', type: 'kvm', names: ['a'], config: defaultVmConfig() });
+  expect(managers.get('h1')?.names()).toEqual(['bar', 'foo']);
+  // the caller's own registry is untouched
+  expect(managers.get('head')?.names()).toEqual([]);
 });

@@ -1,6 +1,7 @@
 // Joins the VM host to the mesh once both run: this node's VmHost answers
-// other nodes' typed VM calls (launch, list, start...), and new namespaces
-// start with every mesh peer (namespace.md §1).
+// other nodes' typed VM calls (launch, list, start...), creating the
+// call's namespace here as minimega's remote `namespace X <cmd>` does
+// (namespace.md §5.1), and new namespaces start with every mesh peer (§1).
 import { DEFAULT_NAMESPACE, serveVmHost } from '@mm/namespace';
 import type { CommandModule } from '../../context.js';
 
@@ -8,7 +9,9 @@ export const clusterModule: CommandModule = (d) => {
   const node = d.services.mesh?.node;
   const host = d.services.vmHost;
   if (node && host) {
-    const stop = serveVmHost(node, host);
+    const stop = serveVmHost(node, host, {
+      onNamespace: (ns) => d.namespaces.getOrCreate(ns),
+    });
     d.onShutdown('cluster', () => stop());
   }
   d.namespaces.onCreate((ns) => {
