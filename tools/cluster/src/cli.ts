@@ -14,6 +14,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { repoRoot } from './daemon-entry.js';
 import { startLab } from './lab.js';
 import type { ClusterNames } from './names.js';
 import { deleteBridge, deleteHostNetns } from './net.js';
@@ -91,6 +92,9 @@ async function up(n: number, o: { sshd: boolean; name: string }): Promise<void> 
   const specs = Array.from({ length: n }, (_, i) => ({
     name: `n${i + 1}`,
     ...(key && i > 0 ? { sshd: { authorizedKeys: [key] } } : {}),
+    // hosts run dist/minimega from the checkout (daemons, `e`, `attach`): keep it
+    // visible, as it is from any other place, when it lives under /tmp
+    visible: [repoRoot],
   }));
   const lab = await startLab(specs, { detached: true, dir: join(dir, 'hosts'), names });
   const state: State = {

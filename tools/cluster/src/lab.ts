@@ -4,7 +4,7 @@
 // `ssh mm1` and `deploy launch mm[1-3]` work from any of them.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clusterNames } from './names.js';
 import { createBridge, createHostNetns, deleteBridge, deleteHostNetns, sweepStale } from './net.js';
 import { type Sshd, startSshd } from './sshd.js';
@@ -26,6 +26,36 @@ export interface LabHostSpec {
   tmpfs?: string[];
   /** files bound over existing ones inside the host (e.g. its own /etc/passwd and /etc/sudoers) */
   files?: { from: string; to: string }[];
+  /**
+   * paths of this machine that stay visible at the same place inside the
+   * host, e.g. the checkout whose code a host runs: a checkout under /tmp is
+   * otherwise hidden by the host's private /tmp (or by a `tmpfs` entry)
+   */
+  visible?: string[];
+}
+
+/** `p` is `root` or lies under it */
+function within(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
+/**
+ * The bind mounts that keep `spec.visible` paths where they are: only those
+ * the host's private /tmp or its tmpfs mounts would hide (others are seen
+ * through as they are).
+ */
+export function keptVisible(spec: LabHostSpec): { from: string; to: string }[] {
+  const covers = [...((spec.privateTmp ?? true) ? ['/tmp'] : []), ...(spec.tmpfs ?? [])].map((p) =>
+    resolve(p),
+  );
+  const out: { from: string; to: string }[] = [];
+  for (const v of spec.visible ?? []) {
+    const p = resolve(v);
+    if (covers.some((c) => within(p, c)) && !out.some((m) => within(p, m.to))) {
+      out.push({ from: p, to: p });
+    }
+  }
+  return out;
 }
 
 export interface LabHost {
@@ -92,6 +122,7 @@ export async function startLab(
       let vhost: VirtualHost | undefined;
       let sshd: Sshd | undefined;
       if (!spec.down) {
+        const mounts = [...(spec.mounts ?? []), ...keptVisible(spec)];
         vhost = await startVirtualHost(
           {
             name: spec.name,
@@ -103,13 +134,13 @@ export async function startLab(
               { from: etcHosts, to: '/etc/hosts' },
               ...(spec.files ?? []),
               // staged under the host's own directory: /tmp or /root may be replaced next
-              ...(spec.mounts ?? []).map((m, k) => ({
+              ...mounts.map((m, k) => ({
                 from: m.from,
                 to: `${INSIDE_DIR}/.mount${k}`,
               })),
             ],
             tmpfs: spec.tmpfs ?? [],
-            lateBinds: (spec.mounts ?? []).map((m, k) => ({
+            lateBinds: mounts.map((m, k) => ({
               from: `${INSIDE_DIR}/.mount${k}`,
               to: m.to,
             })),

@@ -113,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
       layout = await startDistributed({
         minimega: [process.execPath, defaultMinimega()],
         rootfs,
+        visible: [repoRoot()],
         ...(typeof v['daemon-args'] === 'string'
           ? { daemonArgs: v['daemon-args'].split(/\s+/).filter(Boolean) }
           : {}),

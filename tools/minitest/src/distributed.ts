@@ -1,7 +1,8 @@
 // The layout of minimega's distributed tests (shared/minitest/README.md):
 // a head whose mesh peers are mm1, mm2 and mm3. Four virtual hosts from
 // @mm/cluster (network namespaces on one private bridge, own hostnames,
-// private /tmp, so every daemon uses the default -base /tmp/minimega), the
+// private /tmp, so every daemon uses the default -base /tmp/minimega; the
+// checkout stays visible at its path even when it lives under /tmp), the
 // container rootfs visible on each as /root/uminicccfs, and the runner talks
 // to the head only.
 import { execFile } from 'node:child_process';
@@ -44,13 +45,21 @@ export async function startDistributed(opts: {
   daemonArgs?: string[];
   /** the container rootfs to show as /root/uminicccfs ('' = none) */
   rootfs: string;
+  /** paths the daemons run from (the checkout), kept visible when under /tmp */
+  visible?: string[];
   /** how long the mesh may take to form */
   waitMs?: number;
 }): Promise<DistributedLayout> {
   const names = [HEAD, ...DISTRIBUTED_HOSTS];
   const mounts = opts.rootfs ? [{ from: resolve(opts.rootfs), to: UMINICCCFS }] : [];
   const lab = await startLab(
-    names.map((name) => ({ name, privateTmp: true, tmpfs: ['/root'], mounts })),
+    names.map((name) => ({
+      name,
+      privateTmp: true,
+      tmpfs: ['/root'],
+      mounts,
+      visible: opts.visible ?? [],
+    })),
   );
   const logs: Record<string, string> = {};
   const close = async () => {
