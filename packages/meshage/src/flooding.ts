@@ -29,6 +29,8 @@ export interface Flooding {
   readonly db: LinkStateDb;
   /** the direct peer set changed */
   peersChanged(): void;
+  /** a direct peer is alive as incarnation `inc` (its older announcements stop counting) */
+  learned(peer: string, inc: number): void;
   /** a new link: give it the whole database */
   sendFullDb(peer: string): void;
   /** announcements from a peer; an error string when it broke a bound */
@@ -76,11 +78,12 @@ export function createFlooding(core: Core, peers: PeerTable, hooks: FloodingHook
 
   function originate(): void {
     const names = peers.names();
-    const sig = names.join('\u0000');
+    const pi = names.map((n) => peers.get(n)?.inc ?? 0);
+    const sig = `${names.join('\u0000')}\u0001${pi.join(',')}`;
     if (sig === announced) return;
     announced = sig;
     lastOriginate = Date.now();
-    const entry: LsaEntry = { o: core.name, i: core.incarnation, s: ++seq, p: names };
+    const entry: LsaEntry = { o: core.name, i: core.incarnation, s: ++seq, p: names, pi };
     db.accept(entry);
     enqueue(entry, undefined);
   }
@@ -117,6 +120,9 @@ export function createFlooding(core: Core, peers: PeerTable, hooks: FloodingHook
     peersChanged() {
       markDirty();
       scheduleOriginate();
+    },
+    learned(peer, inc) {
+      if (db.supersede(peer, inc)) markDirty();
     },
     sendFullDb(name) {
       peers.sendTo(name, { t: 'lsa', e: db.entries() });
@@ -160,6 +166,13 @@ export function createFlooding(core: Core, peers: PeerTable, hooks: FloodingHook
         }
         changed = true;
         enqueue(e, from.name);
+        // the origin's peers as it knows them: older lives of theirs stop counting here
+        if (e.pi && e.pi.length === e.p.length) {
+          for (let k = 0; k < e.p.length; k++) {
+            const peer = e.p[k] as string;
+            if (peer !== core.name) db.supersede(peer, e.pi[k] as number);
+          }
+        }
       }
       if (changed) markDirty();
       if (refused > 0) return `announced ${refused} nodes past this node's limit of ${max}`;

@@ -269,6 +269,7 @@ class MeshNode extends EventEmitter implements Mesh {
       streams: this.#streams,
       frame: (p, raw) => this.#onFrame(p, raw),
       up: (p) => {
+        this.#flooding.learned(p.name, p.inc);
         this.#flooding.sendFullDb(p.name);
         this.#flooding.peersChanged();
         this.emit('peer-up', p.name);

@@ -74,10 +74,26 @@ export class LinkStateDb {
   accept(e: LsaEntry): boolean {
     const cur = this.#stored.get(e.o);
     if (!newer(e, cur?.entry)) return false;
-    const sorted = isSorted(e.p) ? e : { ...e, p: [...e.p].sort() };
-    const s: Stored = { entry: sorted, peers: indicesOf(sorted) };
+    this.#store(isSorted(e.p) ? e : sortedEntry(e));
+    return true;
+  }
+
+  #store(e: LsaEntry): void {
+    const s: Stored = { entry: e, peers: indicesOf(e) };
     this.#stored.set(e.o, s);
     this.#byIndex[intern(e.o)] = s;
+  }
+
+  /**
+   * `origin` is alive as incarnation `inc`: an announcement of an older
+   * incarnation is dropped for an empty one of `inc` (sequence 0, so the
+   * new life's first real announcement replaces it), so the links of its
+   * previous life stop counting. Returns whether anything changed.
+   */
+  supersede(origin: string, inc: number): boolean {
+    const cur = this.#stored.get(origin)?.entry;
+    if (!cur || cur.i >= inc) return false;
+    this.#store({ o: origin, i: inc, s: 0, p: [] });
     return true;
   }
 
@@ -244,6 +260,16 @@ export function computeRoutes(
       return adjacency;
     },
   };
+}
+
+/** `e` with its peers sorted by name (their incarnations kept beside them) */
+function sortedEntry(e: LsaEntry): LsaEntry {
+  const order = e.p
+    .map((_, k) => k)
+    .sort((a, b) => ((e.p[a] as string) < (e.p[b] as string) ? -1 : 1));
+  const p = order.map((k) => e.p[k] as string);
+  const pi = e.pi && e.pi.length === e.p.length ? order.map((k) => e.pi?.[k] as number) : undefined;
+  return { o: e.o, i: e.i, s: e.s, p, ...(pi ? { pi } : {}) };
 }
 
 function isSorted(xs: readonly string[]): boolean {

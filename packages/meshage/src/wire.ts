@@ -67,6 +67,12 @@ export const lsaEntry = z.object({
   s: z.number().int(),
   /** the origin's direct peers, sorted */
   p: z.array(name),
+  /**
+   * the incarnation of each peer in `p` (same order): a receiver holding an
+   * older incarnation's announcement of that peer drops it, so links of a
+   * node's previous life never make it look reachable (absent: not known)
+   */
+  pi: z.array(z.number()).optional(),
 });
 export type LsaEntry = z.infer<typeof lsaEntry>;
 
