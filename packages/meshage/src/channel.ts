@@ -1,5 +1,5 @@
 // A link after the handshake: with a mesh key every frame is encoded,
-// sealed with the direction's ChaCha20-Poly1305 key and counter, and sent
+// sealed with the direction's AES-256-GCM key and counter, and sent
 // as bytes; the receiver opens each frame with the next counter, so a
 // tampered, replayed, reordered or dropped frame fails authentication and
 // closes the link. Without a key frames pass through unchanged. Frames that

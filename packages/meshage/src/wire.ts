@@ -4,8 +4,12 @@
 import { z } from 'zod';
 import { nodeName } from './names.js';
 
-/** Bumped on any incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any incompatible change of the frames below or of the sealed
+ * record (3: Noise AESGCM instead of ChaChaPoly), so mixed versions refuse
+ * each other with a clear error instead of failing authentication.
+ */
+export const PROTOCOL_VERSION = 3;
 
 const name = nodeName;
 const bytes = z.instanceof(Uint8Array);
