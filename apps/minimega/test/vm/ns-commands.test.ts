@@ -212,3 +212,37 @@ test('ns del-bridge and clear namespace tear down the bridges the namespace reco
   expect(await bridges()).not.toContain('br_b');
   expect((await d.core.namespaces.getOrCreate('other')).tunnels.list()).toEqual([]);
 });
+
+test('clear all destroys every namespace and its settings, as minimega runs clear namespace all', async () => {
+  await using d = await vmDaemon();
+  const t = await d.transcript([
+    'ns queueing true',
+    'namespace foo',
+    'ns queueing true',
+    'namespace bar',
+    'clear all',
+    '.columns namespace,active namespace',
+    'ns queueing',
+    'vm launch kvm a',
+    '.columns name,state vm info',
+  ]);
+  expect(t).toBe(
+    [
+      '## ns queueing true',
+      '## namespace foo',
+      '## ns queueing true',
+      '## namespace bar',
+      '## clear all',
+      '## .columns namespace,active namespace',
+      'namespace | active',
+      'minimega  | true',
+      '## ns queueing',
+      'false',
+      '## vm launch kvm a',
+      '## .columns name,state vm info',
+      'name | state',
+      'a    | BUILDING',
+      '',
+    ].join('\n'),
+  );
+});

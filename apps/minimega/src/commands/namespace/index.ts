@@ -1,7 +1,7 @@
 // The local `namespace` command and `clear namespace` (namespace.md §2-§3).
 // Mesh fan-out is not here: a namespace holds this node only until the
 // mesh module adds peers.
-import { setNamespace, setRecord } from '@mm/cli-grammar';
+import { type CallEnv, setNamespace, setRecord } from '@mm/cli-grammar';
 import { DEFAULT_NAMESPACE, LAUNCH_STATE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
 import { registerNs } from './ns-cli.js';
@@ -20,6 +20,30 @@ function checkName(name: string): void {
     validateNamespaceName(name);
   } catch {
     throw new Error(INVALID);
+  }
+}
+
+/**
+ * Destroys namespaces on this node (namespace.md §3): refuses while any of
+ * them has a scheduler running, then per namespace removes its tunnel
+ * bridges (`ns del-bridge`) and deletes it (VMs, taps, VLAN aliases go with it).
+ */
+async function destroyNamespaces(d: Daemon, names: string[], env: CallEnv): Promise<void> {
+  for (const n of names) {
+    const st = d.namespaces.get(n)?.slot(LAUNCH_STATE);
+    if (st?.stats.some((s) => s.state === 'running'))
+      throw new Error('scheduler still running for namespace');
+  }
+  for (const n of names) {
+    for (const { bridge: b } of d.namespaces.get(n)?.tunnels.list() ?? []) {
+      const sub = d.cli.compile(`namespace "${n}" ns del-bridge "${b}"`);
+      if (!sub) continue;
+      for await (const batch of d.cli.process(sub, env)) {
+        const err = batch.find((r) => r.error !== '');
+        if (err) throw new Error(err.error);
+      }
+    }
+    await d.namespaces.delete(n);
   }
 }
 
@@ -70,23 +94,7 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
       checkName(name);
       // minimega creates the namespace first, so an unknown name never errors locally
       await d.namespaces.getOrCreate(name);
-      const names = name === 'all' ? d.namespaces.names() : [name];
-      for (const n of names) {
-        const st = d.namespaces.get(n)?.slot(LAUNCH_STATE);
-        if (st?.stats.some((s) => s.state === 'running'))
-          throw new Error('scheduler still running for namespace');
-      }
-      for (const n of names) {
-        for (const { bridge: b } of d.namespaces.get(n)?.tunnels.list() ?? []) {
-          const sub = d.cli.compile(`namespace "${n}" ns del-bridge "${b}"`);
-          if (!sub) continue;
-          for await (const batch of d.cli.process(sub, env)) {
-            const err = batch.find((r) => r.error !== '');
-            if (err) throw new Error(err.error);
-          }
-        }
-        await d.namespaces.delete(n);
-      }
+      await destroyNamespaces(d, name === 'all' ? d.namespaces.names() : [name], env);
       // typed here: tear it down on every other host too (they only destroy locally)
       const peers = (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
       if (cmd.source === '' && peers.length > 0 && d.services.mesh) {
@@ -99,7 +107,10 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
   registerNs(d);
   registerNsSave(d);
 
+  // minimega's `clear all` runs `clear namespace all`: every namespace goes,
+  // with its settings (queueing, hosts, ...); the default comes back fresh
   d.onClearAll('namespace', async () => {
+    await destroyNamespaces(d, d.namespaces.names(), {});
     await d.namespaces.activate(DEFAULT_NAMESPACE);
   });
 };
