@@ -4,7 +4,7 @@ import type { Accel } from './argv.js';
 import type { VmConfig } from './config.js';
 import type { ProcFigures } from './host/top.js';
 import type { NicAttacher } from './host/types.js';
-import type { QmpReply } from './qmp.js';
+import type { QmpEvent, QmpReply } from './qmp.js';
 
 /** How a QEMU process ended. */
 export interface VmExit {
@@ -19,6 +19,11 @@ export interface VmMonitor {
   execute(command: string, args?: Record<string, unknown>): Promise<unknown>;
   raw(msg: Record<string, unknown>): Promise<QmpReply>;
   hmp(commandLine: string): Promise<string>;
+  /** QMP's asynchronous events (QmpClient has them; a fake may not) */
+  readonly events?: {
+    on(name: 'event', fn: (ev: QmpEvent) => void): unknown;
+    off(name: 'event', fn: (ev: QmpEvent) => void): unknown;
+  };
 }
 
 /**

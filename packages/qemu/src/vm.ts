@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VmConfig } from './config.js';
-import type { VmDriver, VmProcess } from './driver.js';
+import type { VmDriver, VmMonitor, VmProcess } from './driver.js';
 import { QmpCommandError, VmCommandError, VmStateError } from './errors.js';
 import { type ProcSample, sampleProcTree } from './host/top.js';
 import type { NicAttacher, SaveTarget } from './host/types.js';
@@ -508,7 +508,8 @@ export class KvmVm {
     const id = this.hotplug.size === 0 ? 0 : Math.max(...this.hotplug.keys()) + 1;
     const m = this.#monitor();
     const r1 = await m.hmp(`drive_add 0 id=hotplug${id},if=none,file=${file}`);
-    if (/error|could not|failed/i.test(r1)) throw new VmCommandError(`drive_add: ${r1.trim()}`);
+    if (/error|could not|failed|duplicate/i.test(r1))
+      throw new VmCommandError(`drive_add: ${r1.trim()}`);
     const r2 = await m.hmp(
       `device_add usb-storage,id=hotplug${id},drive=hotplug${id},bus=${bus}${serial ? `,serial=${serial}` : ''}`,
     );
@@ -523,9 +524,18 @@ export class KvmVm {
   async hotplugRemove(id: number): Promise<void> {
     if (!this.hotplug.has(id)) throw new VmCommandError('no such hotplug device');
     const m = this.#monitor();
-    await m.hmp(`device_del hotplug${id}`);
-    await m.hmp(`drive_del hotplug${id}`);
-    this.hotplug.delete(id);
+    // device_del returns before QEMU finalizes the device; until then the
+    // drive id stays taken and the next `hotplug add` (which reuses the
+    // lowest free id) would fail, so wait for DEVICE_DELETED
+    const deleted = deviceDeleted(m, `hotplug${id}`, HOTPLUG_DEL_MS);
+    try {
+      await m.hmp(`device_del hotplug${id}`);
+      await m.hmp(`drive_del hotplug${id}`);
+      this.hotplug.delete(id);
+      await deleted.done;
+    } finally {
+      deleted.cancel();
+    }
   }
 
   /**
@@ -641,3 +651,40 @@ export class KvmVm {
 }
 
 export { QmpCommandError };
+
+/** How long `vm hotplug remove` waits for QEMU to finalize a USB device. */
+const HOTPLUG_DEL_MS = 10_000;
+
+/**
+ * Resolves when QEMU reports DEVICE_DELETED for `device`; rejects after
+ * `timeoutMs`. Resolves at once when the monitor has no events (fakes).
+ */
+function deviceDeleted(
+  m: VmMonitor,
+  device: string,
+  timeoutMs: number,
+): { done: Promise<void>; cancel(): void } {
+  const events = m.events;
+  if (!events) return { done: Promise.resolve(), cancel() {} };
+  let onEvent: (ev: { event: string; data?: unknown }) => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    onEvent = (ev) => {
+      if (ev.event === 'DEVICE_DELETED' && (ev.data as { device?: unknown })?.device === device)
+        resolve();
+    };
+    events.on('event', onEvent);
+    timer = setTimeout(
+      () => reject(new VmCommandError(`${device} not removed by QEMU after ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+  });
+  done.catch(() => {}); // awaited by the caller only after device_del succeeded
+  return {
+    done,
+    cancel() {
+      clearTimeout(timer);
+      events.off('event', onEvent);
+    },
+  };
+}
