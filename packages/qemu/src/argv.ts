@@ -150,7 +150,12 @@ export function virtioPortNames(v: string): string[] {
 
 /** Flattens args into one string: elements joined by spaces, ones with whitespace in quotes. */
 export function flattenArgs(args: readonly string[]): string {
-  return args.map((s) => (/\s/.test(s) ? `"${s}"` : s)).join(' ');
+  // trimmed as minimega's unescapeString: an empty last word (the uuid before
+  // launch) leaves no trailing space
+  return args
+    .map((s) => (/\s/.test(s) ? `"${s}"` : s))
+    .join(' ')
+    .trim();
 }
 
 /** Splits on whitespace; `"..."` groups (quotes removed). Empty args vanish. */

@@ -196,4 +196,12 @@ describe('QEMU argv', () => {
     ).toBe(true);
     expect(out).toContain('\nAfter overrides:\n-name 0 -m 1 -nographic');
   });
+
+  test('the printed line has no trailing space for the empty uuid, as Go trims it', () => {
+    const out = printOverrides(defaultVmConfig());
+    expect(out).toContain(',name=cc -uuid\n\nAfter overrides:\n');
+    expect(out.endsWith(',name=cc -uuid\n')).toBe(true);
+    // words are still joined as given: an empty one inside keeps its place
+    expect(flattenArgs(['a', '', 'b c', ''])).toBe('a  "b c"');
+  });
 });
