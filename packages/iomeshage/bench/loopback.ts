@@ -6,10 +6,12 @@
 // Run: pnpm exec tsx packages/iomeshage/bench/loopback.ts [--mib 256] [--receivers 1]
 //        [--key] [--rounds 1] [--prof DIR]   (--prof: --cpu-prof of every node into DIR)
 //      IOMESH_REFRESH_MS=<ms> sets the receivers' refreshMs
+// It runs against the built dist of @mm/meshage: rebuild that after changing meshage.
+// CPU per MiB sums every node's user+sys over the transfer (origin included).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMesh, createTcpTransport } from '@mm/meshage';
@@ -19,12 +21,12 @@ const MiB = 1024 * 1024;
 const KEY = Buffer.from('iomeshage bench mesh key, 32 b..');
 const self = fileURLToPath(import.meta.url);
 
-type ToChild = { op: 'dial'; addrs: string[] } | { op: 'fetch' } | { op: 'quit' };
+type ToChild = { op: 'dial'; addrs: string[] } | { op: 'fetch' } | { op: 'cpu?' } | { op: 'quit' };
 type FromChild =
   | { op: 'up'; address: string }
   | { op: 'ready'; size: number }
   | { op: 'done'; secs: number; cpu: number; sys: number; servedBy: Record<string, number> }
-  | { op: 'cpu'; cpu: number }
+  | { op: 'cpu'; cpu: number; sys?: number }
   | { op: 'error'; message: string };
 
 const cpuNow = () => {
@@ -64,6 +66,8 @@ async function child(name: string, dir: string, keyed: boolean, origin: boolean,
         await io.fetch('bench.img', { onProgress: (p) => (servedBy = p.servedBy) });
         const secs = (performance.now() - t0) / 1000;
         send({ op: 'done', secs, cpu: cpuNow() - c0, sys: sysNow() - s0, servedBy });
+      } else if (m.op === 'cpu?') {
+        send({ op: 'cpu', cpu: cpuNow(), sys: sysNow() });
       } else if (m.op === 'quit') {
         send({ op: 'cpu', cpu: cpuNow() });
         await io.close();
@@ -125,6 +129,15 @@ async function main() {
           return r;
         }),
       );
+      const cpuOf = () =>
+        Promise.all(
+          kids.map((k) => {
+            const c = next(k, 'cpu');
+            k.send({ op: 'cpu?' });
+            return c as Promise<{ cpu: number; sys: number }>;
+          }),
+        );
+      const cpu0 = await cpuOf();
       const t0 = performance.now();
       const done = await Promise.all(
         kids.slice(1).map((k) => {
@@ -134,6 +147,10 @@ async function main() {
         }),
       );
       const wall = (performance.now() - t0) / 1000;
+      const cpu1 = await cpuOf();
+      const cpuAll = cpu1.reduce((n, c, i) => n + c.cpu - (cpu0[i]?.cpu ?? 0), 0);
+      const sysAll = cpu1.reduce((n, c, i) => n + c.sys - (cpu0[i]?.sys ?? 0), 0);
+      const cpuOrigin = (cpu1[0]?.cpu ?? 0) - (cpu0[0]?.cpu ?? 0);
       let total = 0;
       let fromOrigin = 0;
       for (const d of done) {
@@ -151,19 +168,25 @@ async function main() {
           `  r${i + 1}: ${d.secs.toFixed(2)} s  ${(mib / d.secs).toFixed(0)} MiB/s  receiver CPU ${((d.cpu * 1000) / mib).toFixed(1)} ms/MiB (sys ${((d.sys * 1000) / mib).toFixed(1)})`,
         );
       }
-      const quitCpu = await Promise.all(
-        kids.map((k) => {
-          const c = next(k, 'cpu');
-          k.send({ op: 'quit' });
-          return c.then((m) => (m as { cpu: number }).cpu);
-        }),
+      const received = mib * receivers;
+      console.log(
+        `  all done in ${wall.toFixed(2)} s; ${(mib / wall).toFixed(0)} MiB/s per receiver, ${(received / wall).toFixed(0)} MiB/s aggregate`,
       );
       console.log(
-        `  all done in ${wall.toFixed(2)} s; receivers' CPU ${((cpuRecv * 1000) / (mib * receivers)).toFixed(1)} ms per MiB received; origin process total CPU ${quitCpu[0]?.toFixed(2)} s`,
+        `  CPU per MiB received (user+sys, every node): ${((cpuAll * 1000) / received).toFixed(1)} ms (sys ${((sysAll * 1000) / received).toFixed(1)}; receivers ${((cpuRecv * 1000) / received).toFixed(1)}, origin ${((cpuOrigin * 1000) / received).toFixed(1)})`,
       );
       console.log(
         `  parts from non-origin nodes: ${total ? ((100 * (total - fromOrigin)) / total).toFixed(0) : '?'}% (${total - fromOrigin} of ${total})`,
       );
+      console.log(
+        `  SUMMARY ${mib}x${receivers} cpu/MiB ${((cpuAll * 1000) / received).toFixed(2)} wall ${wall.toFixed(2)} non-origin ${total ? ((100 * (total - fromOrigin)) / total).toFixed(0) : '?'}% load ${loadavg()[0]?.toFixed(1)}`,
+      );
+      console.log(
+        `  load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')} (2 cores shared)`,
+      );
+      for (const k of kids) k.send({ op: 'quit' });
       // let each node exit on its own (a --cpu-prof profile is written at exit)
       await Promise.all(
         kids.map((k) => (k.exitCode === null ? new Promise((r) => k.once('exit', r)) : 0)),

@@ -1,6 +1,7 @@
 // Exact-length reads from a byte stream that carries several request/response
 // exchanges in turn (the stream is kept open between parts).
 import type { Duplex } from 'node:stream';
+import { recycleStreamChunk } from '@mm/meshage';
 
 export class StreamReader {
   #chunks: Buffer[] = [];
@@ -67,8 +68,11 @@ export class StreamReader {
       const take = Math.min(c.length, n - off);
       c.copy(out, off, 0, take);
       off += take;
-      if (take === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(take);
+      if (take === c.length) {
+        this.#chunks.shift();
+        // copied out and never handed to anyone: the stream may read into it again
+        recycleStreamChunk(c);
+      } else this.#chunks[0] = c.subarray(take);
     }
     this.#buffered -= n;
     return out;

@@ -5,6 +5,7 @@
 // them, so garbage on the port cannot make a node allocate unbounded memory.
 import { decode, encode } from './codec.js';
 import { FrameError } from './errors.js';
+import { POOLED_FRAME, takeFrame } from './frame-pool.js';
 
 export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
 /** largest frame before a link's handshake is over (handshake messages are small) */
@@ -98,5 +99,150 @@ export class FrameDecoder {
   #flatten(): Buffer {
     if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks)];
     return this.#chunks[0] ?? Buffer.alloc(0);
+  }
+}
+
+/** a frame body at least this long is read straight into its own buffer */
+const DIRECT_MIN = 16 * 1024;
+const SCRATCH = 64 * 1024;
+/** offered right after a direct read: the next frame's header and a little more */
+const SCRATCH_AFTER_DIRECT = 4 * 1024;
+
+/**
+ * The same frames as FrameDecoder, for a socket that reads into buffers it
+ * is given (`net.connect`'s `onread`): each frame gets a buffer of its own
+ * size, and the bulk of a large frame is read by the kernel straight into
+ * it. Node's default path reads into a fresh 64 KiB buffer per read and
+ * FrameDecoder then joins those into the frame: two fresh allocations and a
+ * copy per byte, which dominated the receive side of bulk streams.
+ * Large raw frames (stream data) are read into pooled buffers that a
+ * consumer may give back (recycleStreamChunk). Small frames and headers go
+ * through one reused scratch buffer.
+ */
+export class FrameReader {
+  readonly #scratch = Buffer.allocUnsafe(SCRATCH);
+  /** bytes at the front of the scratch kept from the last read (part of a header) */
+  #held = 0;
+  /** the frame being filled */
+  #body: Buffer | undefined;
+  #bodyOff = 0;
+  #raw = false;
+  /** the buffer last offered is the body itself */
+  #direct = false;
+  #afterDirect = false;
+  #failed = false;
+  #onFrame: (frame: unknown) => void;
+  #onError: (err: FrameError) => void;
+  #early: unknown[] = [];
+  #earlyError: FrameError | undefined;
+
+  constructor(private maxFrame = DEFAULT_MAX_FRAME) {
+    // until a consumer attaches, frames are kept
+    this.#onFrame = (f) => this.#early.push(f);
+    this.#onError = (e) => {
+      this.#earlyError = e;
+    };
+  }
+
+  /** set where frames (one at a time, in order) and the first error go */
+  attach(onFrame: (frame: unknown) => void, onError: (err: FrameError) => void): void {
+    this.#onFrame = onFrame;
+    this.#onError = onError;
+    const early = this.#early;
+    this.#early = [];
+    for (const f of early) onFrame(f);
+    if (this.#earlyError) onError(this.#earlyError);
+  }
+
+  /** change the largest accepted frame (applies to frames not yet started) */
+  setMax(bytes: number): void {
+    this.maxFrame = bytes;
+  }
+
+  /** where the next read lands (`onread.buffer`) */
+  buffer(): Buffer {
+    const body = this.#body;
+    if (body && body.length - this.#bodyOff >= DIRECT_MIN) {
+      this.#direct = true;
+      return body.subarray(this.#bodyOff);
+    }
+    this.#direct = false;
+    const end = this.#afterDirect ? this.#held + SCRATCH_AFTER_DIRECT : SCRATCH;
+    return this.#scratch.subarray(this.#held, end);
+  }
+
+  /** `n` bytes were read into the last buffer() (`onread.callback`) */
+  onRead(n: number): void {
+    if (this.#failed) return;
+    try {
+      if (this.#direct) {
+        this.#bodyOff += n;
+        this.#afterDirect = true;
+        if (this.#bodyOff === this.#body?.length) this.#finish();
+        return;
+      }
+      this.#afterDirect = false;
+      this.#parse(n);
+    } catch (err) {
+      // a bad header, or a consumer that threw: the link closes
+      this.#fail(err);
+    }
+  }
+
+  #parse(n: number): void {
+    const s = this.#scratch;
+    const end = this.#held + n;
+    this.#held = 0;
+    let off = 0;
+    while (off < end && !this.#failed) {
+      const body = this.#body;
+      if (body) {
+        const take = Math.min(end - off, body.length - this.#bodyOff);
+        s.copy(body, this.#bodyOff, off, off + take);
+        off += take;
+        this.#bodyOff += take;
+        if (this.#bodyOff === body.length) this.#finish();
+        continue;
+      }
+      if (end - off < 4) {
+        s.copy(s, 0, off, end);
+        this.#held = end - off;
+        break;
+      }
+      const word = s.readUInt32BE(off);
+      off += 4;
+      const len = (word & ~RAW) >>> 0;
+      if (len === 0 || len > this.maxFrame) {
+        throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
+      }
+      this.#raw = (word & RAW) !== 0;
+      this.#body =
+        this.#raw && len >= DIRECT_MIN && len <= POOLED_FRAME
+          ? takeFrame(len)
+          : Buffer.allocUnsafe(len);
+      this.#bodyOff = 0;
+    }
+  }
+
+  #finish(): void {
+    const body = this.#body as Buffer;
+    this.#body = undefined;
+    let value: unknown;
+    try {
+      // the body is this frame's own buffer: a raw frame is handed out as it
+      // is, and decoded values may keep views of it
+      value = this.#raw ? body : decode(body);
+    } catch (err) {
+      this.#fail(new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`));
+      return;
+    }
+    this.#onFrame(value);
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#body = undefined;
+    this.#onError(err instanceof FrameError ? err : new FrameError(String(err)));
   }
 }

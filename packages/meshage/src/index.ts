@@ -5,6 +5,7 @@
 export { readMeshKey } from './auth.js';
 export { broadcastOf, interfaceBroadcastAddresses } from './broadcast-addresses.js';
 export * from './errors.js';
+export { recycleStreamChunk } from './frame-pool.js';
 export { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './framing.js';
 export { defineKind, type MessageKind } from './kinds.js';
 export {

@@ -10,6 +10,7 @@ import { DialError, InvalidOptionError } from './errors.js';
 import {
   DEFAULT_MAX_FRAME,
   FrameDecoder,
+  FrameReader,
   framePieces,
   HANDSHAKE_MAX_FRAME,
   rawFrameHead,
@@ -37,32 +38,43 @@ export interface TcpTransportOptions {
 
 class TcpLink extends BaseLink {
   readonly remoteAddress: string;
-  readonly #decoder: FrameDecoder;
+  readonly #limit: { setMax(bytes: number): void };
 
+  /** `reader`: the socket reads into its buffers (a dialed socket); else 'data' events */
   constructor(
     private readonly socket: Socket,
     private readonly maxFrame: number,
+    reader?: FrameReader,
   ) {
     super();
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    // nobody unauthenticated gets to make this node buffer a 16 MiB frame
-    this.#decoder = new FrameDecoder(Math.min(maxFrame, HANDSHAKE_MAX_FRAME));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        // frame by frame: the handshake lifts the frame limit between two frames of one chunk
-        this.#decoder.push(chunk, (f) => this.deliver(f));
-      } catch (err) {
-        this.close(err instanceof Error ? err.message : String(err));
-      }
-    });
+    const fail = (err: unknown) => this.close(err instanceof Error ? err.message : String(err));
+    if (reader) {
+      // frame by frame: the handshake lifts the frame limit between two frames
+      reader.attach((f) => this.deliver(f), fail);
+      this.#limit = reader;
+    } else {
+      const decoder = new FrameDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          // frame by frame: the handshake lifts the frame limit between two frames of one chunk
+          decoder.push(chunk, (f) => this.deliver(f));
+        } catch (err) {
+          fail(err);
+        }
+      });
+      this.#limit = decoder;
+    }
+    // nobody unauthenticated gets to make this node buffer a 16 MiB frame
+    this.#limit.setMax(Math.min(maxFrame, HANDSHAKE_MAX_FRAME));
     socket.on('error', (err) => this.onClosed(err.message));
     socket.on('close', () => this.onClosed('connection closed'));
     socket.on('end', () => socket.end());
   }
 
   established(): void {
-    this.#decoder.setMax(this.maxFrame);
+    this.#limit.setMax(this.maxFrame);
   }
 
   end(reason = 'ended'): void {
@@ -186,7 +198,20 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
       return new Promise<Link>((resolve, reject) => {
         if (closed) return reject(new DialError(address, 'transport closed'));
         if (dialOpts.signal?.aborted) return reject(new DialError(address, 'aborted'));
-        const socket = connect({ host: h, port: p });
+        // the dialer's side reads straight into frame buffers (bulk stream
+        // data flows towards the node that opened the stream)
+        const reader = new FrameReader();
+        const socket = connect({
+          host: h,
+          port: p,
+          onread: {
+            buffer: () => reader.buffer(),
+            callback: (n) => {
+              reader.onRead(n);
+              return true;
+            },
+          },
+        });
         const fail = (why: string) => {
           cleanup();
           socket.destroy();
@@ -205,7 +230,7 @@ export function createTcpTransport(opts: TcpTransportOptions = {}): Transport {
         socket.once('connect', () => {
           cleanup();
           track(socket);
-          resolve(new TcpLink(socket, maxFrame));
+          resolve(new TcpLink(socket, maxFrame, reader));
         });
       });
     },

@@ -1,0 +1,49 @@
+// Reused receive buffers for large raw frames (stream data). A fresh buffer
+// per frame costs far more than the bytes moved: page faults while the
+// kernel fills it, then garbage collections driven by the external memory.
+// A consumer that has copied a chunk out of a stream may hand it back with
+// recycleStreamChunk(); the next frame is read into it. Chunks never handed
+// back are simply garbage-collected. Spares go after a quiet spell.
+
+/** every pooled buffer: a stream data frame, sealed or not, fits */
+export const POOLED_FRAME = 256 * 1024 + 64;
+const KEEP = 64;
+const IDLE_MS = 10_000;
+
+let free: Buffer[] = [];
+/** buffers handed out and not yet given back */
+const lent = new WeakSet<ArrayBufferLike>();
+let taken = 0;
+let armed = false;
+
+/** a buffer for a raw frame of `length` ≤ POOLED_FRAME bytes (a view of a pooled one) */
+export function takeFrame(length: number): Buffer {
+  taken++;
+  const b = free.pop() ?? Buffer.allocUnsafeSlow(POOLED_FRAME);
+  lent.add(b.buffer);
+  return b.subarray(0, length);
+}
+
+/**
+ * Give back a chunk received from a mesh stream: the caller (and anything it
+ * passed the chunk to) never reads it, or any view of it, again. Chunks that
+ * did not come from this pool are ignored, as is a second release.
+ */
+export function recycleStreamChunk(chunk: Uint8Array): void {
+  const ab = chunk.buffer;
+  if (!lent.has(ab)) return;
+  lent.delete(ab);
+  if (free.length >= KEEP) return;
+  free.push(Buffer.from(ab, 0, POOLED_FRAME));
+  if (!armed) arm();
+}
+
+function arm(): void {
+  armed = true;
+  const seen = taken;
+  setTimeout(() => {
+    armed = false;
+    if (taken === seen) free = [];
+    else arm();
+  }, IDLE_MS).unref();
+}
