@@ -66,7 +66,8 @@ describe('views across restarts', () => {
   });
 
   test('a restarted node reached through another brings none of its old links back', async () => {
-    const net = createMemoryNetwork();
+    // frames checked as off the wire: the peers' incarnations must survive validation
+    const net = createMemoryNetwork({ validateFrames: true });
     const head = await firstLife(net, ['a', 'b', 'c']);
     const a = await node(net, 'a');
     await head.dial(a.address);
