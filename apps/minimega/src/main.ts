@@ -68,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   daemonMode = true;
+  // before the daemon's modules load: they are the first burst that would grow the heap
+  (await import('./heap.js')).keepYoungGenerationSmall();
   const { runDaemonMain } = await import('./daemon/start.js');
   const code = await runDaemonMain(parsed);
   // the daemon may leave handles behind (children it orphaned, timers): leave now
