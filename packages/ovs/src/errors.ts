@@ -116,3 +116,15 @@ export class OvsStartError extends OvsError {
   readonly code = 'ERR_OVS_START' as const;
   override name = 'OvsStartError';
 }
+
+/** A packet capture could not start (tcpdump refused the interface, filter or file). */
+export class CaptureStartError extends OvsError {
+  readonly code = 'ERR_CAPTURE_START' as const;
+  override name = 'CaptureStartError';
+  constructor(
+    readonly iface: string,
+    readonly reason: string,
+  ) {
+    super(`capture on ${iface} failed: ${reason}`);
+  }
+}

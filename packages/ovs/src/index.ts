@@ -2,8 +2,21 @@
 // behind one Switch contract (real: ovs-vsctl/ip/tc; fake: in memory), a
 // private-OVS helper, minimega's VLAN alias allocator, and a host's networking
 // state behind the HostNetwork contract (createHostNetwork).
+
+export {
+  type CaptureRecord,
+  type CaptureSettings,
+  type Captures,
+  createCaptures,
+  DEFAULT_SNAPLEN,
+  type PcapProcess,
+  type PcapSpec,
+  type PcapStarter,
+  tcpdumpStarter,
+} from './capture.js';
 export { type DetectDatapathOptions, detectDatapath, parseDatapath } from './datapath.js';
 export {
+  CaptureStartError,
   InvalidArgumentError,
   KernelFeatureMissingError,
   LinkExistsError,

@@ -3,8 +3,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedSwitchProvider, type HostNetwork, type Switch, type SwitchProvider } from '@mm/ovs';
+import {
+  fixedSwitchProvider,
+  type HostNetwork,
+  type PcapStarter,
+  type Switch,
+  type SwitchProvider,
+} from '@mm/ovs';
 import { createNetModule } from '../../src/commands/net/index.js';
+import type { CommandModule } from '../../src/context.js';
 import { createDaemonCore, type DaemonCore } from '../../src/daemon/core.js';
 import { defaultDaemonFlags } from '../../src/daemon/flags.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -24,6 +31,7 @@ export interface NetDaemon {
 export async function netDaemon(
   sw: Switch | ((base: string) => SwitchProvider),
   flags: Record<string, unknown> = {},
+  opts: { pcap?: PcapStarter; modules?: CommandModule[] } = {},
 ): Promise<NetDaemon> {
   const base = await mkdtemp(join(tmpdir(), `mm-net-t${process.pid}-`));
   const provider = typeof sw === 'function' ? sw(base) : fixedSwitchProvider(sw);
@@ -31,7 +39,10 @@ export async function netDaemon(
     flags: defaultDaemonFlags({ base, ...flags }),
     log: createLogger({ level: 'fatal', stderr: false }),
     hostname: 'testhost',
-    modules: [createNetModule({ provider: () => provider })],
+    modules: [
+      createNetModule({ provider: () => provider, ...(opts.pcap ? { pcap: opts.pcap } : {}) }),
+      ...(opts.modules ?? []),
+    ],
   });
   const { run, transcript } = coreRunner(core);
   return {

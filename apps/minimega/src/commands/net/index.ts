@@ -4,15 +4,19 @@
 // sets daemon.services.networking for the VM module, and hooks the network's
 // teardown into namespace deletion, clear all and shutdown.
 import {
+  createCaptures,
   createHostNetwork,
   createSwitchProvider,
+  type PcapStarter,
   parseVlanRange,
   type SwitchProvider,
+  tcpdumpStarter,
 } from '@mm/ovs';
 import { createVeth, deleteVeth } from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
 import { announceAlias } from './announce.js';
 import { registerBridge } from './bridge-cli.js';
+import { registerCapture } from './capture-cli.js';
 import { registerQos } from './qos-cli.js';
 import { registerTaps } from './tap-cli.js';
 import { registerVlans } from './vlans-cli.js';
@@ -20,6 +24,8 @@ import { registerVlans } from './vlans-cli.js';
 export interface NetModuleOptions {
   /** how to reach OVS (default: OVS_RUNDIR/system OVS, else an embedded one under <base>/ovs) */
   provider?: (d: Daemon) => SwitchProvider;
+  /** how a pcap capture process starts (default: tcpdump) */
+  pcap?: PcapStarter;
 }
 
 /** a boolean flag given as a word (`-ovs-embedded=false`) */
@@ -54,13 +60,20 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     registerTaps(d, net);
     registerBridge(d, net);
     registerQos(d, net);
+    const captures = createCaptures({ start: opts.pcap ?? tcpdumpStarter() });
+    registerCapture(d, net, captures);
     d.services.networking = net;
     d.services.recoverNetworking = (vmTaps) => net.recover(vmTaps);
     d.services.bandwidth = () => net.bandwidth();
 
+    // captures stop before the namespace's taps go
+    d.namespaces.onDelete((ns) => captures.stopAll(ns.name));
     d.namespaces.onDelete((ns) => net.deleteNamespace(ns.name));
     d.onClearAll('net', () => net.clearAll());
-    d.onShutdown('net', () => net.close());
+    d.onShutdown('net', async () => {
+      await captures.close();
+      await net.close();
+    });
   };
 }
 
