@@ -7,6 +7,7 @@
 // over between two events).
 import { decode, encode } from './codec.js';
 import { LinkClosedError } from './errors.js';
+import { recycleStreamChunk } from './frame-pool.js';
 import { type CipherState, DecryptError } from './noise.js';
 import type { Link, LinkHandlers } from './transport.js';
 
@@ -103,6 +104,9 @@ export class ChannelLink implements Link {
       }
       try {
         const plain = this.cipher.recv.decrypt(NO_AD, raw);
+        // the plaintext is a buffer of its own: the sealed bytes are never read
+        // again, so a pooled receive buffer goes back for the next frame
+        recycleStreamChunk(raw);
         frame = plain[0] === 0xc1 ? plain.subarray(1) : decode(plain);
       } catch (err) {
         this.close(
