@@ -81,6 +81,22 @@ export class ChannelLink implements Link {
     else this.inner.send(Buffer.concat(sealed));
   }
 
+  /**
+   * one raw data frame sent from the caller's memory: `done` once `data` may
+   * be reused (sealed: at once, the ciphertext is a copy; clear: when the
+   * inner link has written it)
+   */
+  sendData(data: Uint8Array, done: (err?: Error | null) => void): void {
+    if (!this.cipher && this.inner.sendRaw) {
+      if (this.closed || this.#ending) throw new LinkClosedError();
+      this.inner.sendRaw([data], done);
+      return;
+    }
+    // sealed: the ciphertext is a copy; an inner link without sendRaw gets a copy of its own
+    this.send(this.cipher ? data : Buffer.from(data));
+    done();
+  }
+
   close(reason = 'closed locally'): void {
     this.inner.close(reason);
     this.#onClose(reason);

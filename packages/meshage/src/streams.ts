@@ -7,13 +7,13 @@
 // credit), e (end of this direction), x (reset). Flow control is by credit: a
 // writer sends at most STREAM_WINDOW bytes the reader has not yet consumed.
 //
-// Copies: on a link that serializes frames (TCP, or any sealed link) the
-// writer copies data once into a send ring of STREAM_WINDOW bytes and sends
-// views of it; a byte of the ring is reused only after the peer granted
-// credit for it (so it left this process long ago). The writer's own buffer
-// is free as soon as its write callback runs, as Node streams promise. Rings
-// of idle streams go back to a small shared pool, so a stream costs no
-// fresh large allocation per message (page faults dominate a copy here).
+// Copies: on a link that serializes frames (TCP, or any sealed link) data
+// frames are sent as views of the writer's own buffer, with no copy in this
+// process: TCP writes them from there (the write callback runs once the
+// kernel has every byte), a sealed link encrypts them into its ciphertext
+// at once. The writer's buffer is free as soon as its write callback runs,
+// as Node streams promise. Links that hand frames over by reference (the
+// in-memory transport) get a copy the peer then owns.
 import { Duplex } from 'node:stream';
 import { z } from 'zod';
 import type { ChannelLink } from './channel.js';
@@ -43,34 +43,6 @@ export const STREAM_CHUNK = 256 * 1024;
 /** bytes a writer may have sent that the reader has not consumed */
 export const STREAM_WINDOW = 4 * 1024 * 1024;
 const PROTOCOL = /^[\x21-\x7e]{1,64}$/;
-/** spare send rings kept for the next busy stream */
-const SPARE_RINGS = 8;
-let spareRings: Buffer[] = [];
-let ringsTaken = 0;
-let ringTimer: NodeJS.Timeout | undefined;
-
-function takeRing(): Buffer {
-  ringsTaken++;
-  return spareRings.pop() ?? Buffer.allocUnsafe(STREAM_WINDOW);
-}
-
-/** keep a ring for the next busy stream; spares go after 10 s without use */
-function spareRing(ring: Buffer): void {
-  if (spareRings.length >= SPARE_RINGS) return;
-  spareRings.push(ring);
-  if (ringTimer) return;
-  const arm = (seen: number) => {
-    ringTimer = setTimeout(() => {
-      if (ringsTaken === seen) {
-        spareRings = [];
-        ringTimer = undefined;
-      } else arm(ringsTaken);
-    }, 10_000);
-    ringTimer.unref();
-  };
-  arm(ringsTaken);
-}
-
 const controlFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('w'), n: z.number().int().positive().max(STREAM_WINDOW) }),
   z.object({ t: z.literal('e') }),
@@ -81,12 +53,15 @@ type ControlFrame = z.infer<typeof controlFrame>;
 class MeshStream extends Duplex {
   readonly #link: ChannelLink;
   readonly #trusted: boolean;
-  /** sent frames leave the process (serialized or sealed): send from the ring */
+  /** sent frames leave the process (serialized or sealed): sent from the writer's buffer */
   readonly #byValue: boolean;
-  #ring: Buffer | undefined;
-  #ringPos = 0;
   #credit = STREAM_WINDOW;
   #blocked: { chunk: Buffer; off: number; cb: (err?: Error | null) => void } | undefined;
+  /** data frames of the current write the link still reads from */
+  #inflight = 0;
+  /** the current write's callback, once all its frames are queued but not all written */
+  #afterSent: ((err?: Error | null) => void) | undefined;
+  #sendError: Error | undefined;
   #unacked = 0;
   #paused = false;
   #gotEnd = false;
@@ -120,50 +95,45 @@ class MeshStream extends Duplex {
     this.#pump(chunk, 0, cb);
   }
 
-  /** `n` bytes of `chunk` at `off` as a frame body that stays valid until acknowledged */
-  #piece(chunk: Buffer, off: number, n: number): Buffer {
-    if (!this.#byValue) return Buffer.from(chunk.subarray(off, off + n)); // handed over by reference
-    this.#ring ??= takeRing();
-    const ring = this.#ring;
-    const take = Math.min(n, ring.length - this.#ringPos);
-    chunk.copy(ring, this.#ringPos, off, off + take);
-    const view = ring.subarray(this.#ringPos, this.#ringPos + take);
-    this.#ringPos = (this.#ringPos + take) % ring.length;
-    return view;
-  }
-
   #pump(chunk: Buffer, off: number, cb: (err?: Error | null) => void): void {
     while (off < chunk.length) {
       if (this.#credit <= 0) {
         this.#blocked = { chunk, off, cb };
         return;
       }
-      // at most the credit left: the ring holds exactly the unacknowledged bytes
-      const piece = this.#piece(
-        chunk,
-        off,
-        Math.min(STREAM_CHUNK, chunk.length - off, this.#credit),
-      );
+      const n = Math.min(STREAM_CHUNK, chunk.length - off, this.#credit);
+      const piece = chunk.subarray(off, off + n);
       try {
-        this.#link.send(piece);
+        if (this.#byValue) {
+          this.#inflight++;
+          this.#link.sendData(piece, this.#sent);
+        } else this.#link.send(Buffer.from(piece)); // handed over by reference: the peer's own copy
       } catch (err) {
+        if (this.#byValue) this.#inflight--;
         cb(err as Error);
         return;
       }
-      this.#credit -= piece.length;
-      off += piece.length;
+      this.#credit -= n;
+      off += n;
     }
-    cb();
+    if (this.#inflight === 0) {
+      const err = this.#sendError;
+      this.#sendError = undefined;
+      cb(err);
+    } else this.#afterSent = cb;
   }
 
-  /** every byte sent is acknowledged: the ring can serve another stream meanwhile */
-  #releaseRing(): void {
-    const ring = this.#ring;
-    if (!ring || this.#credit !== STREAM_WINDOW || this.#blocked) return;
-    this.#ring = undefined;
-    this.#ringPos = 0;
-    spareRing(ring);
-  }
+  /** the link is done with one data frame of the current write */
+  readonly #sent = (err?: Error | null): void => {
+    this.#inflight--;
+    if (err) this.#sendError ??= err;
+    const cb = this.#afterSent;
+    if (this.#inflight > 0 || !cb) return;
+    this.#afterSent = undefined;
+    const e = this.#sendError;
+    this.#sendError = undefined;
+    cb(e);
+  };
 
   override _final(cb: (err?: Error | null) => void): void {
     try {
@@ -197,11 +167,12 @@ class MeshStream extends Duplex {
       else if (this.#sentEnd) this.#link.end('stream done');
       else this.#link.close('stream done');
     }
-    // the ring is dropped, not pooled: frames queued on the closing link may still point into it
-    this.#ring = undefined;
     const blocked = this.#blocked;
     this.#blocked = undefined;
     blocked?.cb(err ?? new StreamResetError('stream destroyed'));
+    const sending = this.#afterSent;
+    this.#afterSent = undefined;
+    sending?.(err ?? new StreamResetError('stream destroyed'));
     cb(err);
   }
 
@@ -257,7 +228,6 @@ class MeshStream extends Duplex {
           this.#blocked = undefined;
           this.#pump(b.chunk, b.off, b.cb);
         }
-        this.#releaseRing();
         return;
       }
       case 'e':

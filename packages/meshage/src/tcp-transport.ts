@@ -93,11 +93,19 @@ class TcpLink extends BaseLink {
     this.socket.uncork();
   }
 
-  protected override writeRaw(pieces: readonly Uint8Array[]): void {
+  protected override writeRaw(
+    pieces: readonly Uint8Array[],
+    done?: (err?: Error | null) => void,
+  ): void {
     const head = rawFrameHead(pieces.reduce((n, p) => n + p.length, 0));
     this.socket.cork();
     this.socket.write(head);
-    for (const p of pieces) this.socket.write(p);
+    // the socket holds the pieces until they are written: done then (in order)
+    const last = pieces.length - 1;
+    pieces.forEach((p, i) => {
+      if (i === last && done) this.socket.write(p, done);
+      else this.socket.write(p);
+    });
     this.socket.uncork();
   }
 

@@ -23,9 +23,11 @@ export interface Link {
   /**
    * queue one raw-bytes frame given in pieces (a sealed frame's ciphertext
    * and tag): the peer receives their concatenation as one Uint8Array frame.
-   * TCP writes the pieces back to back (no joining copy).
+   * TCP writes the pieces back to back (no joining copy). `done` runs once
+   * the pieces' memory may be reused (TCP: the kernel has the bytes); until
+   * then the caller leaves them alone.
    */
-  sendRaw?(pieces: readonly Uint8Array[]): void;
+  sendRaw?(pieces: readonly Uint8Array[], done?: (err?: Error | null) => void): void;
   /** close the link; the remote side sees close() soon after */
   close(reason?: string): void;
   /**
@@ -108,14 +110,18 @@ export abstract class BaseLink implements Link {
     this.write(frame);
   }
 
-  sendRaw(pieces: readonly Uint8Array[]): void {
+  sendRaw(pieces: readonly Uint8Array[], done?: (err?: Error | null) => void): void {
     if (this.#closed) throw new LinkClosedError();
-    this.writeRaw(pieces);
+    this.writeRaw(pieces, done);
   }
 
-  /** implementation: write one raw frame from pieces (default: joined, then write) */
-  protected writeRaw(pieces: readonly Uint8Array[]): void {
-    this.write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+  /**
+   * implementation: write one raw frame from pieces, `done` once they may be
+   * reused (default: joined into a copy, then write; done at once)
+   */
+  protected writeRaw(pieces: readonly Uint8Array[], done?: (err?: Error | null) => void): void {
+    this.write(pieces.length === 1 && !done ? pieces[0] : Buffer.concat(pieces));
+    done?.();
   }
 
   close(reason = 'closed locally'): void {
