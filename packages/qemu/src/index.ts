@@ -127,6 +127,7 @@ export { createQemuDriver, type QemuDriverOptions } from './qemu-driver.js';
 export { QmpClient, type QmpConnectOptions, type QmpEvent, type QmpReply } from './qmp.js';
 export { instanceArgv, type ReattachOptions, reattachQemu } from './reattach.js';
 export { createSlowStartDriver, type SlowStartDriver } from './slow-start-driver.js';
+export { VM_PHASE_CHANNEL, type VmPhaseEvent } from './trace.js';
 export { isKillable, KvmVm, type KvmVmOptions, type VmState } from './vm.js';
 export {
   formatEvent as formatKbEvent,

@@ -2,7 +2,7 @@
 // spawner.ts; or directly with execa), supervises it and speaks QMP on
 // `<instance>/qmp`.
 import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -58,6 +58,35 @@ interface Running {
   ended: Promise<{ code?: number; signal?: string; failure?: string }>;
   stderr(): Promise<string>;
   kill(): void;
+}
+
+/**
+ * Gives QEMU's control side (the main loop that answers QMP and emulates
+ * devices, its monitor and worker threads) the daemon's own priority and
+ * leaves only the vCPU threads (`query-cpus-fast`) niced. With every thread
+ * niced, a QMP command waited behind the guests already running: `vm start
+ * all` of 50 TCG guests took seconds, most of it the last few `cont` replies
+ * queued behind 49 booting vCPUs. Best effort: raising a priority needs
+ * CAP_SYS_NICE; without it every thread stays niced.
+ */
+async function controlAtDaemonPriority(qmp: QmpClient, pid: number): Promise<void> {
+  let vcpus: Set<number>;
+  try {
+    const cpus = (await qmp.execute('query-cpus-fast')) as { 'thread-id'?: unknown }[];
+    vcpus = new Set(cpus.map((c) => c?.['thread-id']).filter((t) => typeof t === 'number'));
+  } catch {
+    return;
+  }
+  if (vcpus.size === 0) return;
+  const own = getPriority();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+    if (vcpus.has(Number(tid))) continue;
+    try {
+      setPriority(Number(tid), own);
+    } catch {
+      // no privilege to raise it, or the thread is gone: it stays niced
+    }
+  }
 }
 
 function runDirect(bin: string, args: string[], cwd: string): Running {
@@ -137,7 +166,8 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       // guests yield the CPU to the daemon: on a busy host a burst of guests
       // must not starve its mesh heartbeats (peers would drop it)
       // (niceness is per thread on Linux: every thread QEMU has made so far,
-      // vCPUs included; later ones inherit it)
+      // vCPUs included; later ones inherit it; once QMP answers, only the
+      // vCPUs keep it, see controlAtDaemonPriority)
       const tids = await readdir(`/proc/${proc.pid}/task`).catch(() => [String(proc.pid)]);
       for (const tid of tids) {
         try {
@@ -198,6 +228,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     }
     const monitor = qmp;
     void exited.then(() => monitor.close());
+    if (proc.pid > 0) await controlAtDaemonPriority(monitor, proc.pid);
     return {
       pid: proc.pid,
       argv: [bin, ...args],

@@ -14,6 +14,7 @@ import { type ProcSample, sampleProcTree } from './host/top.js';
 import type { NicAttacher, SaveTarget } from './host/types.js';
 import type { NetConfig } from './netspec.js';
 import { ppmToPng } from './png.js';
+import { tracePhase } from './trace.js';
 import { startVncShim, type VncShim } from './vnc.js';
 
 export type VmState = 'BUILDING' | 'RUNNING' | 'PAUSED' | 'QUIT' | 'ERROR';
@@ -54,6 +55,27 @@ class Mutex {
     this.#tail = next.catch(() => {});
     return next;
   }
+}
+
+/**
+ * The state a re-adopted VM is in: what its QEMU says (`query-status`), as
+ * the record is written just after each change and a crash in between leaves
+ * it one change behind; the recorded state when QEMU cannot tell.
+ */
+async function runState(
+  proc: VmProcess,
+  recorded: 'BUILDING' | 'RUNNING' | 'PAUSED',
+): Promise<'BUILDING' | 'RUNNING' | 'PAUSED'> {
+  if (!proc.monitor) return recorded;
+  try {
+    const r = (await proc.monitor.execute('query-status')) as { status?: string } | undefined;
+    if (r?.status === 'running') return 'RUNNING';
+    if (r?.status === 'prelaunch') return 'BUILDING';
+    if (r?.status === 'paused') return 'PAUSED';
+  } catch {
+    // no answer: keep the record's word
+  }
+  return recorded;
 }
 
 function sortKeys(v: unknown): unknown {
@@ -144,24 +166,40 @@ export class KvmVm {
     this.#opts.log?.(level, `vm ${this.id} (${this.name}): ${msg}`);
   }
 
-  /** resolves at the next state change (tests, waiting for a crash to be noticed) */
+  /** resolves once the next state change is written to the instance dir (tests, waiting for a crash to be noticed) */
   nextChange(): Promise<void> {
     return new Promise((r) => this.#changed.push(r));
   }
 
-  async #setState(s: VmState): Promise<void> {
+  /**
+   * The instance's `state` file (minimega's, for outside tools; `-recover`
+   * reads the host's vm.json instead) is written behind the state change, in
+   * order, never awaited by the operation: `vm start all` answers once every
+   * QMP `cont` did, not after 50 more file writes.
+   */
+  #stateWrites: Promise<void> = Promise.resolve();
+
+  /** resolves once the `state` file of every change so far is on disk */
+  settled(): Promise<void> {
+    return this.#stateWrites;
+  }
+
+  #setState(s: VmState): void {
     this.state = s;
-    await writeFile(join(this.instanceDir, 'state'), s).catch(() => {});
     const w = this.#changed;
     this.#changed = [];
-    for (const fn of w) fn();
+    this.#stateWrites = this.#stateWrites.then(async () => {
+      await writeFile(join(this.instanceDir, 'state'), s).catch(() => {});
+      tracePhase(this.id, s, 'state-file');
+      for (const fn of w) fn();
+    });
     this.#opts.onChange?.();
   }
 
-  async #setError(msg: string): Promise<string> {
+  #setError(msg: string): string {
     this.config.tags.error = msg;
     this.#log('error', msg);
-    await this.#setState('ERROR');
+    this.#setState('ERROR');
     return msg;
   }
 
@@ -195,7 +233,7 @@ export class KvmVm {
         if (err && ac.signal.aborted && !signal?.aborted) {
           // killed while starting: QUIT, as a kill of a started VM leaves it
           delete this.config.tags.error;
-          await this.#setState('QUIT');
+          this.#setState('QUIT');
           return '';
         }
         return err;
@@ -290,8 +328,8 @@ export class KvmVm {
         if (this.#proc !== proc) return;
         this.#proc = undefined;
         if (!isKillable(this.state)) return;
-        if (exit.expected) await this.#setState('QUIT');
-        else await this.#setError(exit.reason);
+        if (exit.expected) this.#setState('QUIT');
+        else this.#setError(exit.reason);
       }),
     );
     return '';
@@ -307,7 +345,7 @@ export class KvmVm {
       this.#launched = true;
       this.state = state;
       const err = await this.#attach(proc);
-      if (!err) await this.#setState(state);
+      if (!err) this.#setState(await runState(proc, state));
       return err;
     });
   }
@@ -316,8 +354,8 @@ export class KvmVm {
   restoreStopped(state: 'QUIT' | 'ERROR', reason: string): Promise<void> {
     return this.#lock.run(async () => {
       this.#launched = true;
-      if (state === 'ERROR') await this.#setError(reason);
-      else await this.#setState('QUIT');
+      if (state === 'ERROR') this.#setError(reason);
+      else this.#setState('QUIT');
     });
   }
 
@@ -326,7 +364,9 @@ export class KvmVm {
    * VM is skipped when `wild`, else an error. Returns false when skipped.
    */
   start(opts: { wild: boolean; signal?: AbortSignal }): Promise<boolean> {
+    tracePhase(this.id, 'start', 'called');
     return this.#lock.run(async () => {
+      tracePhase(this.id, 'start', 'locked');
       if (this.state === 'RUNNING') {
         if (opts.wild) return false;
         throw new VmStateError('vm is already running');
@@ -345,13 +385,15 @@ export class KvmVm {
           // `cont` then would be lost when the state was saved paused (minimega's
           // launch.mm slept 10 s and stopped/started again); wait for the load
           if (this.config.state) await this.#loadedState(opts.signal);
+          tracePhase(this.id, 'start', 'cont-sent');
           await this.#monitor().execute('cont');
+          tracePhase(this.id, 'start', 'cont-reply');
         }
       } catch (err) {
-        const msg = await this.#setError(`unable to start: ${(err as Error).message}`);
+        const msg = this.#setError(`unable to start: ${(err as Error).message}`);
         throw new VmStateError(msg);
       }
-      await this.#setState('RUNNING');
+      this.#setState('RUNNING');
       return true;
     });
   }
@@ -372,16 +414,22 @@ export class KvmVm {
 
   /** Pauses a RUNNING VM (QMP stop). Returns false when not applicable. */
   stop(signal?: AbortSignal): Promise<boolean> {
+    tracePhase(this.id, 'stop', 'called');
     return this.#lock.run(async () => {
+      tracePhase(this.id, 'stop', 'locked');
       if (this.state !== 'RUNNING') return false;
       try {
         const proc = this.#proc;
         if (proc?.pause) await proc.pause(signal);
-        else await this.#monitor().execute('stop');
+        else {
+          tracePhase(this.id, 'stop', 'stop-sent');
+          await this.#monitor().execute('stop');
+          tracePhase(this.id, 'stop', 'stop-reply');
+        }
       } catch {
-        throw new VmStateError(await this.#setError(`unstoppable: ${this.id}`));
+        throw new VmStateError(this.#setError(`unstoppable: ${this.id}`));
       }
-      await this.#setState('PAUSED');
+      this.#setState('PAUSED');
       return true;
     });
   }
@@ -390,14 +438,18 @@ export class KvmVm {
   kill(): Promise<boolean> {
     const starting = this.#launchAbort;
     starting?.abort(new Error('killed'));
+    tracePhase(this.id, 'kill', 'called');
     return this.#lock.run(async () => {
+      tracePhase(this.id, 'kill', 'locked');
       if (!isKillable(this.state)) return starting !== undefined;
       const proc = this.#proc;
       this.#proc = undefined;
       if (proc) await proc.kill();
+      tracePhase(this.id, 'kill', 'exited');
       await this.#vnc?.close();
       this.#vnc = undefined;
-      await this.#setState('QUIT');
+      tracePhase(this.id, 'kill', 'vnc-closed');
+      this.#setState('QUIT');
       return true;
     });
   }
@@ -406,12 +458,19 @@ export class KvmVm {
   flush(): Promise<void> {
     return this.#lock.run(async () => {
       if (isKillable(this.state)) throw new VmStateError(`cannot flush a ${this.state} vm`);
+      // a `state` write still pending would recreate a file in the dir being removed
+      await this.#stateWrites;
       const alias = this.#aliasPath();
       await unlink(alias).catch(() => {});
       await rmdir(dirname(alias)).catch(() => {});
       await rmdir(dirname(dirname(alias))).catch(() => {});
       await rm(this.instanceDir, { recursive: true, force: true });
     });
+  }
+
+  /** its process can say whether it runs (QMP `query-status`): `-recover` need not trust the record for that */
+  get reportsRunState(): boolean {
+    return this.#proc?.monitor !== undefined;
   }
 
   #monitor() {
@@ -553,7 +612,7 @@ export class KvmVm {
     await mkdir(dirname(target.state), { recursive: true });
     await this.#lock.run(async () => {
       if (this.state === 'RUNNING') await m.execute('stop');
-      if (isKillable(this.state)) await this.#setState('PAUSED');
+      if (isKillable(this.state)) this.#setState('PAUSED');
     });
     const blocks = target.disk
       ? ((await m.execute('query-block')) as Array<{

@@ -1,7 +1,8 @@
 // Real QEMU (TCG): launch, start, stop, kill, flush, screenshot, a crash from
 // outside, 20 guests at once, and the tiny guest's ready marker on serial.
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { connect, createConnection } from 'node:net';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
@@ -17,6 +18,16 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
+
+/** each thread's niceness (/proc/<pid>/task/<tid>/stat field 19) */
+async function threadNices(pid: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
 
 async function setup(spawn: 'helper' | 'direct' = 'helper') {
   const dir = await tempDir('mm-realvm-');
@@ -65,6 +76,15 @@ describe('real QEMU (tcg)', () => {
         // a guest, not the daemon, is the kernel's first choice when memory runs out
         expect((await readFile(`/proc/${v.pid}/comm`, 'utf8')).trim()).toMatch(/^qemu-system/);
         expect((await readFile(`/proc/${v.pid}/oom_score_adj`, 'utf8')).trim()).toBe('500');
+        // the guest's vCPUs yield to everything else; QEMU's control side
+        // (QMP, devices) runs at the daemon's priority (root may raise it)
+        const vcpus = JSON.parse(await v.qmp('{"execute":"query-cpus-fast"}')).return.map(
+          (c: { 'thread-id': number }) => c['thread-id'],
+        );
+        const nices = await threadNices(v.pid);
+        expect(vcpus.length).toBe(1);
+        expect(nices.get(vcpus[0])).toBe(10);
+        expect(nices.get(v.pid)).toBe(process.getuid?.() === 0 ? getPriority() : 10);
         expect(await v.qmp('{ "execute": "query-status" }')).toBe(
           '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
         );

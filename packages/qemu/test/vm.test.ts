@@ -57,6 +57,8 @@ describe('KvmVm lifecycle (fake driver)', () => {
     );
     expect(await vm.start({ wild: false })).toBe(true);
     expect(vm.state).toBe('RUNNING');
+    // the state file follows the change (written behind it, in order)
+    await vm.settled();
     expect(await readFile(join(vm.instanceDir, 'state'), 'utf8')).toBe('RUNNING');
     await expect(vm.start({ wild: false })).rejects.toThrow('vm is already running');
     expect(await vm.start({ wild: true })).toBe(false);

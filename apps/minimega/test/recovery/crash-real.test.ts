@@ -2,7 +2,7 @@
 // guests with NICs on its embedded Open vSwitch and a host tap; it is
 // killed with SIGKILL (no teardown). Its guests keep running; `minimega
 // -nuke` then leaves no process, tap, bridge or mount of that base.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -136,6 +136,12 @@ describe('after a daemon crash', () => {
 
       d.proc.kill('SIGKILL');
       await d.proc;
+      // records are written just after each answer: a crash in between
+      // leaves a's one change behind (BUILDING), and QEMU's own word
+      // (query-status: running) wins on re-adoption
+      const recordA = join(d.base, String(before[0]!.id), 'vm.json');
+      const stale = { ...JSON.parse(await readFile(recordA, 'utf8')), state: 'BUILDING' };
+      await writeFile(recordA, JSON.stringify(stale));
       // b's QEMU dies while no daemon watches
       process.kill(Number(before[1]!.pid), 'SIGKILL');
 

@@ -12,6 +12,7 @@ import { VmCommandError } from '../errors.js';
 import { generateUuid, randomMac } from '../ids.js';
 import { DEFAULT_BRIDGE, type NetConfig } from '../netspec.js';
 import { instanceArgv } from '../reattach.js';
+import { tracePhase } from '../trace.js';
 import { isKillable, KvmVm } from '../vm.js';
 import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
 import { RecordWriter, toRecord } from './record.js';
@@ -132,6 +133,15 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
     return vm;
   };
   const persist = (vm: KvmVm) => writer.write(vm);
+  /**
+   * After start/stop/kill: each state change already scheduled its record,
+   * written just after the answer. A crash in between leaves a QEMU's record
+   * one change behind, which `-recover` corrects from QEMU itself
+   * (query-status); the records of VMs that cannot say their state
+   * (containers) are awaited before answering.
+   */
+  const persistUnreported = (vms: KvmVm[]) =>
+    Promise.all(vms.filter((vm) => !vm.reportsRunState).map(persist));
   /** the networking side's qos per tap, so `vm info` shows it wherever the VM runs */
   const withQos = (r: VmRecord): VmRecord => {
     const qosOf = opts.nics?.tapQos?.bind(opts.nics);
@@ -403,7 +413,9 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           vm.start({ wild: t.wild, ...(o.signal ? { signal: o.signal } : {}) }),
         );
       } finally {
-        await Promise.all(t.vms.map(persist));
+        tracePhase(-1, 'start', 'applied');
+        await persistUnreported(t.vms);
+        tracePhase(-1, 'start', 'persisted');
       }
     },
 
@@ -412,7 +424,9 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       try {
         await applyTargets(t, (vm) => vm.stop(o.signal));
       } finally {
-        await Promise.all(t.vms.map(persist));
+        tracePhase(-1, 'stop', 'applied');
+        await persistUnreported(t.vms);
+        tracePhase(-1, 'stop', 'persisted');
       }
     },
 
@@ -421,7 +435,9 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       try {
         await applyTargets(t, (vm) => vm.kill());
       } finally {
-        await Promise.all(t.vms.map(persist));
+        tracePhase(-1, 'kill', 'applied');
+        await persistUnreported(t.vms);
+        tracePhase(-1, 'kill', 'persisted');
       }
     },
 

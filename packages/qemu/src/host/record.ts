@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cloneVmConfig } from '../config.js';
+import { tracePhase } from '../trace.js';
 import type { KvmVm } from '../vm.js';
 import type { VmRecord } from './types.js';
 
@@ -61,12 +62,17 @@ export class RecordWriter {
     const existing = this.#busy.get(vm);
     if (existing) return existing;
     const p = (async () => {
+      // after the current turn: the answer to the command that made the
+      // change goes out first, and the changes of a bulk operation made in
+      // the same turn are written once
+      await new Promise((r) => setImmediate(r));
       while (this.#dirty.has(vm)) {
         this.#dirty.delete(vm);
         await writeAtomic(
           join(vm.instanceDir, 'vm.json'),
           JSON.stringify(recordWith(vm, vm.config), null, 1),
         );
+        tracePhase(vm.id, vm.state, 'record-file');
       }
     })().finally(() => this.#busy.delete(vm));
     this.#busy.set(vm, p);
