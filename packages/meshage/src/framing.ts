@@ -68,19 +68,26 @@ export class FrameDecoder {
         this.#need = len;
       }
       if (this.#buffered < 4 + this.#need) break;
-      const buf = this.#flatten();
       const len = this.#need;
       this.#need = -1;
       let value: unknown;
-      try {
-        // a raw frame is handed out as a view of the receive buffer, which is never reused
-        value = this.#raw ? buf.subarray(4, 4 + len) : decode(buf.subarray(4, 4 + len));
-      } catch (err) {
-        throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
+      if (this.#raw && len >= DIRECT_MIN && len <= POOLED_FRAME && this.#chunks.length > 1) {
+        // a large raw frame (stream data, a sealed frame) spread over reads:
+        // copied into a pooled buffer its consumer may give back, not joined
+        // into a fresh one (fresh buffers cost page faults and collections)
+        value = this.#take(4 + len, takeFrame(len));
+      } else {
+        const buf = this.#flatten();
+        try {
+          // a raw frame is handed out as a view of the receive buffer, which is never reused
+          value = this.#raw ? buf.subarray(4, 4 + len) : decode(buf.subarray(4, 4 + len));
+        } catch (err) {
+          throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
+        }
+        const rest = buf.subarray(4 + len);
+        this.#chunks = rest.length ? [rest] : [];
+        this.#buffered = rest.length;
       }
-      const rest = buf.subarray(4 + len);
-      this.#chunks = rest.length ? [rest] : [];
-      this.#buffered = rest.length;
       // one at a time when asked: handling a frame may change the limit for the next
       if (each) each(value);
       else out.push(value);
@@ -94,6 +101,24 @@ export class FrameDecoder {
     if (first.length >= 4) return first.readUInt32BE(0);
     const head = Buffer.concat(this.#chunks).subarray(0, 4);
     return head.readUInt32BE(0);
+  }
+
+  /** drop the first `n` buffered bytes, copying all but the 4-byte header into `into` */
+  #take(n: number, into: Buffer): Buffer {
+    let skip = 4;
+    let at = 0;
+    let left = n;
+    while (left > 0) {
+      const c = this.#chunks[0] as Buffer;
+      const use = Math.min(c.length, left);
+      if (use > skip) at += c.copy(into, at, skip, use);
+      skip = Math.max(0, skip - use);
+      left -= use;
+      if (use === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(use);
+    }
+    this.#buffered -= n;
+    return into;
   }
 
   #flatten(): Buffer {
