@@ -175,9 +175,18 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
       await get('y').dial(addr.get('b') as string);
       await get('c').dial(addr.get('y') as string);
       await until('square converged', () => [...ms.values()].every((m) => m.size() === 5));
-      get('c').handle(Hang, () => new Promise<string>(() => {}));
+      // x goes away only once c holds the request (a fixed sleep lost the race under load:
+      // x closed before the request passed it, and a saw c's host down instead)
+      let arrived!: () => void;
+      const atC = new Promise<void>((r) => {
+        arrived = r;
+      });
+      get('c').handle(Hang, () => {
+        arrived();
+        return new Promise<string>(() => {});
+      });
       const p = get('a').send(['c'], Hang, { n: 1 }, { timeout: 8000 });
-      await new Promise((r) => setTimeout(r, 50));
+      await atC;
       await get('x').close();
       const [row] = await p;
       expect(row).toMatchObject({ host: 'c', ok: false, error: { code: 'ERR_MESH_ROUTE_LOST' } });
