@@ -231,7 +231,7 @@ async function main(): Promise<void> {
       const sorted = [...walls].sort((a, b) => a - b);
       const go = op === 'start' ? ' (Go original: 219 ms for 50)' : '';
       console.log(
-        `\nvm ${op} all of ${VMS} VMs: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms (n=${RUNS})${go}; CPU per run: daemon ${ss.map((s) => s.daemonCpu.toFixed(0)).join(', ')} ms, QEMUs ${ss.map((s) => s.qemuCpu.toFixed(0)).join(', ')} ms`,
+        `\nvm ${op} all of ${VMS} VMs: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms (n=${RUNS})${go}; CPU per run: daemon ${ss.map((s) => s.daemonCpu.toFixed(0)).join(', ')} ms, QEMUs ${op === 'kill' ? 'n/a (their counts go with them)' : `${ss.map((s) => s.qemuCpu.toFixed(0)).join(', ')} ms`}`,
       );
       // the timeline of the median run
       const mid = ss.find((s) => s.wall === sorted[Math.floor(sorted.length / 2)])!;

@@ -39,6 +39,9 @@ export interface QemuDriverOptions {
 
 const STDERR_KEEP = 8192;
 
+/** QEMU's control threads run this much nicer than the daemon (and no nicer than its vCPUs) */
+const CONTROL_NICE_OFFSET = 5;
+
 /**
  * QEMU's stderr without its `info: QEMU waiting for connection on: ...` line
  * for the QMP server socket, which says nothing about what went wrong.
@@ -62,14 +65,17 @@ interface Running {
 
 /**
  * Gives QEMU's control side (the main loop that answers QMP and emulates
- * devices, its monitor and worker threads) the daemon's own priority and
- * leaves only the vCPU threads (`query-cpus-fast`) niced. With every thread
- * niced, a QMP command waited behind the guests already running: `vm start
- * all` of 50 TCG guests took seconds, most of it the last few `cont` replies
- * queued behind 49 booting vCPUs. Best effort: raising a priority needs
- * CAP_SYS_NICE; without it every thread stays niced.
+ * devices, its monitor and worker threads) a niceness between the daemon's
+ * and the vCPUs': only the vCPU threads (`query-cpus-fast`) keep `nice`.
+ * With every thread niced, a QMP command waited behind the guests already
+ * running: `vm start all` of 50 TCG guests took seconds, most of it the last
+ * few `cont` replies queued behind 49 booting vCPUs. At the daemon's own
+ * priority they took the daemon's CPU instead while it was still sending the
+ * other 49 (A/B at load 33-41: 518-1379 ms at +0, 200-358 ms at +5). Best
+ * effort: raising a priority needs CAP_SYS_NICE; without it every thread
+ * stays niced.
  */
-async function controlAtDaemonPriority(qmp: QmpClient, pid: number): Promise<void> {
+async function controlAboveVcpus(qmp: QmpClient, pid: number, vcpuNice: number): Promise<void> {
   let vcpus: Set<number>;
   try {
     const cpus = (await qmp.execute('query-cpus-fast')) as { 'thread-id'?: unknown }[];
@@ -78,11 +84,11 @@ async function controlAtDaemonPriority(qmp: QmpClient, pid: number): Promise<voi
     return;
   }
   if (vcpus.size === 0) return;
-  const own = getPriority();
+  const control = Math.min(getPriority() + CONTROL_NICE_OFFSET, vcpuNice);
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
     if (vcpus.has(Number(tid))) continue;
     try {
-      setPriority(Number(tid), own);
+      setPriority(Number(tid), control);
     } catch {
       // no privilege to raise it, or the thread is gone: it stays niced
     }
@@ -167,7 +173,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       // must not starve its mesh heartbeats (peers would drop it)
       // (niceness is per thread on Linux: every thread QEMU has made so far,
       // vCPUs included; later ones inherit it; once QMP answers, only the
-      // vCPUs keep it, see controlAtDaemonPriority)
+      // vCPUs keep it, see controlAboveVcpus)
       const tids = await readdir(`/proc/${proc.pid}/task`).catch(() => [String(proc.pid)]);
       for (const tid of tids) {
         try {
@@ -228,7 +234,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     }
     const monitor = qmp;
     void exited.then(() => monitor.close());
-    if (proc.pid > 0) await controlAtDaemonPriority(monitor, proc.pid);
+    if (proc.pid > 0) await controlAboveVcpus(monitor, proc.pid, opts.nice ?? 10);
     return {
       pid: proc.pid,
       argv: [bin, ...args],
