@@ -103,6 +103,13 @@ export interface DaemonServices {
   files?: FileFetcher;
 }
 
+/** what a `clear all` hook learns of the command that runs it */
+export interface ClearAllContext {
+  /** the command's source: '' when a user typed it here (minimega fans out only then) */
+  source: string;
+  signal?: AbortSignal;
+}
+
 export interface Daemon {
   readonly services: DaemonServices;
   readonly hostname: string;
@@ -111,7 +118,7 @@ export interface Daemon {
   readonly log: Logger;
   readonly namespaces: NamespaceManager;
   /** register work for `clear all` (run in registration order) */
-  onClearAll(name: string, fn: () => void | Promise<void>): void;
+  onClearAll(name: string, fn: (ctx: ClearAllContext) => void | Promise<void>): void;
   /** register teardown for shutdown (run in reverse registration order) */
   onShutdown(name: string, fn: () => void | Promise<void>): void;
   /** stop the daemon (as `quit`), running every shutdown hook once */

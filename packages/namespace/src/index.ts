@@ -1,4 +1,10 @@
 export {
+  clearNamespacesOn,
+  NamespaceClear,
+  type NamespaceClearTarget,
+  serveNamespaceClear,
+} from './clear.js';
+export {
   createVmCluster,
   type HostOutcome,
   HostUnreachableError,

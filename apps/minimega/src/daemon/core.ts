@@ -6,7 +6,13 @@ import { type Batch, type CallEnv, Cli, type Command } from '@mm/cli-grammar';
 import { createNamespaceManager, DEFAULT_NAMESPACE, type NamespaceManager } from '@mm/namespace';
 import { commandModules } from '../commands/index.js';
 import { localModules } from '../commands/local/index.js';
-import type { CommandModule, Daemon, DaemonFlags, DaemonServices } from '../context.js';
+import type {
+  ClearAllContext,
+  CommandModule,
+  Daemon,
+  DaemonFlags,
+  DaemonServices,
+} from '../context.js';
 import type { DaemonLogger } from '../log/logger.js';
 import { completeLine } from './completer.js';
 import { limitsOf } from './limits.js';
@@ -24,7 +30,7 @@ export interface DaemonCore extends Daemon {
   /** whole-line completion candidates (minicli.md §9, daemon-level completer) */
   complete(line: string): Promise<string[]>;
   /** run every `clear all` hook in registration order; returns the errors */
-  runClearAll(): Promise<string[]>;
+  runClearAll(ctx?: ClearAllContext): Promise<string[]>;
   /** resolves with the reason once shutdown has finished */
   readonly stopped: Promise<string>;
   readonly stopping: boolean;
@@ -94,7 +100,7 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
   cli.registerBuiltins();
   const namespaces: NamespaceManager = createNamespaceManager({ hostname: host });
   const services: DaemonServices = {};
-  const clearAll: { name: string; fn: () => void | Promise<void> }[] = [];
+  const clearAll: { name: string; fn: (ctx: ClearAllContext) => void | Promise<void> }[] = [];
   const shutdownHooks: { name: string; fn: () => void | Promise<void> }[] = [];
   const log = opts.log;
 
@@ -158,11 +164,11 @@ export async function createDaemonCore(opts: CoreOptions): Promise<DaemonCore> {
       return shutdownRun;
     },
     execute,
-    async runClearAll() {
+    async runClearAll(ctx = { source: '' }) {
       const errors: string[] = [];
       for (const h of clearAll) {
         try {
-          await h.fn();
+          await h.fn(ctx);
         } catch (e) {
           errors.push(`${h.name}: ${(e as Error).message}`);
         }

@@ -7,9 +7,12 @@ export const clearAllCommand: LocalModule = (d) => {
     helpLong:
       'Runs every clear command: resets all state that can be reset (VM config, VMs, networking, logging, history, ...).',
     patterns: ['clear all'],
-    async call(cmd) {
+    async call(cmd, _out, env) {
       cmd.record = false; // history was just cleared too
-      const errors = await d.runClearAll();
+      const errors = await d.runClearAll({
+        source: cmd.source,
+        ...(env.signal ? { signal: env.signal } : {}),
+      });
       // as minimega: the history is cleared last
       d.cli.history.clear();
       if (errors.length > 0) throw new Error(errors.join('\n'));

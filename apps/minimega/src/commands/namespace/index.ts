@@ -1,9 +1,9 @@
-// The local `namespace` command and `clear namespace` (namespace.md §2-§3).
-// Mesh fan-out is not here: a namespace holds this node only until the
-// mesh module adds peers.
-import { type CallEnv, setNamespace, setRecord } from '@mm/cli-grammar';
-import { DEFAULT_NAMESPACE, LAUNCH_STATE, validateNamespaceName } from '@mm/namespace';
+// The local `namespace` command and `clear namespace` (namespace.md §2-§3);
+// clears reach the mesh peers too (typed for `clear all`: ../namespace/cluster.ts serves it).
+import { setNamespace, setRecord } from '@mm/cli-grammar';
+import { clearNamespacesOn, DEFAULT_NAMESPACE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
+import { destroyNamespaces } from './destroy.js';
 import { registerNs } from './ns-cli.js';
 import { registerNsSave } from './save-cli.js';
 
@@ -20,30 +20,6 @@ function checkName(name: string): void {
     validateNamespaceName(name);
   } catch {
     throw new Error(INVALID);
-  }
-}
-
-/**
- * Destroys namespaces on this node (namespace.md §3): refuses while any of
- * them has a scheduler running, then per namespace removes its tunnel
- * bridges (`ns del-bridge`) and deletes it (VMs, taps, VLAN aliases go with it).
- */
-async function destroyNamespaces(d: Daemon, names: string[], env: CallEnv): Promise<void> {
-  for (const n of names) {
-    const st = d.namespaces.get(n)?.slot(LAUNCH_STATE);
-    if (st?.stats.some((s) => s.state === 'running'))
-      throw new Error('scheduler still running for namespace');
-  }
-  for (const n of names) {
-    for (const { bridge: b } of d.namespaces.get(n)?.tunnels.list() ?? []) {
-      const sub = d.cli.compile(`namespace "${n}" ns del-bridge "${b}"`);
-      if (!sub) continue;
-      for await (const batch of d.cli.process(sub, env)) {
-        const err = batch.find((r) => r.error !== '');
-        if (err) throw new Error(err.error);
-      }
-    }
-    await d.namespaces.delete(n);
   }
 }
 
@@ -109,8 +85,19 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
 
   // minimega's `clear all` runs `clear namespace all`: every namespace goes,
   // with its settings (queueing, hosts, ...); the default comes back fresh
-  d.onClearAll('namespace', async () => {
+  // and, typed, on every mesh peer (they destroy only their own: no loop)
+  d.onClearAll('namespace', async (ctx) => {
     await destroyNamespaces(d, d.namespaces.names(), {});
     await d.namespaces.activate(DEFAULT_NAMESPACE);
+    const node = d.services.mesh?.node;
+    const peers = (node?.nodes() ?? []).filter((n) => n !== d.hostname);
+    if (ctx.source !== '' || !node || peers.length === 0) return;
+    const timeout = d.services.mesh?.timeoutSeconds ?? 0;
+    const results = await clearNamespacesOn(node, peers, 'all', {
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      timeout: timeout > 0 ? timeout * 1000 : Number.POSITIVE_INFINITY,
+    });
+    const failed = results.flatMap((r) => (r.ok ? [] : [`${r.host}: ${r.error.message}`]));
+    if (failed.length > 0) throw new Error(failed.join('\n'));
   });
 };
