@@ -4,9 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { recycleStreamChunk } from '../src/frame-pool.js';
-import { FrameDecoder, framePieces } from '../src/framing.js';
-
-const wireOf = (frames: unknown[]) => Buffer.concat(frames.flatMap((f) => framePieces(f)));
+import { FrameDecoder } from '../src/framing.js';
+import { comparable, frameArb, wireOf } from './frame-arbs.js';
 
 function splitAt(wire: Buffer, cuts: number[]): Buffer[] {
   const at = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
@@ -19,12 +18,6 @@ function splitAt(wire: Buffer, cuts: number[]): Buffer[] {
   return out;
 }
 
-const frameArb = fc.oneof(
-  fc.uint8Array({ minLength: 1, maxLength: 300_000 }).map((u) => Buffer.from(u)),
-  fc.uint8Array({ minLength: 1, maxLength: 40 }).map((u) => Buffer.from(u)),
-  fc.record({ t: fc.string(), n: fc.integer(), b: fc.uint8Array({ maxLength: 50 }) }),
-);
-
 describe('FrameDecoder', () => {
   test('any split of the bytes yields the frames the whole bytes yield', () => {
     fc.assert(
@@ -36,9 +29,7 @@ describe('FrameDecoder', () => {
           const want = new FrameDecoder().push(wire);
           const d = new FrameDecoder();
           const got = splitAt(wire, cuts).flatMap((c) => d.push(c));
-          expect(got.map((f) => (f instanceof Uint8Array ? Buffer.from(f) : f))).toEqual(
-            want.map((f) => (f instanceof Uint8Array ? Buffer.from(f) : f)),
-          );
+          expect(got.map(comparable)).toEqual(want.map(comparable));
         },
       ),
       { numRuns: 60 },

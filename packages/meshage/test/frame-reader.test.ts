@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { recycleStreamChunk } from '../src/frame-pool.js';
-import { FrameDecoder, FrameReader, framePieces } from '../src/framing.js';
+import { FrameDecoder, FrameReader } from '../src/framing.js';
+import { comparable, frameArb, wireOf } from './frame-arbs.js';
 
 /** feed `wire` to the reader as a socket would: each read fills at most `caps[i]` bytes of the offered buffer */
 function feed(reader: FrameReader, wire: Buffer, caps: number[]): void {
@@ -20,14 +21,6 @@ function feed(reader: FrameReader, wire: Buffer, caps: number[]): void {
   }
 }
 
-const wireOf = (frames: unknown[]) => Buffer.concat(frames.flatMap((f) => framePieces(f)));
-
-const frameArb = fc.oneof(
-  fc.uint8Array({ minLength: 1, maxLength: 300_000 }).map((u) => Buffer.from(u)),
-  fc.uint8Array({ minLength: 1, maxLength: 40 }).map((u) => Buffer.from(u)),
-  fc.record({ t: fc.string(), n: fc.integer(), b: fc.uint8Array({ maxLength: 50 }) }),
-);
-
 describe('FrameReader', () => {
   test('yields what FrameDecoder yields for any frames and any read sizes', () => {
     fc.assert(
@@ -40,7 +33,7 @@ describe('FrameReader', () => {
           const got: unknown[] = [];
           const reader = new FrameReader();
           reader.attach(
-            (f) => got.push(f instanceof Uint8Array ? Buffer.from(f) : f),
+            (f) => got.push(comparable(f)),
             (e) => {
               throw e;
             },
