@@ -3,7 +3,7 @@
 // and hook into clear-all and shutdown instead of editing the core.
 import type { Cli } from '@mm/cli-grammar';
 import type { Launcher, NamespaceManager, VmCluster } from '@mm/namespace';
-import type { HostNetwork } from '@mm/ovs';
+import type { Captures, HostNetwork } from '@mm/ovs';
 import type { LocalVmHost } from '@mm/qemu';
 import type { MeshService } from './commands/mesh/service.js';
 
@@ -85,6 +85,8 @@ export interface FileFetcher {
 /** Services one module provides to others; set during registration. */
 export interface DaemonServices {
   networking?: VmNetworking;
+  /** this node's pcap captures (the networking module; served to the mesh by the cluster module) */
+  captures?: Captures;
   /** the mesh, when the meshage module runs */
   mesh?: MeshService;
   /** this node's VMs (the VM module) */

@@ -5,6 +5,7 @@
 // (§3), and new namespaces start with every mesh peer (§1).
 import { DEFAULT_NAMESPACE, serveNamespaceClear, serveVmHost } from '@mm/namespace';
 import type { CommandModule } from '../../context.js';
+import { serveCaptures } from '../net/capture-remote.js';
 import { destroyNamespaces } from './destroy.js';
 
 export const clusterModule: CommandModule = (d) => {
@@ -25,6 +26,12 @@ export const clusterModule: CommandModule = (d) => {
       if (target === 'all') await d.namespaces.activate(DEFAULT_NAMESPACE);
     });
     d.onShutdown('cluster-clear', () => stop());
+    // other nodes' `capture` listings and `clear capture`
+    const captures = d.services.captures;
+    if (captures) {
+      const unserve = serveCaptures(node, captures);
+      d.onShutdown('cluster-captures', () => unserve());
+    }
   }
   d.namespaces.onCreate((ns) => {
     if (ns.name === DEFAULT_NAMESPACE) return;

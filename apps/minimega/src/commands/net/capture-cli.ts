@@ -1,13 +1,67 @@
 // `capture` and `clear capture` (daemon.md "Capture"): pcap captures of VM
-// interfaces, kept per namespace by @mm/ovs's Captures. Bridge captures and
-// netflow are refused with a clear error (not built yet).
+// interfaces, kept per namespace by @mm/ovs's Captures on the host that runs
+// the VM; the listing and the clear cover every host of the namespace
+// (capture-remote.ts). Bridge captures and netflow are refused with a clear
+// error (not built yet).
 import { isAbsolute, join } from 'node:path';
+import type { Batch, Command, Response } from '@mm/cli-grammar';
 import type { Captures, HostNetwork } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
+import { CAPTURE_HEADER, CaptureCall, captureRows } from './capture-remote.js';
 import { commandNamespace } from './vlans-cli.js';
 import { VmNotFoundError } from './vm-target.js';
 
 const UINT32 = /^\d+$/;
+
+/**
+ * Runs `op` on this host and asks the namespace's other hosts to do the same
+ * (only when typed here: a mesh-sent command stays local), one response per
+ * host, sorted by host; a host that fails or cannot be reached is an error row.
+ */
+async function acrossHosts(
+  d: Daemon,
+  cmd: Command,
+  op: 'list' | 'clear',
+  local: () => Promise<string[][]>,
+  signal?: AbortSignal,
+): Promise<Batch | undefined> {
+  const ns = commandNamespace(d, cmd);
+  const node = d.services.mesh?.node;
+  const hosts = [...(await d.namespaces.getOrCreate(ns)).hosts];
+  const self = (h: string) => h === d.hostname || h === 'localhost';
+  const others = hosts.filter((h) => !self(h));
+  if (cmd.source !== '' || !node || others.length === 0) return undefined;
+  const row = (host: string, tabular: string[][] | null, error = ''): Response => ({
+    host,
+    response: '',
+    header: tabular ? CAPTURE_HEADER : null,
+    tabular,
+    error,
+  });
+  const here = hosts.some(self)
+    ? local().then(
+        (rows) => [row(d.hostname, rows)],
+        (err: unknown) => [row(d.hostname, null, err instanceof Error ? err.message : String(err))],
+      )
+    : Promise.resolve([]);
+  const timeout = d.services.mesh?.timeoutSeconds ?? 0;
+  const [mine, remote] = await Promise.all([
+    here,
+    node.send(
+      others,
+      CaptureCall,
+      { op, namespace: ns },
+      {
+        ...(signal ? { signal } : {}),
+        timeout: timeout > 0 ? timeout * 1000 : Number.POSITIVE_INFINITY,
+      },
+    ),
+  ]);
+  const theirs = remote.map((r) =>
+    r.ok ? row(r.host, r.value) : row(r.host, null, r.error.message),
+  );
+  return [...mine, ...theirs].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+}
 
 function notBuilt(what: string): never {
   throw new Error(`${what} is not supported by this minimega yet (pcap captures of VMs are)`);
@@ -18,14 +72,11 @@ export function registerCapture(d: Daemon, net: HostNetwork, captures: Captures)
     helpShort: 'show active captures',
     helpLong: 'List the captures running in the namespace.',
     patterns: ['capture'],
-    async call(cmd, out) {
-      const rows = captures
-        .list(commandNamespace(d, cmd))
-        .map((r) => [r.bridge, r.type, `${r.vm}:${r.index}`, '', '', r.path]);
-      out.respond({
-        header: ['bridge', 'type', 'interface', 'mode', 'compress', 'path'],
-        tabular: rows,
-      });
+    async call(cmd, out, env) {
+      const local = async () => captureRows(captures.list(commandNamespace(d, cmd)));
+      const all = await acrossHosts(d, cmd, 'list', local, env.signal);
+      if (all) return out.emit(all);
+      out.respond({ header: CAPTURE_HEADER, tabular: await local() });
     },
   });
 
@@ -109,9 +160,17 @@ under the files directory), or stop the captures of a VM ("all" for every VM).`,
     helpShort: 'reset capture state',
     helpLong: 'Stop every capture of the namespace and reset its capture settings.',
     patterns: ['clear capture [netflow,pcap]'],
-    async call(cmd) {
+    async call(cmd, out, env) {
       if (cmd.boolArgs.netflow) return;
-      await captures.stopAll(commandNamespace(d, cmd));
+      const local = async () => {
+        await captures.stopAll(commandNamespace(d, cmd));
+        return [];
+      };
+      const all = await acrossHosts(d, cmd, 'clear', local, env.signal);
+      if (!all) return void (await local());
+      out.emit(
+        all.filter((r) => r.error !== '').map((r) => ({ ...r, header: null, tabular: null })),
+      );
     },
   });
 }

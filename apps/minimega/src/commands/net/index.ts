@@ -62,6 +62,7 @@ export function createNetModule(opts: NetModuleOptions = {}): CommandModule {
     registerQos(d, net);
     const captures = createCaptures({ start: opts.pcap ?? tcpdumpStarter() });
     registerCapture(d, net, captures);
+    d.services.captures = captures;
     d.services.networking = net;
     d.services.recoverNetworking = (vmTaps) => net.recover(vmTaps);
     d.services.bandwidth = () => net.bandwidth();
