@@ -3,43 +3,10 @@
 // launches, starts, lists and kills VMs placed on the other while the other
 // does the same to it. A lock held across a mesh call, or a host that serves
 // remote calls only between its own commands, deadlocks here.
-import { createFakeSwitch, fixedSwitchProvider } from '@mm/ovs';
-import { createFakeDriver } from '@mm/qemu';
 import { expect, test } from 'vitest';
-import { meshModule } from '../../src/commands/mesh/index.js';
-import { clusterModule } from '../../src/commands/namespace/cluster.js';
-import { namespaceModule } from '../../src/commands/namespace/index.js';
-import { createNetModule } from '../../src/commands/net/index.js';
-import { createVmModule } from '../../src/commands/vm/index.js';
 import type { DaemonCore } from '../../src/daemon/core.js';
 import { loopbackMeshDaemon } from '../helpers.js';
-
-interface Ran {
-  rows: string[][];
-  text: string;
-  errors: string[];
-}
-
-async function run(core: DaemonCore, line: string): Promise<Ran> {
-  const rows: string[][] = [];
-  const errors: string[] = [];
-  let text = '';
-  for await (const b of core.execute(line, {}, { aliases: false }))
-    for (const r of b) {
-      if (r.error) errors.push(`${r.host}: ${r.error}`);
-      text += r.response;
-      for (const row of r.tabular ?? []) rows.push([r.host, ...row]);
-    }
-  return { rows, text, errors };
-}
-
-const modules = () => [
-  createNetModule({ provider: () => fixedSwitchProvider(createFakeSwitch()) }),
-  createVmModule({ driver: () => createFakeDriver() }),
-  namespaceModule,
-  meshModule,
-  clusterModule,
-];
+import { fakeClusterModules as modules, type Ran, runLine as run } from '../mesh-cluster.js';
 
 /** Runs lines one after another in namespace `ns` of `core`, failing on the first error. */
 async function script(core: DaemonCore, ns: string, lines: string[]): Promise<Ran[]> {
