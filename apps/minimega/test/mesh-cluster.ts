@@ -6,13 +6,13 @@ import { createFakeDriver } from '@mm/qemu';
 import { meshModule } from '../src/commands/mesh/index.js';
 import { clusterModule } from '../src/commands/namespace/cluster.js';
 import { namespaceModule } from '../src/commands/namespace/index.js';
-import { createNetModule } from '../src/commands/net/index.js';
+import { createNetModule, type NetModuleOptions } from '../src/commands/net/index.js';
 import { createVmModule } from '../src/commands/vm/index.js';
 import type { DaemonCore } from '../src/daemon/core.js';
 
-/** net, vm, namespace, mesh and cluster commands on a fake switch and fake QEMU */
-export const fakeClusterModules = () => [
-  createNetModule({ provider: () => fixedSwitchProvider(createFakeSwitch()) }),
+/** net, vm, namespace, mesh and cluster commands on a fake switch and fake QEMU (`net`: more net module options, e.g. a fake pcap) */
+export const fakeClusterModules = (net: NetModuleOptions = {}) => [
+  createNetModule({ provider: () => fixedSwitchProvider(createFakeSwitch()), ...net }),
   createVmModule({ driver: () => createFakeDriver() }),
   namespaceModule,
   meshModule,

@@ -2,52 +2,22 @@
 // broadcasts both): a capture of a VM that runs on another host is listed on
 // the head with that host's name, and the head's clear stops it there.
 import type { PcapSpec } from '@mm/ovs';
-import { createFakeSwitch, fixedSwitchProvider } from '@mm/ovs';
-import { createFakeDriver } from '@mm/qemu';
 import { expect, test } from 'vitest';
-import { meshModule } from '../../src/commands/mesh/index.js';
-import { clusterModule } from '../../src/commands/namespace/cluster.js';
-import { namespaceModule } from '../../src/commands/namespace/index.js';
-import { createNetModule } from '../../src/commands/net/index.js';
-import { createVmModule } from '../../src/commands/vm/index.js';
-import type { DaemonCore } from '../../src/daemon/core.js';
 import { loopbackMeshDaemon } from '../helpers.js';
-
-interface Ran {
-  rows: string[][];
-  errors: string[];
-}
-
-async function run(core: DaemonCore, line: string): Promise<Ran> {
-  const rows: string[][] = [];
-  const errors: string[] = [];
-  for await (const b of core.execute(line, {}, { aliases: false }))
-    for (const r of b) {
-      if (r.error) errors.push(`${r.host}: ${r.error}`);
-      for (const row of r.tabular ?? []) rows.push([r.host, ...row]);
-    }
-  return { rows, errors };
-}
+import { fakeClusterModules, runLine as run } from '../mesh-cluster.js';
 
 function modules(started: PcapSpec[], stopped: string[]) {
-  return [
-    createNetModule({
-      provider: () => fixedSwitchProvider(createFakeSwitch()),
-      pcap: async (spec) => {
-        started.push(spec);
-        return {
-          exited: new Promise<void>(() => {}),
-          async stop() {
-            stopped.push(spec.iface);
-          },
-        };
-      },
-    }),
-    createVmModule({ driver: () => createFakeDriver() }),
-    namespaceModule,
-    meshModule,
-    clusterModule,
-  ];
+  return fakeClusterModules({
+    pcap: async (spec) => {
+      started.push(spec);
+      return {
+        exited: new Promise<void>(() => {}),
+        async stop() {
+          stopped.push(spec.iface);
+        },
+      };
+    },
+  });
 }
 
 test('capture lists and clear capture stops the captures of every host of the namespace', async () => {

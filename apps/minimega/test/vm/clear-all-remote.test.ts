@@ -2,35 +2,9 @@
 // (minimega runs `clear namespace all`, which it sends to every peer): a
 // namespace a remote VM call made on another host, its VMs, and namespaces
 // only that host has are gone afterwards, not left to leak into what runs next.
-import { createFakeSwitch, fixedSwitchProvider } from '@mm/ovs';
-import { createFakeDriver } from '@mm/qemu';
 import { expect, test } from 'vitest';
-import { meshModule } from '../../src/commands/mesh/index.js';
-import { clusterModule } from '../../src/commands/namespace/cluster.js';
-import { namespaceModule } from '../../src/commands/namespace/index.js';
-import { createNetModule } from '../../src/commands/net/index.js';
-import { createVmModule } from '../../src/commands/vm/index.js';
-import type { DaemonCore } from '../../src/daemon/core.js';
 import { loopbackMeshDaemon } from '../helpers.js';
-
-async function run(core: DaemonCore, line: string): Promise<{ text: string; errors: string[] }> {
-  const errors: string[] = [];
-  let text = '';
-  for await (const b of core.execute(line, {}, { aliases: false }))
-    for (const r of b) {
-      if (r.error) errors.push(`${r.host}: ${r.error}`);
-      text += r.response;
-    }
-  return { text, errors };
-}
-
-const modules = () => [
-  createNetModule({ provider: () => fixedSwitchProvider(createFakeSwitch()) }),
-  createVmModule({ driver: () => createFakeDriver() }),
-  namespaceModule,
-  meshModule,
-  clusterModule,
-];
+import { fakeClusterModules as modules, runLine as run } from '../mesh-cluster.js';
 
 test('clear all on the head destroys the namespaces (and their VMs) of every mesh peer', async () => {
   await using a = await loopbackMeshDaemon('ca', modules());
