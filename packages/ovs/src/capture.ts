@@ -2,6 +2,7 @@
 // process per request writing a pcap file, kept per namespace so each
 // namespace lists and stops only its own. The process is pluggable: the real
 // one is tcpdump on the VM's tap, tests use a fake.
+import { execa } from 'execa';
 import { CaptureStartError } from './errors.js';
 
 /** What a capture process is asked to record. */
@@ -141,8 +142,6 @@ export function tcpdumpStarter(opts: { bin?: string; readyMs?: number } = {}): P
     const args = ['-i', spec.iface, '-w', spec.path, '-U', '-n', '-Z', 'root'];
     args.push('-s', String(spec.snaplen));
     if (spec.filter !== '') args.push(spec.filter);
-    // execa is loaded on first use: an idle daemon does not carry it
-    const { execa } = await import('execa');
     const child = execa(bin, args, { reject: false, stdin: 'ignore', stdout: 'ignore' });
     const exited = child.then(() => undefined);
     let stderr = '';
