@@ -1,6 +1,7 @@
 // The file operations a transfer performs, behind one small interface so
 // tests can substitute a disk that fills up (ENOSPC) or fails.
 import { chmod, mkdir, open, rename, rm, statfs, utimes } from 'node:fs/promises';
+import { execa } from 'execa';
 
 export interface PartFile {
   write(data: Uint8Array, position: number): Promise<void>;
@@ -34,7 +35,6 @@ export const nodeFs: TransferFs = {
     if (size === 0) return;
     // fallocate reserves the blocks now, so a full disk shows up before any
     // byte moves; filesystems without it get a sparse file of the right size
-    const { execa } = await import('execa');
     const r = await execa('fallocate', ['-l', String(size), path], { reject: false });
     if (r.exitCode !== 0) {
       if (/No space left/i.test(String(r.stderr))) {

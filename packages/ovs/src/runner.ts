@@ -1,5 +1,6 @@
 // How commands run: one function so tests can record argv and the real
 // switch can run `ip`/`tc` inside a network namespace.
+import { execa } from 'execa';
 import { OvsCommandError } from './errors.js';
 
 export interface RunOptions {
@@ -37,7 +38,6 @@ export function createExecRunner(opts: ExecRunnerOptions = {}): Runner {
     const full =
       opts.netns && NETNS_TOOLS.has(cmd) ? ['ip', 'netns', 'exec', opts.netns, ...argv] : [...argv];
     opts.onCommand?.(full);
-    const { execa } = await import('execa');
     const r = await execa(full[0]!, full.slice(1), {
       env: opts.env,
       extendEnv: true,

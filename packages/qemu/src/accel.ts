@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { Accel } from './argv.js';
 import { resolveQemuBinary } from './probe.js';
 
@@ -52,7 +53,6 @@ export async function probeAccel(opts: ProbeAccelOptions = {}): Promise<Accel> {
     return 'tcg';
   }
   const bin = await resolveQemuBinary(opts.qemu ?? 'kvm');
-  const { execa } = await import('execa');
   const child = execa(
     bin,
     [

@@ -3,6 +3,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { execa } from 'execa';
 import { DEFAULT_QEMU } from './config.js';
 import { ConfigValueError } from './errors.js';
 
@@ -45,7 +46,6 @@ function cached(key: string, fn: () => Promise<string[]>): Promise<string[]> {
 
 async function run(qemu: string, args: string[]): Promise<string> {
   const bin = await resolveQemuBinary(qemu);
-  const { execa } = await import('execa');
   const r = await execa(bin, args, {
     reject: false,
     timeout: 10_000,

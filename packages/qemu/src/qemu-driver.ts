@@ -5,7 +5,7 @@ import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { execa as Execa } from 'execa';
+import { execa } from 'execa';
 import { type AccelSetting, accelResolver, type ProbeAccelOptions } from './accel.js';
 import { applyOverrides, buildArgs } from './argv.js';
 import type { StartVmOptions, VmDriver, VmExit, VmProcess } from './driver.js';
@@ -95,7 +95,7 @@ async function controlAboveVcpus(qmp: QmpClient, pid: number, vcpuNice: number):
   }
 }
 
-function runDirect(execa: typeof Execa, bin: string, args: string[], cwd: string): Running {
+function runDirect(bin: string, args: string[], cwd: string): Running {
   let stderr = '';
   const child = execa(bin, args, {
     reject: false,
@@ -126,8 +126,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
   const spawner = opts.spawn === 'direct' ? undefined : createSpawner();
 
   async function run(bin: string, args: string[], cwd: string): Promise<Running> {
-    // execa is loaded on first use: an idle daemon does not carry it
-    if (!spawner) return runDirect((await import('execa')).execa, bin, args, cwd);
+    if (!spawner) return runDirect(bin, args, cwd);
     const stderrFile = join(cwd, 'stderr');
     // the file is appended to by every run in this instance dir (a relaunch
     // reuses it): this run's errors are what comes after its current end
@@ -260,7 +259,6 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       throw new Error('no such file or directory');
     });
     // qemu-img's own complaint, not execa's dump of the whole command line
-    const { execa } = await import('execa');
     const qemuImg = (args: string[]) =>
       execa('qemu-img', args, { cwd, cancelSignal: o.signal }).catch((err: unknown) => {
         const e = err as { stderr?: unknown; shortMessage?: string; message?: string };

@@ -3,7 +3,7 @@
 // (~10-40 ms each with a large heap); a launch of 50 VMs spent most of its
 // time there. The helper shell is tiny, so its forks are cheap, and it
 // reports each child's pid and exit status on its stdout.
-import type { execa as Execa, ResultPromise } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 
 export interface SpawnedProcess {
   /** resolves with the pid once the helper has started it */
@@ -68,9 +68,6 @@ interface Entry {
 
 export function createSpawner(): Spawner {
   let helper: ResultPromise | undefined;
-  // execa is loaded on the first spawn: an idle daemon does not carry it
-  let execa: typeof Execa | undefined;
-  let loading: Promise<void> | undefined;
   let nextId = 1;
   const entries = new Map<number, Entry>();
   let buf = '';
@@ -94,7 +91,7 @@ export function createSpawner(): Spawner {
     }
   };
 
-  const start = (execa: typeof Execa): ResultPromise => {
+  const start = (): ResultPromise => {
     const h = execa('sh', ['-c', HELPER], {
       stdin: 'pipe',
       stdout: 'pipe',
@@ -140,6 +137,7 @@ export function createSpawner(): Spawner {
         if (/[\n\r\0]/.test(a))
           throw new Error(`argument contains a line break: ${JSON.stringify(a)}`);
       }
+      helper ??= start();
       const id = nextId++;
       let entry!: Entry;
       const pid = new Promise<number>((resolve, reject) => {
@@ -153,29 +151,10 @@ export function createSpawner(): Spawner {
       pid.catch(() => {});
       entries.set(id, entry);
       const cmd = `cd ${shQuote(opts.cwd)} && exec ${[bin, ...args].map(shQuote).join(' ')} </dev/null >/dev/null 2>>${shQuote(opts.stderrFile)}`;
-      const send = (run: typeof Execa) => {
-        helper ??= start(run);
-        helper.stdin?.write(`${id} ${cmd}\n`);
-      };
-      if (execa) send(execa);
-      else {
-        loading ??= import('execa').then((m) => {
-          execa = m.execa;
-        });
-        // (lines carry their id: their order does not matter)
-        loading.then(
-          () => send(execa!),
-          (e: unknown) => {
-            entries.delete(id);
-            entry.failPid(e instanceof Error ? e : new Error(String(e)));
-            entry.exit({ code: undefined, signal: undefined });
-          },
-        );
-      }
+      helper.stdin?.write(`${id} ${cmd}\n`);
       return { pid, exited };
     },
     async close() {
-      await loading?.catch(() => {});
       const h = helper;
       if (!h) return;
       const gone = new Promise<void>((r) => {

@@ -9,6 +9,7 @@ import { readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { stopPrivateOvsIn } from '@mm/ovs';
 import { ensureCgroupMounts, readContainerMeta } from '@mm/qemu';
+import { execa } from 'execa';
 import { findInstances } from './instances.js';
 import {
   isStartedProgram,
@@ -51,7 +52,6 @@ export interface NukeReport {
 export const NUKE_HEADER = ['kind', 'name', 'detail'];
 
 async function run(argv: string[], timeoutMs = 10_000): Promise<string | undefined> {
-  const { execa } = await import('execa');
   const r = await execa(argv[0]!, argv.slice(1), {
     reject: false,
     timeout: timeoutMs,

@@ -19,6 +19,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { VmConfig } from '../config.js';
 import type { VmExit, VmProcess } from '../driver.js';
 import type { NicAttacher } from '../host/types.js';
@@ -296,7 +297,6 @@ async function prepare(plan: ContainerPlan, config: VmConfig, I: string): Promis
     ...consoleFifos,
     ...plan.fifos.filter((f) => !existsSync(f)),
   ];
-  const { execa } = await import('execa');
   await execa('mkfifo', ['-m', '0660', ...fifos]);
 }
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { ContainerFilesystemError } from './errors.js';
 
 /** the single top-level entry of a tar listing, or an error naming the rule */
@@ -33,7 +34,6 @@ export async function extractTarRoot(
   tarball: string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<string> {
-  const { execa } = await import('execa');
   const list = await execa('tar', ['-tf', tarball], { reject: false, cancelSignal: opts.signal });
   if (list.exitCode !== 0) {
     throw new ContainerFilesystemError(

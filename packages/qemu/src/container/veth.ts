@@ -3,6 +3,7 @@
 // NIC's MAC; the host end (`mega_tapN`) goes onto the bridge with the VLAN
 // tag. @mm/qemu is a leaf: the host's NicAttacher.attachVeth (the app's,
 // with @mm/ovs) calls createVeth and then puts the host end on the bridge.
+import { execa } from 'execa';
 import { ContainerNetError } from './errors.js';
 
 export interface VethSpec {
@@ -44,7 +45,6 @@ export function vethArgv(s: VethSpec): string[][] {
 export async function createVeth(s: VethSpec, signal?: AbortSignal): Promise<void> {
   const [add, up] = vethArgv(s) as [string[], string[]];
   const run = async (argv: string[]) => {
-    const { execa } = await import('execa');
     const r = await execa(argv[0] as string, argv.slice(1), {
       reject: false,
       ...(signal ? { cancelSignal: signal } : {}),
@@ -65,6 +65,5 @@ export async function createVeth(s: VethSpec, signal?: AbortSignal): Promise<voi
 /** Deletes the host end (the peer goes with it); a missing device is fine. */
 export async function deleteVeth(tap: string, hostNetns?: string): Promise<void> {
   const n = hostNetns ? ['-n', hostNetns] : [];
-  const { execa } = await import('execa');
   await execa('ip', [...n, 'link', 'del', tap], { reject: false });
 }

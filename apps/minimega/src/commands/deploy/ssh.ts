@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { execa } from 'execa';
 import {
   AuthRefusedError,
   type DeployError,
@@ -117,43 +118,36 @@ export function createSshShell(o: SshOptions): RemoteShell {
   const ssh = o.ssh ?? 'ssh';
   return {
     session(target, script, opts = {}) {
-      // execa is loaded on first use: an idle daemon does not carry it
-      const started = import('execa').then(({ execa }) => {
-        const child = execa(ssh, [...sshOptions(o), '-T', dest(target), script], {
-          reject: false,
-          stdin: 'pipe',
-          stdout: 'pipe',
-          buffer: { stdout: false, stderr: true },
-          ...(opts.signal ? { cancelSignal: opts.signal } : {}),
-        });
-        const stdin = child.stdin!;
-        // a remote side that exits early closes the pipe (EPIPE): its exit status says why
-        stdin.on('error', () => {});
-        const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-        return { child, stdin, lines };
+      const child = execa(ssh, [...sshOptions(o), '-T', dest(target), script], {
+        reject: false,
+        stdin: 'pipe',
+        stdout: 'pipe',
+        buffer: { stdout: false, stderr: true },
+        ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });
-      const done = started.then(({ child }) =>
-        child.then((r) => {
-          if (r.failed && r.exitCode === undefined && !r.isCanceled)
-            throw new SshError(r.shortMessage ?? `${ssh} failed`);
-          if (r.exitCode === 255) throw classifySshFailure(String(r.stderr));
-          return { exitCode: r.exitCode ?? 1, stderr: String(r.stderr) };
-        }),
-      );
+      const stdin = child.stdin!;
+      // a remote side that exits early closes the pipe (EPIPE): its exit status says why
+      stdin.on('error', () => {});
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const done = child.then((r) => {
+        if (r.failed && r.exitCode === undefined && !r.isCanceled)
+          throw new SshError(r.shortMessage ?? `${ssh} failed`);
+        if (r.exitCode === 255) throw classifySshFailure(String(r.stderr));
+        return { exitCode: r.exitCode ?? 1, stderr: String(r.stderr) };
+      });
       done.catch(() => {});
       return {
         async readLine() {
           try {
-            const n = await (await started).lines.next();
+            const n = await lines.next();
             return n.done ? undefined : n.value;
           } catch {
             return undefined;
           }
         },
         async write(part) {
+          if (stdin.destroyed || stdin.writableEnded) return;
           try {
-            const { stdin } = await started;
-            if (stdin.destroyed || stdin.writableEnded) return;
             if (part instanceof Uint8Array) {
               if (!stdin.write(part)) await once(stdin, 'drain');
             } else {
@@ -164,10 +158,7 @@ export function createSshShell(o: SshOptions): RemoteShell {
           }
         },
         end() {
-          started.then(
-            ({ stdin }) => stdin.end(),
-            () => {},
-          );
+          stdin.end();
         },
         done,
       };

@@ -2,6 +2,7 @@
 // set-backing, commit and resize through qemu-img; `disk inject` needs the
 // nbd kernel module and says so when it is missing.
 import { isAbsolute, join, normalize } from 'node:path';
+import { execa } from 'execa';
 import type { CommandModule, Daemon } from '../../context.js';
 import {
   DiskError,
@@ -22,7 +23,6 @@ function imagePath(d: Daemon, image: string): string {
 }
 
 async function nbdReady(signal?: AbortSignal): Promise<void> {
-  const { execa } = await import('execa');
   const r = await execa('modprobe', ['nbd', 'max_part=10'], {
     reject: false,
     ...(signal ? { cancelSignal: signal } : {}),

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { execa } from 'execa';
 import { z } from 'zod';
 
 export class DiskError extends Error {
@@ -9,7 +10,6 @@ export class DiskError extends Error {
 }
 
 async function qemuImg(image: string, args: string[], signal?: AbortSignal): Promise<string> {
-  const { execa } = await import('execa');
   const r = await execa('qemu-img', args, {
     reject: false,
     ...(signal ? { cancelSignal: signal } : {}),

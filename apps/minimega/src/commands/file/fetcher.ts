@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { cleanRel, type Iomeshage, type TransferProgress } from '@mm/iomeshage';
 import { extractTarRoot } from '@mm/qemu';
+import { execa } from 'execa';
 import type { Daemon, FileFetcher } from '../../context.js';
 import { percent, rate } from './format.js';
 import { download } from './http.js';
@@ -26,7 +27,6 @@ function progressReporter(env: Env, ms = 2000): (p: TransferProgress) => void {
 }
 
 async function backingFile(path: string, signal?: AbortSignal): Promise<string | undefined> {
-  const { execa } = await import('execa');
   const r = await execa('qemu-img', ['info', '--output=json', path], {
     reject: false,
     ...(signal ? { cancelSignal: signal } : {}),

@@ -1,6 +1,6 @@
 // `background <command>...` and its status commands: programs running
 // detached from the client, their output kept for later.
-import type { ResultPromise } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { lookPath } from './lookpath.js';
 import type { LocalModule } from './types.js';
 
@@ -34,7 +34,7 @@ export const backgroundCommands: LocalModule = (d) => {
 Its status, stdout and stderr are available through background-status,
 background-output and background-error.`,
     patterns: ['background <command>...'],
-    async call(cmd) {
+    call(cmd) {
       const [file, ...args] = cmd.listArgs.command ?? [];
       const path = lookPath(file!);
       const job: BackgroundJob = {
@@ -47,7 +47,6 @@ background-output and background-error.`,
         stderr: '',
         proc: undefined,
       };
-      const { execa } = await import('execa');
       const proc = execa(path, args, {
         reject: false,
         stdin: 'ignore',

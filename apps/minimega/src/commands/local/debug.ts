@@ -3,7 +3,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { Session } from 'node:inspector/promises';
+import { Session } from 'node:inspector/promises';
 import { pipeline } from 'node:stream/promises';
 import { getHeapSnapshot } from 'node:v8';
 import type { LocalModule } from './types.js';
@@ -29,8 +29,6 @@ CPU profile written (as .cpuprofile JSON) by debug cpu stop.`,
       }
       if (cmd.boolArgs.cpu && cmd.boolArgs.start) {
         if (cpu) throw new Error('CPU profile still running');
-        // the inspector is loaded on first use: an idle daemon does not carry it
-        const { Session } = await import('node:inspector/promises');
         const session = new Session();
         session.connect();
         await session.post('Profiler.enable');

@@ -1,6 +1,7 @@
 // `shell <command>...`: run a program (no shell) and answer with its stdout,
 // read as a stream up to -max-output bytes: past it the program is killed and
 // the answer is an error (the daemon never holds more than the limit).
+import { execa } from 'execa';
 import { limitsOf } from '../../daemon/limits.js';
 import { capStream, OutputTooLargeError } from './capped-output.js';
 import { lookPath } from './lookpath.js';
@@ -21,7 +22,6 @@ that does not return. Output beyond -max-output bytes stops the command with an 
     async call(cmd, out, env) {
       const [file, ...args] = cmd.listArgs.command ?? [];
       const path = lookPath(file!);
-      const { execa } = await import('execa');
       const proc = execa(path, args, {
         reject: false,
         stdin: 'ignore',
