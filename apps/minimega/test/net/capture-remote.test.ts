@@ -1,30 +1,15 @@
 // `capture` and `clear capture` cover every host of the namespace (minimega
 // broadcasts both): a capture of a VM that runs on another host is listed on
 // the head with that host's name, and the head's clear stops it there.
-import type { PcapSpec } from '@mm/ovs';
 import { expect, test } from 'vitest';
 import { loopbackMeshDaemon } from '../helpers.js';
 import { fakeClusterModules, runLine as run } from '../mesh-cluster.js';
-
-function modules(started: PcapSpec[], stopped: string[]) {
-  return fakeClusterModules({
-    pcap: async (spec) => {
-      started.push(spec);
-      return {
-        exited: new Promise<void>(() => {}),
-        async stop() {
-          stopped.push(spec.iface);
-        },
-      };
-    },
-  });
-}
+import { recordingPcap } from './fake-pcap.js';
 
 test('capture lists and clear capture stops the captures of every host of the namespace', async () => {
-  const started: PcapSpec[] = [];
-  const stopped: string[] = [];
-  await using a = await loopbackMeshDaemon('pa', modules(started, stopped));
-  await using b = await loopbackMeshDaemon('pb', modules(started, stopped));
+  const { pcap, started, stopped } = recordingPcap();
+  await using a = await loopbackMeshDaemon('pa', fakeClusterModules({ pcap }));
+  await using b = await loopbackMeshDaemon('pb', fakeClusterModules({ pcap }));
   expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
   for (let i = 0; i < 300; i++) {
     if ((await run(a.core, 'namespace cap ns add-hosts pa,pb')).errors.length === 0) break;

@@ -1,30 +1,15 @@
 // `capture pcap vm ...`, `capture`, `clear capture` on the fake switch with a
 // fake capture process: per-namespace listing, stop per VM, errors.
 import { join } from 'node:path';
-import { createFakeSwitch, type PcapSpec } from '@mm/ovs';
+import { createFakeSwitch } from '@mm/ovs';
 import { describe, expect, it } from 'vitest';
 import { namespaceModule } from '../../src/commands/namespace/index.js';
+import { recordingPcap } from './fake-pcap.js';
 import { netDaemon } from './harness.js';
 
 async function twoNamespaces() {
-  const started: PcapSpec[] = [];
-  const stopped: string[] = [];
-  const d = await netDaemon(
-    createFakeSwitch(),
-    {},
-    {
-      modules: [namespaceModule],
-      pcap: async (spec) => {
-        started.push(spec);
-        return {
-          exited: new Promise<void>(() => {}),
-          async stop() {
-            stopped.push(spec.iface);
-          },
-        };
-      },
-    },
-  );
+  const { pcap, started, stopped } = recordingPcap();
+  const d = await netDaemon(createFakeSwitch(), {}, { modules: [namespaceModule], pcap });
   const tap = (namespace: string, vm: string) =>
     d.net.createTap({ namespace, vm, bridge: '', vlan: 5, mac: '' });
   const taps = {
