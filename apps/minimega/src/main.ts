@@ -2,6 +2,7 @@
 // Entry point. Client modes (-version, -e, -attach) load only light modules;
 // the daemon (and everything it imports) is loaded with import() only when
 // this process is going to be the daemon, so `minimega -e echo hi` starts fast.
+import { cgroupFlagProblem, cgroupRootOf } from './flags/cgroup-root.js';
 import {
   FlagError,
   FlagHelpRequested,
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const v = parsed.values;
   const missing = missingFeatureErrors(parsed);
+  const badCgroup = cgroupFlagProblem(v);
+  if (badCgroup) missing.push(badCgroup);
   if (missing.length > 0) {
     for (const m of missing) process.stderr.write(`minimega: ${m}\n`);
     return 2;
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       base,
       filepath: parsed.set.has('filepath') ? String(v.filepath) : `${base}/files`,
       words: parsed.positional,
+      cgroupRoot: cgroupRootOf(v),
     });
   }
   if (v.e === true || v.attach === true) {

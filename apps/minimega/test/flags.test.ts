@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseVlanRange, toDaemonFlags } from '../src/daemon/flags.js';
+import { cgroupFlagProblem, cgroupRootOf } from '../src/flags/cgroup-root.js';
 import {
   FlagError,
   FlagHelpRequested,
@@ -114,6 +115,14 @@ describe('Go-style flag parsing', () => {
     expect(errs[0]).toMatch(/^-panic: /);
     expect(errs[1]).toMatch(/^-pipe: .*plumber/);
     expect(missingFeatureErrors(parseFlags(['-base', '/x']))).toEqual([]);
+  });
+
+  it('-cgroup names the cgroup mount that containers and nuke use', () => {
+    expect(missingFeatureErrors(parseFlags(['-cgroup', '/mnt/cg']))).toEqual([]);
+    expect(cgroupRootOf(parseFlags(['-cgroup', '/mnt/cg/']).values)).toBe('/mnt/cg');
+    expect(cgroupRootOf(parseFlags([]).values)).toBe('/sys/fs/cgroup');
+    expect(cgroupFlagProblem(parseFlags(['-cgroup', '/mnt/cg']).values)).toBeUndefined();
+    expect(cgroupFlagProblem(parseFlags(['-cgroup', 'cg']).values)).toMatch(/^-cgroup: .*"cg"/);
   });
 
   it('usage lists every flag with its default', () => {

@@ -104,8 +104,7 @@ export const coreFlags: FlagDef[] = [
     name: 'cgroup',
     type: 'string',
     default: '/sys/fs/cgroup',
-    usage: 'path to cgroup mount',
-    missing: 'containers are not implemented yet',
+    usage: 'path to cgroup mount (containers make their groups under it; nuke looks there)',
   },
   {
     name: 'pipe',

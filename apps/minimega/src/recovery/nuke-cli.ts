@@ -10,6 +10,7 @@ export async function runNukeCli(opts: {
   base: string;
   filepath: string;
   words: string[];
+  cgroupRoot?: string;
 }): Promise<number> {
   const extra = opts.words.filter((w) => w !== 'all');
   if (extra.length > 0 || opts.words.length > 1) {
@@ -29,6 +30,7 @@ export async function runNukeCli(opts: {
     base: opts.base,
     filepath: opts.filepath,
     all: opts.words[0] === 'all',
+    ...(opts.cgroupRoot !== undefined ? { cgroupRoot: opts.cgroupRoot } : {}),
   });
   if (report.removed.length === 0) process.stdout.write(`nothing to remove under ${opts.base}\n`);
   else

@@ -5,6 +5,7 @@
 // driver, which removes this daemon's cgroups.
 import { createContainerDriver } from '@mm/qemu';
 import type { CommandModule } from '../../context.js';
+import { cgroupRootOf } from '../../flags/cgroup-root.js';
 
 export const containerModule: CommandModule = (d) => {
   const host = d.services.vmHost;
@@ -17,6 +18,7 @@ export const containerModule: CommandModule = (d) => {
     createContainerDriver({
       // groups are minimega/<daemon pid>-<id>: daemons sharing a host never collide
       cgroupParent: 'minimega',
+      cgroupRoot: cgroupRootOf(d.flags),
       cgroupPrefix: `${process.pid}-`,
     }),
   );

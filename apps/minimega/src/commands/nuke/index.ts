@@ -4,6 +4,7 @@
 // and keeps the files directory unless `nuke all`.
 import { join } from 'node:path';
 import type { CommandModule } from '../../context.js';
+import { cgroupRootOf } from '../../flags/cgroup-root.js';
 import { NUKE_HEADER, nukeBase } from '../../recovery/nuke.js';
 
 export const nukeModule: CommandModule = (d) => {
@@ -22,6 +23,7 @@ removes it too. Without a daemon: "minimega -base <dir> -nuke [all]".`,
       const report = await nukeBase({
         base: d.flags.base,
         filepath: d.flags.filepath,
+        cgroupRoot: cgroupRootOf(d.flags),
         all: cmd.boolArgs.all === true,
         keep: [join(d.flags.base, 'minimega'), join(d.flags.base, 'minimega.pid')],
         log: (m) => d.log.info(m),
