@@ -123,7 +123,7 @@ export class ChannelLink implements Link {
         // the plaintext is a buffer of its own: the sealed bytes are never read
         // again, so a pooled receive buffer goes back for the next frame
         recycleStreamChunk(raw);
-        frame = plain[0] === 0xc1 ? plain.subarray(1) : decode(plain);
+        frame = plain[0] === RAW_MARK[0] ? plain.subarray(1) : decode(plain);
       } catch (err) {
         this.close(
           err instanceof DecryptError

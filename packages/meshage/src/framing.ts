@@ -11,21 +11,48 @@ export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
 /** largest frame before a link's handshake is over (handshake messages are small) */
 export const HANDSHAKE_MAX_FRAME = 64 * 1024;
 const RAW = 0x8000_0000;
+/** a frame body at least this long is read straight into its own buffer */
+const DIRECT_MIN = 16 * 1024;
+
+/** the 4-byte header of a frame of `length` bytes (`raw`: bytes, not msgpack) */
+function frameHead(length: number, raw: boolean): Buffer {
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE((length | (raw ? RAW : 0)) >>> 0, 0);
+  return head;
+}
 
 /** the frame's header and body (written back to back; no joining copy) */
 export function framePieces(value: unknown): [Buffer, Uint8Array] {
   const raw = value instanceof Uint8Array;
   const payload = raw ? value : encode(value);
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE((payload.length | (raw ? RAW : 0)) >>> 0, 0);
-  return [head, payload];
+  return [frameHead(payload.length, raw), payload];
 }
 
 /** the 4-byte header of a raw frame of `length` bytes (its pieces follow) */
 export function rawFrameHead(length: number): Buffer {
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE((length | RAW) >>> 0, 0);
-  return head;
+  return frameHead(length, true);
+}
+
+/** a header word read off the wire: its body's length (checked against `max`) and kind */
+function parseHead(word: number, max: number): { len: number; raw: boolean } {
+  const len = (word & ~RAW) >>> 0;
+  if (len === 0 || len > max) throw new FrameError(`frame length ${len} outside 1..${max}`);
+  return { len, raw: (word & RAW) !== 0 };
+}
+
+/** whether a raw frame of `len` bytes is received into a pooled buffer (stream data, sealed frames) */
+function pooled(raw: boolean, len: number): boolean {
+  return raw && len >= DIRECT_MIN && len <= POOLED_FRAME;
+}
+
+/** a frame's body as its consumer gets it: the bytes of a raw frame, else the msgpack value */
+function frameValue(body: Buffer, raw: boolean): unknown {
+  if (raw) return body;
+  try {
+    return decode(body);
+  } catch (err) {
+    throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
+  }
 }
 
 export function encodeFrame(value: unknown): Buffer {
@@ -59,31 +86,23 @@ export class FrameDecoder {
     for (;;) {
       if (this.#need < 0) {
         if (this.#buffered < 4) break;
-        const word = this.#head();
-        this.#raw = (word & RAW) !== 0;
-        const len = (word & ~RAW) >>> 0;
-        if (len === 0 || len > this.maxFrame) {
-          throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
-        }
+        const { len, raw } = parseHead(this.#head(), this.maxFrame);
+        this.#raw = raw;
         this.#need = len;
       }
       if (this.#buffered < 4 + this.#need) break;
       const len = this.#need;
       this.#need = -1;
       let value: unknown;
-      if (this.#raw && len >= DIRECT_MIN && len <= POOLED_FRAME && this.#chunks.length > 1) {
+      if (pooled(this.#raw, len) && this.#chunks.length > 1) {
         // a large raw frame (stream data, a sealed frame) spread over reads:
         // copied into a pooled buffer its consumer may give back, not joined
         // into a fresh one (fresh buffers cost page faults and collections)
         value = this.#take(4 + len, takeFrame(len));
       } else {
         const buf = this.#flatten();
-        try {
-          // a raw frame is handed out as a view of the receive buffer, which is never reused
-          value = this.#raw ? buf.subarray(4, 4 + len) : decode(buf.subarray(4, 4 + len));
-        } catch (err) {
-          throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`);
-        }
+        // a raw frame is handed out as a view of the receive buffer, which is never reused
+        value = frameValue(buf.subarray(4, 4 + len), this.#raw);
         const rest = buf.subarray(4 + len);
         this.#chunks = rest.length ? [rest] : [];
         this.#buffered = rest.length;
@@ -127,8 +146,6 @@ export class FrameDecoder {
   }
 }
 
-/** a frame body at least this long is read straight into its own buffer */
-const DIRECT_MIN = 16 * 1024;
 const SCRATCH = 64 * 1024;
 /** offered right after a direct read: the next frame's header and a little more */
 const SCRATCH_AFTER_DIRECT = 4 * 1024;
@@ -234,17 +251,10 @@ export class FrameReader {
         this.#held = end - off;
         break;
       }
-      const word = s.readUInt32BE(off);
+      const { len, raw } = parseHead(s.readUInt32BE(off), this.maxFrame);
       off += 4;
-      const len = (word & ~RAW) >>> 0;
-      if (len === 0 || len > this.maxFrame) {
-        throw new FrameError(`frame length ${len} outside 1..${this.maxFrame}`);
-      }
-      this.#raw = (word & RAW) !== 0;
-      this.#body =
-        this.#raw && len >= DIRECT_MIN && len <= POOLED_FRAME
-          ? takeFrame(len)
-          : Buffer.allocUnsafe(len);
+      this.#raw = raw;
+      this.#body = pooled(raw, len) ? takeFrame(len) : Buffer.allocUnsafe(len);
       this.#bodyOff = 0;
     }
   }
@@ -256,9 +266,9 @@ export class FrameReader {
     try {
       // the body is this frame's own buffer: a raw frame is handed out as it
       // is, and decoded values may keep views of it
-      value = this.#raw ? body : decode(body);
+      value = frameValue(body, this.#raw);
     } catch (err) {
-      this.#fail(new FrameError(`undecodable frame: ${err instanceof Error ? err.message : err}`));
+      this.#fail(err);
       return;
     }
     this.#onFrame(value);

@@ -76,19 +76,15 @@ export class CipherState {
     return this.#nonce;
   }
 
+  /** the ciphertext of `plaintext` and its tag, joined (handshake payloads) */
   encrypt(ad: Uint8Array, plaintext: Uint8Array): Buffer {
-    if (!this.key) return Buffer.from(plaintext);
-    const c = createCipheriv(AEAD, this.key, this.#next(), { authTagLength: TAG });
-    if (ad.length > 0) c.setAAD(ad);
-    const head = c.update(plaintext);
-    c.final();
-    return Buffer.concat([head, c.getAuthTag()]);
+    return Buffer.concat(this.seal(ad, [plaintext]));
   }
 
   /**
-   * encrypt() of the concatenation of `parts`, returned as pieces (each
-   * part's ciphertext, then the tag), never joined: the transport writes
-   * them back to back, so no copy is made to glue them.
+   * The sealed record of the concatenation of `parts`, returned as pieces
+   * (each part's ciphertext, then the tag), never joined: the transport
+   * writes them back to back, so no copy is made to glue them.
    */
   seal(ad: Uint8Array, parts: readonly Uint8Array[]): Buffer[] {
     if (!this.key) return parts.map((p) => Buffer.from(p));
