@@ -2,7 +2,7 @@
 // (namespace fan-out, file transfer, VM scheduling): the running node and a
 // way to run a compiled command on other hosts.
 import type { Batch, CallEnv, Command, Response } from '@mm/cli-grammar';
-import type { Mesh } from '@mm/meshage';
+import type { Mesh, SendOptions } from '@mm/meshage';
 import type { Daemon } from '../../context.js';
 import { MeshCommand, toRequest } from './remote.js';
 
@@ -29,6 +29,24 @@ export function errorRow(host: string, error: string): Response {
   return { host, response: '', header: null, tabular: null, error };
 }
 
+/** `mesh timeout` seconds as a send's timeout in ms (0 = unlimited) */
+function sendTimeout(seconds: number): number {
+  return seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+}
+
+/** the options of a typed send a command makes to other nodes: its signal and `mesh timeout` */
+export function meshSendOptions(d: Daemon, signal?: AbortSignal): SendOptions {
+  return {
+    ...(signal ? { signal } : {}),
+    timeout: sendTimeout(d.services.mesh?.timeoutSeconds ?? 0),
+  };
+}
+
+/** the mesh's other nodes as this node sees them (none when meshage is not running) */
+export function meshPeers(d: Daemon): string[] {
+  return (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
+}
+
 /** the default `mesh timeout`: 5 minutes */
 export const DEFAULT_MESH_TIMEOUT_SECONDS = 300;
 
@@ -42,7 +60,7 @@ export function createMeshService(node: Mesh | undefined, error: string): MeshSe
       if (!node) return hosts.map((h) => errorRow(h, `meshage is not running: ${error}`));
       const rows = await node.send(hosts, MeshCommand, toRequest(sub), {
         ...(env.signal ? { signal: env.signal } : {}),
-        timeout: svc.timeoutSeconds > 0 ? svc.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY,
+        timeout: sendTimeout(svc.timeoutSeconds),
       });
       const merged: Batch = [];
       for (const r of rows) {

@@ -5,6 +5,7 @@
 // (§3), and new namespaces start with every mesh peer (§1).
 import { DEFAULT_NAMESPACE, serveNamespaceClear, serveVmHost } from '@mm/namespace';
 import type { CommandModule } from '../../context.js';
+import { meshPeers } from '../mesh/service.js';
 import { serveCaptures } from '../net/capture-remote.js';
 import { destroyNamespaces } from './destroy.js';
 
@@ -35,7 +36,7 @@ export const clusterModule: CommandModule = (d) => {
   }
   d.namespaces.onCreate((ns) => {
     if (ns.name === DEFAULT_NAMESPACE) return;
-    const peers = (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
+    const peers = meshPeers(d);
     if (peers.length === 0) return;
     ns.hosts.clear();
     for (const p of peers) ns.hosts.add(p);

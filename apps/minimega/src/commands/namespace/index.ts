@@ -3,6 +3,7 @@
 import { setNamespace, setRecord } from '@mm/cli-grammar';
 import { clearNamespacesOn, DEFAULT_NAMESPACE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
+import { meshPeers, meshSendOptions } from '../mesh/service.js';
 import { destroyNamespaces } from './destroy.js';
 import { registerNs } from './ns-cli.js';
 import { registerNsSave } from './save-cli.js';
@@ -72,7 +73,7 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
       await d.namespaces.getOrCreate(name);
       await destroyNamespaces(d, name === 'all' ? d.namespaces.names() : [name], env);
       // typed here: tear it down on every other host too (they only destroy locally)
-      const peers = (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
+      const peers = meshPeers(d);
       if (cmd.source === '' && peers.length > 0 && d.services.mesh) {
         const rows = await d.services.mesh.runOn(peers, cmd, env);
         out.emit(rows.filter((r) => r.error !== '' && !r.error.startsWith('unknown namespace:')));
@@ -90,13 +91,9 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
     await destroyNamespaces(d, d.namespaces.names(), {});
     await d.namespaces.activate(DEFAULT_NAMESPACE);
     const node = d.services.mesh?.node;
-    const peers = (node?.nodes() ?? []).filter((n) => n !== d.hostname);
+    const peers = meshPeers(d);
     if (ctx.source !== '' || !node || peers.length === 0) return;
-    const timeout = d.services.mesh?.timeoutSeconds ?? 0;
-    const results = await clearNamespacesOn(node, peers, 'all', {
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      timeout: timeout > 0 ? timeout * 1000 : Number.POSITIVE_INFINITY,
-    });
+    const results = await clearNamespacesOn(node, peers, 'all', meshSendOptions(d, ctx.signal));
     const failed = results.flatMap((r) => (r.ok ? [] : [`${r.host}: ${r.error.message}`]));
     if (failed.length > 0) throw new Error(failed.join('\n'));
   });

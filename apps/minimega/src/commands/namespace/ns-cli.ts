@@ -14,6 +14,7 @@ import {
 import { LAUNCH_STATE, type LoadMethod, type NamespaceInfo } from '@mm/namespace';
 import { dumpVmConfig, printNetspec } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
+import { meshPeers } from '../mesh/service.js';
 import { aliasWord } from '../vm/config-cli.js';
 import { row } from '../vm/state.js';
 
@@ -35,10 +36,6 @@ function refusedSub(cmd: Command): Command | undefined {
     if (REFUSED_IN_RUN.some((r) => r.test(text))) return c;
   }
   return undefined;
-}
-
-function peers(d: Daemon): string[] {
-  return (d.services.mesh?.node?.nodes() ?? []).filter((n) => n !== d.hostname);
 }
 
 function expandHosts(arg: string): string[] {
@@ -85,7 +82,7 @@ export function registerNs(d: Daemon): void {
     patterns: ['ns add-hosts <hostname or range or all>'],
     async call(cmd, out) {
       const ns = await nsOf(d, cmd.namespace);
-      const known = new Set(peers(d));
+      const known = new Set(meshPeers(d));
       const add: string[] = [];
       for (const h of expandHosts(cmd.stringArgs.hostname!)) {
         if (h === 'all') {

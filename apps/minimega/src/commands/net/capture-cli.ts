@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Batch, Command, Response } from '@mm/cli-grammar';
 import type { Captures, HostNetwork } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
+import { meshSendOptions } from '../mesh/service.js';
 import { CAPTURE_HEADER, CaptureCall, captureRows } from './capture-remote.js';
 import { commandNamespace } from './vlans-cli.js';
 import { VmNotFoundError } from './vm-target.js';
@@ -44,18 +45,9 @@ async function acrossHosts(
         (err: unknown) => [row(d.hostname, null, err instanceof Error ? err.message : String(err))],
       )
     : Promise.resolve([]);
-  const timeout = d.services.mesh?.timeoutSeconds ?? 0;
   const [mine, remote] = await Promise.all([
     here,
-    node.send(
-      others,
-      CaptureCall,
-      { op, namespace: ns },
-      {
-        ...(signal ? { signal } : {}),
-        timeout: timeout > 0 ? timeout * 1000 : Number.POSITIVE_INFINITY,
-      },
-    ),
+    node.send(others, CaptureCall, { op, namespace: ns }, meshSendOptions(d, signal)),
   ]);
   const theirs = remote.map((r) =>
     r.ok ? row(r.host, r.value) : row(r.host, null, r.error.message),

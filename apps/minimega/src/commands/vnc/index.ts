@@ -6,7 +6,7 @@ import type { CallEnv, Command, Output } from '@mm/cli-grammar';
 import type { Mesh } from '@mm/meshage';
 import { type KbEvent, parseKbEvent, typeLines } from '@mm/qemu';
 import type { CommandModule, Daemon } from '../../context.js';
-import { meshService } from '../mesh/service.js';
+import { meshPeers, meshService } from '../mesh/service.js';
 import { VNC_STREAM_PROTOCOL, VncProxy } from './proxy.js';
 import { findVncTarget, VncVmNotFoundError } from './resolve.js';
 
@@ -51,8 +51,6 @@ export const vncModule: CommandModule = async (d: Daemon) => {
   const socketOf = async (ns: string, vm: string) =>
     (await findVncTarget(d.flags.base, ns, vm)).socket;
 
-  const peers = () => (mesh()?.nodes() ?? []).filter((n) => n !== d.hostname);
-
   /**
    * A VM command for a VM that is not here: typed on this node, it runs on
    * the mesh peers (where the VM's host answers and the others say not
@@ -66,7 +64,7 @@ export const vncModule: CommandModule = async (d: Daemon) => {
       } catch (e) {
         const missing = e instanceof VncVmNotFoundError || / not found/.test((e as Error).message);
         const svc = d.services.mesh;
-        const others = peers();
+        const others = meshPeers(d);
         if (!missing || cmd.source !== '' || !svc || others.length === 0) throw e;
         cmd.namespace = nsOf(cmd.namespace);
         const rows = await svc.runOn(others, cmd, env);
@@ -191,7 +189,7 @@ duration. "vnc type" types text; pause, continue, step, getstep and inject contr
       out.respond({ header: ['name', 'type', 'time', 'filename'], tabular: rows });
       // every host's recordings, as the original's broadcast `vnc`
       const svc = d.services.mesh;
-      const others = peers();
+      const others = meshPeers(d);
       if (cmd.source === '' && svc && others.length > 0) {
         cmd.namespace = nsOf(cmd.namespace);
         const remote = await svc.runOn(others, cmd, env);
