@@ -84,13 +84,22 @@ async function controlAboveVcpus(qmp: QmpClient, pid: number, vcpuNice: number):
     return;
   }
   if (vcpus.size === 0) return;
-  const control = Math.min(getPriority() + CONTROL_NICE_OFFSET, vcpuNice);
-  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
-    if (vcpus.has(Number(tid))) continue;
+  await reniceThreads(pid, Math.min(getPriority() + CONTROL_NICE_OFFSET, vcpuNice), vcpus);
+}
+
+/**
+ * Sets the niceness of every thread `pid` has so far (niceness is per thread
+ * on Linux; threads made later inherit their creator's), but those in
+ * `skip`. Best effort: raising it needs CAP_SYS_NICE, and a thread may be
+ * gone already; such a thread keeps what it had.
+ */
+async function reniceThreads(pid: number, nice: number, skip?: ReadonlySet<number>): Promise<void> {
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [String(pid)])) {
+    if (skip?.has(Number(tid))) continue;
     try {
-      setPriority(Number(tid), control);
+      setPriority(Number(tid), nice);
     } catch {
-      // no privilege to raise it, or the thread is gone: it stays niced
+      // no privilege, or the thread is gone
     }
   }
 }
@@ -174,14 +183,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
       // (niceness is per thread on Linux: every thread QEMU has made so far,
       // vCPUs included; later ones inherit it; once QMP answers, only the
       // vCPUs keep it, see controlAboveVcpus)
-      const tids = await readdir(`/proc/${proc.pid}/task`).catch(() => [String(proc.pid)]);
-      for (const tid of tids) {
-        try {
-          setPriority(Number(tid), opts.nice ?? 10);
-        } catch {
-          // best effort (the thread may already be gone)
-        }
-      }
+      await reniceThreads(proc.pid, opts.nice ?? 10);
     }
     let killing = false;
     let gone = false;

@@ -140,8 +140,11 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
    * (query-status); the records of VMs that cannot say their state
    * (containers) are awaited before answering.
    */
-  const persistUnreported = (vms: KvmVm[]) =>
-    Promise.all(vms.filter((vm) => !vm.reportsRunState).map(persist));
+  const persistUnreported = async (op: string, vms: KvmVm[]) => {
+    tracePhase(-1, op, 'applied');
+    await Promise.all(vms.filter((vm) => !vm.reportsRunState).map(persist));
+    tracePhase(-1, op, 'persisted');
+  };
   /** the networking side's qos per tap, so `vm info` shows it wherever the VM runs */
   const withQos = (r: VmRecord): VmRecord => {
     const qosOf = opts.nics?.tapQos?.bind(opts.nics);
@@ -413,9 +416,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           vm.start({ wild: t.wild, ...(o.signal ? { signal: o.signal } : {}) }),
         );
       } finally {
-        tracePhase(-1, 'start', 'applied');
-        await persistUnreported(t.vms);
-        tracePhase(-1, 'start', 'persisted');
+        await persistUnreported('start', t.vms);
       }
     },
 
@@ -424,9 +425,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       try {
         await applyTargets(t, (vm) => vm.stop(o.signal));
       } finally {
-        tracePhase(-1, 'stop', 'applied');
-        await persistUnreported(t.vms);
-        tracePhase(-1, 'stop', 'persisted');
+        await persistUnreported('stop', t.vms);
       }
     },
 
@@ -435,9 +434,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       try {
         await applyTargets(t, (vm) => vm.kill());
       } finally {
-        tracePhase(-1, 'kill', 'applied');
-        await persistUnreported(t.vms);
-        tracePhase(-1, 'kill', 'persisted');
+        await persistUnreported('kill', t.vms);
       }
     },
 
