@@ -5,8 +5,7 @@
 // itself: it never sends the clear on, so a clear cannot loop.
 import { defineKind, type Mesh, type SendOptions, type SendResult } from '@mm/meshage';
 import { z } from 'zod';
-
-const nsName = z.string().min(1).max(256);
+import { wireName as nsName } from './rpc.js';
 
 /** which namespaces to destroy: every one the node has, or these names */
 export type NamespaceClearTarget = 'all' | string[];

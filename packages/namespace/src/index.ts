@@ -51,7 +51,7 @@ export {
 export { Namespace } from './namespace.js';
 export { type SchedulerPlannerOptions, schedulerPlanner } from './planner.js';
 export { createRemoteVmHost, RemoteVmHostError, type RemoteVmHostOptions } from './remote-host.js';
-export { VM_HOST_OPS, VmHostCall, type VmHostOp } from './rpc.js';
+export { VM_HOST_OPS, VmHostCall, type VmHostOp, wireName } from './rpc.js';
 export {
   NamespaceSaveError,
   type SaveNamespaceOptions,

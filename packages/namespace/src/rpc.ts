@@ -13,7 +13,9 @@ import {
 } from '@mm/qemu';
 import { z } from 'zod';
 
-const name = z.string().min(1).max(256);
+/** a VM or namespace name as a message carries it (the name rules apply where it is used) */
+export const wireName = z.string().min(1).max(256);
+const name = wireName;
 const selector = z.object({ namespace: name, targets: z.array(z.string()).min(1) });
 const ref = z.object({ namespace: name, name });
 const netSchema = vmConfigSchema.shape.networks.element;

@@ -4,10 +4,9 @@
 // table per host: the host column says whose) and the clear stops them on
 // every host. Typed mesh messages, validated at the receiver.
 import { defineKind, type Mesh } from '@mm/meshage';
+import { wireName as nsName } from '@mm/namespace';
 import type { CaptureRecord, Captures } from '@mm/ovs';
 import { z } from 'zod';
-
-const nsName = z.string().min(1).max(256);
 
 export const CaptureCall = defineKind('minimega.capture', {
   request: z.discriminatedUnion('op', [
