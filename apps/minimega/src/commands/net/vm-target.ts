@@ -5,7 +5,7 @@
 // where it takes the local path). Hosts that do not have the VM drop out.
 import type { Batch, CallEnv, Command, Output, Response } from '@mm/cli-grammar';
 import type { Daemon } from '../../context.js';
-import { commandNamespace } from './vlans-cli.js';
+import { namespaceHosts, onNamespaceHosts } from './host-split.js';
 
 /** minimega's "vm not found: X" (the text is what crosses the mesh). */
 export class VmNotFoundError extends Error {
@@ -33,24 +33,29 @@ export async function vmTargetAcrossHosts(
   env: CallEnv,
   local: () => Promise<void>,
 ): Promise<void> {
-  const name = commandNamespace(d, cmd);
-  const hosts = [...(await d.namespaces.getOrCreate(name)).hosts];
-  const self = (h: string) => h === d.hostname || h === 'localhost';
-  const others = hosts.filter((h) => !self(h));
+  const split = await namespaceHosts(d, cmd);
   const mesh = d.services.mesh;
-  if (cmd.source !== '' || !mesh || others.length === 0) {
+  if (split.others.length === 0 || !mesh) {
     await local();
     return;
   }
-  cmd.namespace = name;
-  const here = hosts.some(self)
-    ? local().then(
-        () => [row(d.hostname, '')],
-        (err: unknown) => [row(d.hostname, err instanceof Error ? err.message : String(err))],
-      )
-    : Promise.resolve([]);
-  const [mine, remote] = await Promise.all([here, mesh.runOn(others, cmd, env)]);
-  const rows: Batch = [...mine, ...remote];
+  cmd.namespace = split.namespace;
+  const outcomes = await onNamespaceHosts<Batch>(
+    d,
+    split,
+    async () => {
+      await local();
+      return [row(d.hostname, '')];
+    },
+    async (_node, others) => {
+      // the remote hosts' rows, grouped per host (each row names its host)
+      const rows = await mesh.runOn(others, cmd, env);
+      const grouped = new Map<string, Batch>();
+      for (const r of rows) grouped.set(r.host, [...(grouped.get(r.host) ?? []), r]);
+      return [...grouped].map(([host, value]) => ({ host, ok: true as const, value }));
+    },
+  );
+  const rows: Batch = outcomes.flatMap((o) => (o.ok ? o.value : [row(o.host, o.error)]));
   const kept = rows.filter((r) => !r.error.startsWith(NOT_FOUND_PREFIX));
   const ok = rows.some((r) => r.error === '');
   if (!ok && kept.length === 0) throw new Error(rows[rows.length - 1]!.error);
