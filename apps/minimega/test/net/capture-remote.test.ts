@@ -1,6 +1,7 @@
 // `capture` and `clear capture` cover every host of the namespace (minimega
 // broadcasts both): a capture of a VM that runs on another host is listed on
 // the head with that host's name, and the head's clear stops it there.
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { loopbackMeshDaemon } from '../helpers.js';
 import { fakeClusterModules, runLine as run } from '../mesh-cluster.js';
@@ -23,9 +24,10 @@ test('capture lists and clear capture stops the captures of every host of the na
     'vm launch kvm vb',
   ])
     expect((await run(a.core, `namespace cap ${line}`)).errors, line).toEqual([]);
-  // each host captures the VM it runs (vb's taps are on pb)
+  // each host captures the VM it runs (vb's taps are on pb; the head's
+  // command reaches it there)
   expect((await run(a.core, 'namespace cap capture pcap vm va 0 /tmp/va.pcap')).errors).toEqual([]);
-  expect((await run(b.core, 'namespace cap capture pcap vm vb 0 /tmp/vb.pcap')).errors).toEqual([]);
+  expect((await run(a.core, 'namespace cap capture pcap vm vb 0 /tmp/vb.pcap')).errors).toEqual([]);
   expect(started).toHaveLength(2);
 
   const listed = await run(a.core, 'namespace cap capture');
@@ -39,4 +41,48 @@ test('capture lists and clear capture stops the captures of every host of the na
   expect(stopped).toHaveLength(2);
   expect((await run(a.core, 'namespace cap capture')).rows).toEqual([]);
   expect(b.core.services.captures?.list('cap')).toEqual([]);
+}, 60_000);
+
+test('capture pcap vm starts and stops the capture on the host that runs the VM', async () => {
+  const a0 = recordingPcap();
+  const b0 = recordingPcap();
+  await using a = await loopbackMeshDaemon('qa', fakeClusterModules({ pcap: a0.pcap }));
+  await using b = await loopbackMeshDaemon('qb', fakeClusterModules({ pcap: b0.pcap }));
+  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
+  for (let i = 0; i < 300; i++) {
+    if ((await run(a.core, 'namespace cap ns add-hosts qa,qb')).errors.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const line of ['vm config net 100 200', 'vm config schedule qb', 'vm launch kvm vb'])
+    expect((await run(a.core, `namespace cap ${line}`)).errors, line).toEqual([]);
+
+  // typed on the head, it runs on qb (relative paths under qb's files directory)
+  expect((await run(a.core, 'namespace cap capture pcap vm vb 1 vb.pcap')).errors).toEqual([]);
+  expect(a0.started).toEqual([]);
+  expect(b0.started.map((s) => s.path)).toEqual([join(b.core.flags.filepath, 'vb.pcap')]);
+  expect(b0.started[0]?.iface).toBe(b.core.services.networking?.vmTaps('cap').get('vb')?.[1]?.name);
+  expect((await run(a.core, 'namespace cap capture')).rows.map((r) => [r[0], r[3]])).toEqual([
+    ['qb', 'vb:1'],
+  ]);
+
+  // errors from the VM's host come back; no host with the VM is "vm not found"
+  expect((await run(a.core, 'namespace cap capture pcap vm vb 5 x.pcap')).errors).toEqual([
+    'qb: no such interface 5 for vb',
+  ]);
+  expect((await run(a.core, 'namespace cap capture pcap vm nope 0 x.pcap')).errors).toEqual([
+    'qa: vm not found: nope',
+  ]);
+  expect((await run(a.core, 'namespace cap capture pcap delete vm nope')).errors).toEqual([
+    'qa: vm not found: nope',
+  ]);
+
+  expect((await run(a.core, 'namespace cap capture pcap delete vm vb')).errors).toEqual([]);
+  expect(b0.stopped).toEqual([b0.started[0]?.iface]);
+  expect(b.core.services.captures?.list('cap')).toEqual([]);
+  // a mesh-sent one stays on the host it is sent to
+  const toB = await run(a.core, 'mesh send qb namespace cap capture pcap vm vb 0 y.pcap');
+  expect(toB.errors).toEqual([]);
+  expect(b0.started).toHaveLength(2);
+  const toA = await run(b.core, 'mesh send qa namespace cap capture pcap vm vb 0 y.pcap');
+  expect(toA.errors).toEqual(['qa: vm not found: vb']);
 }, 60_000);

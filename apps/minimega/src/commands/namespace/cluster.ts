@@ -27,10 +27,11 @@ export const clusterModule: CommandModule = (d) => {
       if (target === 'all') await d.namespaces.activate(DEFAULT_NAMESPACE);
     });
     d.onShutdown('cluster-clear', () => stop());
-    // other nodes' `capture` listings and `clear capture`
+    // other nodes' `capture` listings, `clear capture` and VM captures
     const captures = d.services.captures;
-    if (captures) {
-      const unserve = serveCaptures(node, captures);
+    const net = d.services.networking;
+    if (captures && net) {
+      const unserve = serveCaptures(node, captures, net, d.flags.filepath);
       d.onShutdown('cluster-captures', () => unserve());
     }
   }

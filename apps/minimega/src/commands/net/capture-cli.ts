@@ -1,14 +1,21 @@
 // `capture` and `clear capture` (daemon.md "Capture"): pcap captures of VM
 // interfaces, kept per namespace by @mm/ovs's Captures on the host that runs
-// the VM; the listing and the clear cover every host of the namespace
-// (capture-remote.ts). Bridge captures and netflow are refused with a clear
+// the VM; the listing and the clear cover every host of the namespace, and
+// `capture pcap vm` reaches the VM's host (capture-remote.ts). Bridge captures and netflow are refused with a clear
 // error (not built yet).
-import { isAbsolute, join } from 'node:path';
-import type { Batch, Command, Response } from '@mm/cli-grammar';
+import type { Batch, Command, Output, Response } from '@mm/cli-grammar';
 import type { Captures, HostNetwork } from '@mm/ovs';
 import type { Daemon } from '../../context.js';
 import { meshSendOptions } from '../mesh/service.js';
-import { CAPTURE_HEADER, CaptureCall, captureRows } from './capture-remote.js';
+import {
+  CAPTURE_HEADER,
+  CaptureCall,
+  CaptureVmCall,
+  type CaptureVmRequest,
+  captureRows,
+  captureVmHere,
+} from './capture-remote.js';
+import { byHost, namespaceHosts, onNamespaceHosts, sendOutcomes } from './host-split.js';
 import { commandNamespace } from './vlans-cli.js';
 import { VmNotFoundError } from './vm-target.js';
 
@@ -26,33 +33,66 @@ async function acrossHosts(
   local: () => Promise<string[][]>,
   signal?: AbortSignal,
 ): Promise<Batch | undefined> {
-  const ns = commandNamespace(d, cmd);
-  const node = d.services.mesh?.node;
-  const hosts = [...(await d.namespaces.getOrCreate(ns)).hosts];
-  const self = (h: string) => h === d.hostname || h === 'localhost';
-  const others = hosts.filter((h) => !self(h));
-  if (cmd.source !== '' || !node || others.length === 0) return undefined;
-  const row = (host: string, tabular: string[][] | null, error = ''): Response => ({
-    host,
-    response: '',
-    header: tabular ? CAPTURE_HEADER : null,
-    tabular,
-    error,
-  });
-  const here = hosts.some(self)
-    ? local().then(
-        (rows) => [row(d.hostname, rows)],
-        (err: unknown) => [row(d.hostname, null, err instanceof Error ? err.message : String(err))],
-      )
-    : Promise.resolve([]);
-  const [mine, remote] = await Promise.all([
-    here,
-    node.send(others, CaptureCall, { op, namespace: ns }, meshSendOptions(d, signal)),
-  ]);
-  const theirs = remote.map((r) =>
-    r.ok ? row(r.host, r.value) : row(r.host, null, r.error.message),
+  const split = await namespaceHosts(d, cmd);
+  if (split.others.length === 0) return undefined;
+  const outcomes = await onNamespaceHosts(d, split, local, async (node, others) =>
+    sendOutcomes(
+      await node.send(
+        others,
+        CaptureCall,
+        { op, namespace: split.namespace },
+        meshSendOptions(d, signal),
+      ),
+    ),
   );
-  return [...mine, ...theirs].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  return byHost(
+    outcomes.map(
+      (o): Response => ({
+        host: o.host,
+        response: '',
+        header: o.ok ? CAPTURE_HEADER : null,
+        tabular: o.ok ? o.value : null,
+        error: o.ok ? '' : o.error,
+      }),
+    ),
+  );
+}
+
+/**
+ * Starts or stops a VM's capture on the host that runs it (minimega's
+ * wrapVMTargetCLI): here and, typed here, on the namespace's other hosts.
+ * Hosts without the VM drop out; a host that fails is an error row; when no
+ * host has the VM, "vm not found".
+ */
+async function captureVmAcrossHosts(
+  d: Daemon,
+  cmd: Command,
+  out: Output,
+  here: (req: CaptureVmRequest) => Promise<boolean>,
+  req: CaptureVmRequest,
+  signal?: AbortSignal,
+): Promise<void> {
+  const split = await namespaceHosts(d, cmd);
+  const outcomes = await onNamespaceHosts(
+    d,
+    split,
+    async () => ({ found: await here(req) }),
+    async (node, others) =>
+      sendOutcomes(await node.send(others, CaptureVmCall, req, meshSendOptions(d, signal))),
+  );
+  const failed = outcomes.flatMap((o) => (o.ok ? [] : [o]));
+  if (split.others.length === 0 && failed[0]) throw new Error(failed[0].error);
+  if (failed.length === 0 && !outcomes.some((o) => o.ok && o.value.found))
+    throw new VmNotFoundError(req.vm);
+  out.emit(
+    byHost(failed).map((o) => ({
+      host: o.host,
+      response: '',
+      header: null,
+      tabular: null,
+      error: o.error,
+    })),
+  );
 }
 
 function notBuilt(what: string): never {
@@ -106,29 +146,26 @@ under the files directory), or stop the captures of a VM ("all" for every VM).`,
       'capture <pcap,> vm <vm name> <interface index> <filename>',
       'capture <pcap,> <delete,> vm <vm name>',
     ],
-    async call(cmd) {
-      const ns = commandNamespace(d, cmd);
+    async call(cmd, out, env) {
+      const namespace = commandNamespace(d, cmd);
       const a = cmd.stringArgs;
-      const name = a.vm ?? '';
-      const byVm = net.vmTaps(ns);
+      const vm = a.vm ?? '';
+      const here = (req: CaptureVmRequest) => captureVmHere(net, captures, d.flags.filepath, req);
       if (cmd.boolArgs.delete) {
-        if (name !== 'all' && !byVm.has(name)) throw new VmNotFoundError(name);
-        await captures.stopVm(ns, name);
-        return;
+        const req: CaptureVmRequest = { op: 'stop', namespace, vm };
+        return captureVmAcrossHosts(d, cmd, out, here, req, env.signal);
       }
       const iface = a.interface ?? '';
       if (!/^[+-]?\d+$/.test(iface)) throw new Error(`invalid interface: \`${iface}\``);
-      const taps = byVm.get(name);
-      if (!taps) throw new VmNotFoundError(name);
-      const tap = taps[Number(iface)];
-      if (!tap) throw new Error(`no such interface ${iface} for ${name}`);
-      const file = a.filename ?? '';
-      const path = isAbsolute(file) ? file : join(d.flags.filepath, file);
-      await captures.captureVm(
-        ns,
-        { name, index: Number(iface), tap: tap.name, bridge: tap.bridge },
-        path,
-      );
+      const filename = a.filename ?? '';
+      const req: CaptureVmRequest = {
+        op: 'start',
+        namespace,
+        vm,
+        interface: Number(iface),
+        filename,
+      };
+      return captureVmAcrossHosts(d, cmd, out, here, req, env.signal);
     },
   });
 
