@@ -33,3 +33,29 @@ test('clear all on the head destroys the namespaces (and their VMs) of every mes
   // what comes back is fresh: the setting went with the namespace
   expect((await run(b.core, 'namespace bonly ns queueing')).text).toBe('false');
 }, 60_000);
+
+test('clear namespace NAME on the head destroys that namespace on every mesh peer, only that one', async () => {
+  await using a = await loopbackMeshDaemon('na', modules());
+  await using b = await loopbackMeshDaemon('nb', modules());
+  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
+  for (let i = 0; i < 300; i++) {
+    if ((await run(a.core, 'namespace foo ns add-hosts na,nb')).errors.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const line of ['vm config schedule nb', 'vm launch kvm v1'])
+    expect((await run(a.core, `namespace foo ${line}`)).errors, line).toEqual([]);
+  expect((await run(b.core, 'namespace keep ns queueing true')).errors).toEqual([]);
+  expect(b.core.namespaces.names()).toEqual(expect.arrayContaining(['foo', 'keep']));
+
+  expect((await run(a.core, 'clear namespace foo')).errors).toEqual([]);
+  expect(b.core.namespaces.names()).not.toContain('foo');
+  expect(await b.core.services.vmHost?.list({})).toEqual([]);
+  expect((await run(b.core, 'namespace keep ns queueing')).text).toBe('true');
+  // a name no peer has is no error anywhere
+  expect((await run(a.core, 'clear namespace nope')).errors).toEqual([]);
+  // sent by another node, it stays on the node it was sent to
+  expect((await run(a.core, 'namespace keep ns queueing true')).errors).toEqual([]);
+  expect((await run(b.core, 'mesh send na clear namespace keep')).errors).toEqual([]);
+  expect(a.core.namespaces.names()).not.toContain('keep');
+  expect(b.core.namespaces.names()).toContain('keep');
+}, 60_000);

@@ -3,7 +3,7 @@
 import { setNamespace, setRecord } from '@mm/cli-grammar';
 import { clearNamespacesOn, DEFAULT_NAMESPACE, validateNamespaceName } from '@mm/namespace';
 import type { CommandModule, Daemon } from '../../context.js';
-import { meshPeers, meshSendOptions } from '../mesh/service.js';
+import { errorRow, meshPeers, meshSendOptions } from '../mesh/service.js';
 import { destroyNamespaces } from './destroy.js';
 import { registerNs } from './ns-cli.js';
 import { registerNsSave } from './save-cli.js';
@@ -72,11 +72,19 @@ it: kill and flush its VMs, remove its taps and VLAN aliases.`,
       // minimega creates the namespace first, so an unknown name never errors locally
       await d.namespaces.getOrCreate(name);
       await destroyNamespaces(d, name === 'all' ? d.namespaces.names() : [name], env);
-      // typed here: tear it down on every other host too (they only destroy locally)
+      // typed here: tear it down on every other host too (they only destroy
+      // their own copies, never send it on); a host that fails is an error row
+      const node = d.services.mesh?.node;
       const peers = meshPeers(d);
-      if (cmd.source === '' && peers.length > 0 && d.services.mesh) {
-        const rows = await d.services.mesh.runOn(peers, cmd, env);
-        out.emit(rows.filter((r) => r.error !== '' && !r.error.startsWith('unknown namespace:')));
+      if (cmd.source === '' && peers.length > 0 && node) {
+        const target = name === 'all' ? 'all' : [name];
+        const results = await clearNamespacesOn(
+          node,
+          peers,
+          target,
+          meshSendOptions(d, env.signal),
+        );
+        out.emit(results.flatMap((r) => (r.ok ? [] : [errorRow(r.host, r.error.message)])));
       }
     },
   });
