@@ -16,6 +16,9 @@ DEB_PKGS=(qemu-system-x86 qemu-utils openvswitch-switch cpio busybox-static ipro
 DEB_PKGS+=(openssh-client openssh-server)
 # deploy: zstd unpacks the compressed executable on hosts (gzip otherwise); sudo for `deploy launch <hosts> <user> sudo` (its real test)
 DEB_PKGS+=(zstd sudo)
+# `check` reports minimega's external programs: dnsmasq (the binary only, no service),
+# dhclient and ntfs-3g (disk inject of NTFS images) are among them
+DEB_PKGS+=(dnsmasq-base isc-dhcp-client ntfs-3g)
 missing=()
 for p in "${DEB_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

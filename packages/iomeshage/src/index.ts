@@ -28,6 +28,7 @@ export { type ListOptions, type LocalEntry, list, remove } from './listing.js';
 export type { IomeshMesh, StreamContext, StreamMesh } from './mesh-port.js';
 export { cleanPath, cleanRel, relOf, WORK_DIR } from './paths.js';
 export { type Candidate, chooseVersion, PartScheduler, type Pick } from './plan.js';
+export * from './plumber/index.js';
 export {
   Transfer,
   type TransferDeps,

@@ -10,6 +10,7 @@ import { clusterModule } from './namespace/cluster.js';
 import { namespaceModule } from './namespace/index.js';
 import { netModule } from './net/index.js';
 import { nukeModule } from './nuke/index.js';
+import { plumbModule } from './plumb/index.js';
 import { vmModule } from './vm/index.js';
 import { vncModule } from './vnc/index.js';
 
@@ -25,4 +26,5 @@ export const commandModules: CommandModule[] = [
   fileModule,
   diskModule,
   deployModule,
+  plumbModule,
 ];
