@@ -122,13 +122,15 @@ export class HashCache {
   }
 
   /** A path whose cached manifest has `hash` and whose file is unchanged, if any. */
-  async pathOf(hash: string): Promise<{ path: string; manifest: Manifest } | undefined> {
+  async pathOf(
+    hash: string,
+  ): Promise<{ path: string; ino: number; manifest: Manifest } | undefined> {
     for (const [path, e] of this.#byPath) {
       if (e.manifest.hash !== hash) continue;
       try {
         const st = await stat(path);
         if (st.size === e.size && st.mtimeMs === e.mtimeMs && st.ino === e.ino) {
-          return { path, manifest: e.manifest };
+          return { path, ino: e.ino, manifest: e.manifest };
         }
       } catch {
         // gone

@@ -2,9 +2,10 @@
 // version of a file), HAVE (which parts of a content hash it can serve) and
 // the part streams themselves.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { BufferPool } from './buffer-pool.js';
+import { HandleCache } from './handle-cache.js';
 import type { HashCache, Manifest } from './hashing.js';
 import { partRange } from './hashing.js';
 import { list } from './listing.js';
@@ -35,24 +36,9 @@ export interface ServerState {
   log(msg: string): void;
 }
 
-async function readRange(path: string, start: number, buf: Buffer): Promise<Buffer> {
-  const length = buf.length;
-  const h = await open(path, 'r');
-  try {
-    let off = 0;
-    while (off < length) {
-      const { bytesRead } = await h.read(buf, off, length - off, start + off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    await h.close();
-  }
-}
-
 export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(): number } {
   let uploads = 0;
+  const files = new HandleCache();
 
   const have = async (hash: string): Promise<Have | null> => {
     if (await st.hashes.pathOf(hash)) return { hash, complete: true, done: [], load: uploads };
@@ -111,7 +97,7 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
       const [s, e] = partRange(m.size, m.partSize, index);
       const buf = st.pool.take(e - s);
       try {
-        return await readRange(whole.path, s, buf);
+        return await files.use(whole.path, whole.ino, (h) => h.read(e - s, s, buf));
       } catch (err) {
         st.pool.release(buf);
         throw err;
@@ -169,6 +155,7 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
       offManifest();
       offHave();
       offStream();
+      files.close();
     },
   };
 }

@@ -6,7 +6,8 @@
 // Go minimega 2.9, same machine shape (4-host / 10-host mesh in namespaces):
 //   256 MiB to 3 receivers: 3.6 s; 512 MiB to 9 receivers: 12.2 s (379 MiB/s aggregate);
 //   one TCP stream over the same veths: 808 MiB/s. Target: half of Go's times.
-// Run: pnpm exec tsx tools/cluster/bench/iomeshage.ts [--cases 256x3,512x9]
+// Run: pnpm exec tsx tools/cluster/bench/iomeshage.ts [--cases 256x3,512x9] [--perf DIR]
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -16,14 +17,30 @@ import { type ClusterHost, startCluster } from '../src/index.js';
 const MiB = 1024 * 1024;
 const GO: Record<string, number> = { '256x3': 3.6, '512x9': 12.2 };
 
-function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (!pid) return Promise.resolve(0);
+/** a daemon's CPU seconds (user + system) and minor page faults so far */
+function usage(pid: number | undefined): Promise<{ cpu: number; faults: number }> {
+  if (!pid) return Promise.resolve({ cpu: 0, faults: 0 });
   return readFile(`/proc/${pid}/stat`, 'utf8').then(
     (s) => {
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks
+      // utime + stime in clock ticks; minflt
+      return { cpu: (Number(f[11]) + Number(f[12])) / 100, faults: Number(f[7]) };
     },
-    () => 0,
+    () => ({ cpu: 0, faults: 0 }),
+  );
+}
+
+const perfArg = process.argv.indexOf('--perf');
+const perfDir = perfArg > 0 ? process.argv[perfArg + 1] : undefined;
+
+/** `--perf DIR`: perf record (call graphs) of every daemon during the transfer, DIR/<case>.data */
+function perfRecord(hosts: readonly ClusterHost[], label: string): ChildProcess | undefined {
+  if (!perfDir) return undefined;
+  const pids = hosts.map((h) => h.pid).filter((p) => p !== undefined);
+  return spawn(
+    'perf',
+    ['record', '-F', '999', '-g', '-o', join(perfDir, `${label}.data`), '-p', pids.join(',')],
+    { stdio: 'ignore' },
   );
 }
 
@@ -70,7 +87,9 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   const t0hash = performance.now();
   await origin.run('file list /');
   const hashMs = performance.now() - t0hash;
-  const cpu0 = await Promise.all(hosts.map((h) => cpuSeconds(h.pid)));
+  const perf = perfRecord(hosts, label);
+  if (perf) await new Promise((r) => setTimeout(r, 500));
+  const use0 = await Promise.all(hosts.map((h) => usage(h.pid)));
   const t0 = performance.now();
   const rows = await origin.run('mesh send all file get bench.img');
   const errs = rows.filter((r) => r.Error);
@@ -87,8 +106,13 @@ async function runCase(mib: number, receivers: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   const wall = Math.max(...doneAt.values());
-  const cpu1 = await Promise.all(hosts.map((h) => cpuSeconds(h.pid)));
-  const cpu = cpu1.reduce((n, x, i) => n + x - (cpu0[i] ?? 0), 0);
+  const use1 = await Promise.all(hosts.map((h) => usage(h.pid)));
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((r) => perf.once('exit', r));
+  }
+  const cpu = use1.reduce((n, x, i) => n + x.cpu - (use0[i]?.cpu ?? 0), 0);
+  const faults = use1.reduce((n, x, i) => n + x.faults - (use0[i]?.faults ?? 0), 0);
   // parts per serving node, from each receiver's "got bench.img ... parts from a=1,b=2" log line
   let fromOrigin = 0;
   let total = 0;
@@ -119,6 +143,10 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   console.log(`  Go 2.9: ${GO[label] ?? '?'} s (target ≤ ${((GO[label] ?? 0) / 2).toFixed(1)} s)`);
   console.log(
     `  CPU (all daemons): ${cpu.toFixed(2)} s, ${((cpu * 1000) / (mib * receivers)).toFixed(1)} ms per MiB received`,
+  );
+  // first touches of memory are costly on these VMs: a steady transfer reuses its buffers
+  console.log(
+    `  minor page faults (all daemons): ${(faults / (mib * receivers)).toFixed(0)} per MiB received`,
   );
   console.log(
     `  parts from non-origin nodes: ${total ? ((100 * (total - fromOrigin)) / total).toFixed(0) : '?'}% (${total - fromOrigin} of ${total})`,
