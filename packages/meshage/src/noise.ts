@@ -233,6 +233,17 @@ export class NoiseHandshake {
     return this.#decryptAndHash(m.p);
   }
 
+  /**
+   * A key for another protocol bound to this finished handshake (the stream
+   * TLS PSK): from the chaining key and the transcript under a `label`, so
+   * it is independent of the transport keys split() gives and of any other
+   * label's key, and only the two ends of this handshake can compute it.
+   */
+  exportKey(label: string): Buffer {
+    const [k] = hkdf(this.#ck, sha256(Buffer.from(label), this.#h), 2) as [Buffer, Buffer];
+    return k;
+  }
+
   /** transport keys: [this side sends with, this side receives with] */
   split(): { send: CipherState; recv: CipherState } {
     const [k1, k2] = hkdf(this.#ck, EMPTY, 2) as [Buffer, Buffer];
