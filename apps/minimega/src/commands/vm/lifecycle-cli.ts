@@ -3,7 +3,7 @@
 import type { VmRecord } from '@mm/qemu';
 import { INFO_COLUMNS, infoRow, SUMMARY_COLUMNS } from './format.js';
 import type { VmModuleContext } from './index.js';
-import { cluster, resolveNs, row } from './state.js';
+import { cluster, resolveNs, row, scopeHosts } from './state.js';
 import { targetFanout, vmSuggester } from './targets.js';
 
 export function registerLifecycle(m: VmModuleContext): void {
@@ -22,9 +22,7 @@ export function registerLifecycle(m: VmModuleContext): void {
       suggest: suggestVms(applies),
       async call(cmd, out, env) {
         const opts = env.signal ? { signal: env.signal } : {};
-        out.emit(
-          await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h[verb](sel, opts)),
-        );
+        out.emit(await targetFanout(d, cmd, cmd.stringArgs.vm!, (h, sel) => h[verb](sel, opts)));
       },
     });
 
@@ -45,9 +43,7 @@ export function registerLifecycle(m: VmModuleContext): void {
     async call(cmd, out, env) {
       const opts = env.signal ? { signal: env.signal } : {};
       out.emit(
-        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm ?? 'all', (h, sel) =>
-          h.flush(sel, opts),
-        ),
+        await targetFanout(d, cmd, cmd.stringArgs.vm ?? 'all', (h, sel) => h.flush(sel, opts)),
       );
     },
   });
@@ -61,7 +57,9 @@ export function registerLifecycle(m: VmModuleContext): void {
       const ns = await resolveNs(d, cmd.namespace);
       const cols = cmd.boolArgs.summary ? SUMMARY_COLUMNS : INFO_COLUMNS;
       const opts = env.signal ? { signal: env.signal } : {};
-      const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name }, opts));
+      const res = await cluster(d).each(scopeHosts(d, cmd, ns), (h) =>
+        h.list({ namespace: ns.name }, opts),
+      );
       const now = Date.now();
       out.emit(
         res.map((r) => {

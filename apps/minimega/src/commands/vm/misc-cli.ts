@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { splitList } from '@mm/cli-grammar';
 import { hotplugPathProblem } from '../../daemon/served-files.js';
 import type { VmModuleContext } from './index.js';
-import { cluster, resolveNs, row } from './state.js';
+import { cluster, resolveNs, row, scopeHosts } from './state.js';
 import { oneVm, targetFanout, vmSuggester } from './targets.js';
 
 export function registerMisc(m: VmModuleContext): void {
@@ -25,7 +25,7 @@ export function registerMisc(m: VmModuleContext): void {
       if (value !== undefined) {
         if (key === 'all') throw new Error('cannot assign to wildcard');
         out.emit(
-          await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) =>
+          await targetFanout(d, cmd, cmd.stringArgs.vm!, (h, sel) =>
             h.tag(sel, { op: 'set', key: key!, value }),
           ),
         );
@@ -33,7 +33,9 @@ export function registerMisc(m: VmModuleContext): void {
       }
       const ns = await resolveNs(d, cmd.namespace);
       const targets = splitList(cmd.stringArgs.vm!);
-      const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name, targets }));
+      const res = await cluster(d).each(scopeHosts(d, cmd, ns), (h) =>
+        h.list({ namespace: ns.name, targets }),
+      );
       const found = res.some((r) => r.ok && r.value.length > 0);
       if (!found && !targets.includes('all') && targets.length === 1)
         throw new Error(`vm not found: ${targets[0]}`);
@@ -63,7 +65,7 @@ export function registerMisc(m: VmModuleContext): void {
     async call(cmd, out) {
       const key = cmd.stringArgs.tag ?? 'all';
       out.emit(
-        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm ?? 'all', (h, sel) =>
+        await targetFanout(d, cmd, cmd.stringArgs.vm ?? 'all', (h, sel) =>
           h.tag(sel, { op: 'clear', key }),
         ),
       );
@@ -85,7 +87,7 @@ export function registerMisc(m: VmModuleContext): void {
         throw new Error(
           `invalid maximum dimension: \`${maxRaw}\` (a number of pixels, or 0 for full size)`,
         );
-      const { host, value } = await oneVm(d, cmd.namespace, cmd.stringArgs.vm!, (h, ref) =>
+      const { host, value } = await oneVm(d, cmd, cmd.stringArgs.vm!, (h, ref) =>
         h.screenshot(ref, Number(maxRaw)),
       );
       const png = Buffer.from(value);
@@ -106,7 +108,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
     patterns: ['vm qmp <vm name> <qmp command>'],
     suggest: vmSuggester(d, { wild: false }),
     async call(cmd, out) {
-      const { host, value } = await oneVm(d, cmd.namespace, cmd.stringArgs.vm!, (h, ref) =>
+      const { host, value } = await oneVm(d, cmd, cmd.stringArgs.vm!, (h, ref) =>
         h.qmp(ref, cmd.stringArgs.qmp!),
       );
       out.emit([row(host, { response: value })]);
@@ -127,9 +129,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
         cmd.boolArgs.eject || cmd.words[2] === 'eject'
           ? { op: 'eject' as const, force }
           : { op: 'change' as const, path: cmd.stringArgs.path!, force };
-      out.emit(
-        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.cdrom(sel, op)),
-      );
+      out.emit(await targetFanout(d, cmd, cmd.stringArgs.vm!, (h, sel) => h.cdrom(sel, op)));
     },
   });
 
@@ -148,7 +148,9 @@ vm qmp foo '{ "execute": "query-status" }'`,
       const verb = cmd.words[2];
       if (verb === undefined) {
         const ns = await resolveNs(d, cmd.namespace);
-        const res = await cluster(d).each(ns.hosts, (h) => h.list({ namespace: ns.name }));
+        const res = await cluster(d).each(scopeHosts(d, cmd, ns), (h) =>
+          h.list({ namespace: ns.name }),
+        );
         out.emit(
           res.map((r) =>
             r.ok
@@ -179,9 +181,7 @@ vm qmp foo '{ "execute": "query-status" }'`,
         if (which !== 'all' && !/^\d+$/.test(which)) throw new Error(`invalid disk: \`${which}\``);
         op = { op: 'remove', disk: which === 'all' ? 'all' : Number(which) };
       }
-      out.emit(
-        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.hotplug(sel, op)),
-      );
+      out.emit(await targetFanout(d, cmd, cmd.stringArgs.vm!, (h, sel) => h.hotplug(sel, op)));
     },
   });
 }

@@ -61,9 +61,7 @@ bridge.`,
         op = { op: 'disconnect', position: position() };
       }
       const opts = env.signal ? { signal: env.signal } : {};
-      out.emit(
-        await targetFanout(d, cmd.namespace, cmd.stringArgs.vm!, (h, sel) => h.net(sel, op, opts)),
-      );
+      out.emit(await targetFanout(d, cmd, cmd.stringArgs.vm!, (h, sel) => h.net(sel, op, opts)));
     },
   } satisfies HandlerSpec;
   try {

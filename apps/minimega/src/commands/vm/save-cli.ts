@@ -7,7 +7,7 @@ import type { Batch, CallEnv, Command, Output } from '@mm/cli-grammar';
 import type { SaveTarget } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
 import type { VmModuleContext } from './index.js';
-import { cluster, resolveNs, row } from './state.js';
+import { type CommandScope, cluster, resolveNs, row, scopeHosts } from './state.js';
 import { oneVm, vmSuggester } from './targets.js';
 
 export const SAVE_STATUS_HEADER = ['id', 'name', 'status', 'complete (%)'];
@@ -19,10 +19,10 @@ function underFiles(d: Daemon, f: string): string {
 }
 
 /** `vm save` with no VM: each host's saves in the namespace. */
-async function statusRows(d: Daemon, nsTag: string, signal?: AbortSignal): Promise<Batch> {
-  const ns = await resolveNs(d, nsTag);
+async function statusRows(d: Daemon, cmd: CommandScope, signal?: AbortSignal): Promise<Batch> {
+  const ns = await resolveNs(d, cmd.namespace);
   const opts = signal ? { signal } : {};
-  const res = await cluster(d).each(ns.hosts, (h) => h.saveStatus(ns.name, opts));
+  const res = await cluster(d).each(scopeHosts(d, cmd, ns), (h) => h.saveStatus(ns.name, opts));
   return res.map((r) =>
     r.ok
       ? row(r.host, {
@@ -36,13 +36,13 @@ async function statusRows(d: Daemon, nsTag: string, signal?: AbortSignal): Promi
 /** Saves VM `name` of the command's namespace on the host that has it. */
 export async function saveVm(
   d: Daemon,
-  nsTag: string,
+  cmd: CommandScope,
   name: string,
   target: SaveTarget,
   signal?: AbortSignal,
 ): Promise<Batch> {
   const opts = signal ? { signal } : {};
-  const { host } = await oneVm(d, nsTag, name, (h, ref) => h.save(ref, target, opts));
+  const { host } = await oneVm(d, cmd, name, (h, ref) => h.save(ref, target, opts));
   return [row(host)];
 }
 
@@ -56,8 +56,8 @@ function saveCall(
 ): (cmd: Command, out: Output, env: CallEnv) => Promise<void> {
   return async (cmd, out, env) => {
     const name = cmd.stringArgs.vm;
-    if (name === undefined) out.emit(await statusRows(d, cmd.namespace, env.signal));
-    else out.emit(await saveVm(d, cmd.namespace, name, target(cmd.stringArgs, name), env.signal));
+    if (name === undefined) out.emit(await statusRows(d, cmd, env.signal));
+    else out.emit(await saveVm(d, cmd, name, target(cmd.stringArgs, name), env.signal));
   };
 }
 

@@ -1,10 +1,24 @@
 // How the VM commands reach VMs: the namespace's hosts through the cluster
 // (@mm/namespace) over the VmHost seam. No state lives here: the current and
 // saved `vm config` are the namespace's own (NamespaceInfo.vmConfigs).
-import type { Response } from '@mm/cli-grammar';
+import type { Command, Response } from '@mm/cli-grammar';
 import type { NamespaceInfo, VmCluster } from '@mm/namespace';
 import type { VmRecord } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
+import { SOURCE_MESHAGE } from '../mesh/remote.js';
+
+/** what of a command decides where a VM command runs: its namespace tag and where it came from */
+export type CommandScope = Pick<Command, 'namespace' | 'source'>;
+
+/**
+ * The hosts a VM command reaches: the namespace's, or only this node when
+ * another node sent it (minimega runs a mesh-sent command locally), so a
+ * namespace copy made by remote calls, whose hosts are this node's peers,
+ * never fans the command out again.
+ */
+export function scopeHosts(d: Daemon, cmd: CommandScope, ns: NamespaceInfo): Iterable<string> {
+  return cmd.source === SOURCE_MESHAGE ? [d.hostname] : ns.hosts;
+}
 
 /** The namespace a command runs in: its tag, else the active one. */
 export async function resolveNs(d: Daemon, tag: string): Promise<NamespaceInfo> {

@@ -5,31 +5,31 @@ import { type Batch, splitList } from '@mm/cli-grammar';
 import { targetOutcomes } from '@mm/namespace';
 import type { VmHost, VmRecord, VmSelector } from '@mm/qemu';
 import type { Daemon } from '../../context.js';
-import { cluster, resolveNs, row } from './state.js';
+import { type CommandScope, cluster, resolveNs, row, scopeHosts } from './state.js';
 
 /** Runs `fn` with the selector on every host of the command's namespace; one row per host that answered. */
 export async function targetFanout(
   d: Daemon,
-  nsTag: string,
+  cmd: CommandScope,
   target: string,
   fn: (h: VmHost, sel: VmSelector) => Promise<void>,
 ): Promise<Batch> {
-  const ns = await resolveNs(d, nsTag);
+  const ns = await resolveNs(d, cmd.namespace);
   const sel: VmSelector = { namespace: ns.name, targets: splitList(target) };
-  const outcomes = targetOutcomes(await cluster(d).each(ns.hosts, (h) => fn(h, sel)));
+  const outcomes = targetOutcomes(await cluster(d).each(scopeHosts(d, cmd, ns), (h) => fn(h, sel)));
   return outcomes.map((o) => row(o.host, o.ok ? {} : { error: o.error.message }));
 }
 
 /** Runs `fn` on the one host that has VM `name` (the first that does not say not found). */
 export async function oneVm<T>(
   d: Daemon,
-  nsTag: string,
+  cmd: CommandScope,
   name: string,
   fn: (h: VmHost, ref: { namespace: string; name: string }) => Promise<T>,
 ): Promise<{ host: string; value: T }> {
-  const ns = await resolveNs(d, nsTag);
+  const ns = await resolveNs(d, cmd.namespace);
   const ref = { namespace: ns.name, name };
-  const outcomes = targetOutcomes(await cluster(d).each(ns.hosts, (h) => fn(h, ref)));
+  const outcomes = targetOutcomes(await cluster(d).each(scopeHosts(d, cmd, ns), (h) => fn(h, ref)));
   const ok = outcomes.find((o) => o.ok);
   if (ok?.ok) return { host: ok.host, value: ok.value };
   const failed = outcomes.find((o) => !o.ok);

@@ -4,7 +4,7 @@
 import type { VmTopRow } from '@mm/qemu';
 import { goDuration } from './format.js';
 import type { VmModuleContext } from './index.js';
-import { cluster, resolveNs, row } from './state.js';
+import { cluster, resolveNs, row, scopeHosts } from './state.js';
 
 export const TOP_COLUMNS = [
   'name',
@@ -65,7 +65,7 @@ differently). The optional duration is the sampling window in whole seconds
       const ns = await resolveNs(d, cmd.namespace);
       const q = { namespace: ns.name, durationMs: Number(raw) * 1000 };
       const opts = env.signal ? { signal: env.signal } : {};
-      const res = await cluster(d).each(ns.hosts, (h) => h.top(q, opts));
+      const res = await cluster(d).each(scopeHosts(d, cmd, ns), (h) => h.top(q, opts));
       out.emit(
         res.map((r) =>
           r.ok
