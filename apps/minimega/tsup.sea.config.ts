@@ -41,15 +41,16 @@ const heavyFromAsset: Plugin = {
     build.onLoad({ filter: /.*/, namespace: 'sea-heavy' }, () => ({
       contents: `
 const { getAsset } = require('node:sea');
-const { Script } = require('node:vm');
+const { compileFunction } = require('node:vm');
 const { dirname } = require('node:path');
 let loaded;
 function heavy() {
   if (!loaded) {
-    const code = getAsset('daemon.cjs', 'utf8');
-    const wrap = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: 'minimega-daemon.cjs' });
+    // compiled as it is (no wrapper concatenated): V8 keeps this one string
+    // as the source of the daemon's lazily compiled functions
+    const run = compileFunction(getAsset('daemon.cjs', 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'minimega-daemon.cjs' });
     const mod = { exports: {} };
-    wrap.runInThisContext()(mod.exports, require, mod, process.execPath, dirname(process.execPath));
+    run(mod.exports, require, mod, process.execPath, dirname(process.execPath));
     loaded = mod.exports;
   }
   return loaded;
@@ -58,6 +59,25 @@ ${HEAVY.map((n) => `exports.${n} = (...a) => heavy().${n}(...a);`).join('\n')}
 `,
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * Writes every non-ASCII character of the bundle as a \uXXXX escape (esbuild
+ * escapes them in strings, not in comments and regular expressions, where the
+ * escape means the same). V8 holds an all-ASCII source as a one-byte string:
+ * the daemon's ~2 MB source stays in memory for its lazily compiled
+ * functions, and one non-ASCII character would double it.
+ */
+const asciiOnly = {
+  name: 'ascii-only',
+  renderChunk(code: string) {
+    return {
+      code: code.replace(
+        /[^\x00-\x7f]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      ),
+    };
   },
 };
 
@@ -81,5 +101,10 @@ const common = {
 
 export default defineConfig([
   { ...common, entry: { minimega: 'src/main.ts' }, esbuildPlugins: [heavyFromAsset] },
-  { ...common, entry: { daemon: 'src/sea/daemon-asset.ts' }, esbuildPlugins: [noNativeMsgpackr] },
+  {
+    ...common,
+    entry: { daemon: 'src/sea/daemon-asset.ts' },
+    esbuildPlugins: [noNativeMsgpackr],
+    plugins: [asciiOnly],
+  },
 ]);

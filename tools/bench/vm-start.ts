@@ -1,7 +1,7 @@
 // `vm start all` of N paused VMs (default 50) on real QEMU (TCG), timed over
 // the control socket, then `vm stop all` and `vm kill all` of the same VMs.
 // Prints figures; asserts nothing. Needs a build and QEMU.
-//   node --conditions=source --import tsx tools/bench/vm-start.ts [--vms 50] [--runs 3]
+//   node --conditions=source --import tsx tools/bench/vm-start.ts [--vms 50] [--runs 3] [--main dist/main.js]
 // Go original on the issue's machine: 219 ms for 50 (this project before: 678 ms).
 //
 // Per command it prints a timeline: for each phase @mm/qemu traces per VM
@@ -13,13 +13,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MinimegaClient } from '@mm/minimega/client';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const mainJs = join(root, 'apps/minimega/dist/main.js');
+/** --main PATH: another build of the daemon (A/B: a copy of apps/minimega/dist next to it) */
+const mainArg = process.argv.indexOf('--main');
+const mainJs =
+  mainArg >= 0 ? resolve(process.argv[mainArg + 1]!) : join(root, 'apps/minimega/dist/main.js');
 const tracer = fileURLToPath(new URL('./vm-phase-trace.mjs', import.meta.url));
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,21 +35,29 @@ const SETTLE = arg('settle', 0);
 
 type Op = 'start' | 'stop' | 'kill';
 /** the phases of each op, in order; state-file/record-file are traced under the new state's name */
-const PHASES: Record<Op, { state: string; phases: string[]; wait: [string, string, string] }> = {
+const PHASES: Record<Op, { state: string; phases: string[]; waits: [string, string, string][] }> = {
   start: {
     state: 'RUNNING',
-    phases: ['called', 'locked', 'cont-sent', 'cont-reply'],
-    wait: ['cont-sent', 'cont-reply', 'QMP cont round trip'],
+    phases: ['called', 'locked', 'cont-sent', 'qemu-ran', 'cont-reply'],
+    waits: [
+      ['cont-sent', 'cont-reply', 'QMP cont round trip'],
+      ['cont-sent', 'qemu-ran', 'sent to QEMU ran it'],
+      ['qemu-ran', 'cont-reply', 'QEMU ran to reply read'],
+    ],
   },
   stop: {
     state: 'PAUSED',
-    phases: ['called', 'locked', 'stop-sent', 'stop-reply'],
-    wait: ['stop-sent', 'stop-reply', 'QMP stop round trip'],
+    phases: ['called', 'locked', 'stop-sent', 'qemu-ran', 'stop-reply'],
+    waits: [
+      ['stop-sent', 'stop-reply', 'QMP stop round trip'],
+      ['stop-sent', 'qemu-ran', 'sent to QEMU ran it'],
+      ['qemu-ran', 'stop-reply', 'QEMU ran to reply read'],
+    ],
   },
   kill: {
     state: 'QUIT',
     phases: ['called', 'locked', 'exited', 'vnc-closed'],
-    wait: ['locked', 'exited', 'SIGKILL to exit seen'],
+    waits: [['locked', 'exited', 'SIGKILL to exit seen']],
   },
 };
 
@@ -100,7 +111,7 @@ interface Sample {
 
 function timeline(op: Op, events: PhaseEvent[], t0: number): Sample['timeline'] {
   const out: Sample['timeline'] = new Map();
-  const { state, phases, wait } = PHASES[op];
+  const { state, phases, waits } = PHASES[op];
   const rows: [string, (e: PhaseEvent) => boolean][] = [
     ...phases.map((p): [string, (e: PhaseEvent) => boolean] => [
       p,
@@ -124,18 +135,22 @@ function timeline(op: Op, events: PhaseEvent[], t0: number): Sample['timeline'] 
       n: ts.length,
     });
   }
-  // QEMU's side per VM (QMP round trip; kill to exit), which the guests
-  // already running compete with
-  const [sent, replied, label] = wait;
-  const sentAt = new Map<number, number>();
-  const rtts: number[] = [];
-  for (const e of events) {
-    if (e.vm < 0 || e.op !== op) continue;
-    if (e.phase === sent) sentAt.set(e.vm, e.t);
-    else if (e.phase === replied && sentAt.has(e.vm)) rtts.push(e.t - sentAt.get(e.vm)!);
-  }
-  if (rtts.length > 0) {
-    rtts.sort((a, b) => a - b);
+  // QEMU's side per VM (QMP round trip, split at QEMU's own timestamp of
+  // the command's event; kill to exit), which the guests already running
+  // compete with
+  for (const [sent, replied, label] of waits) {
+    const sentAt = new Map<number, number>();
+    const doneAt = new Map<number, number>();
+    for (const e of events) {
+      if (e.vm < 0 || e.op !== op) continue;
+      if (e.phase === sent) sentAt.set(e.vm, e.t);
+      else if (e.phase === replied) doneAt.set(e.vm, e.t);
+    }
+    const rtts = [...doneAt]
+      .filter(([vm]) => sentAt.has(vm))
+      .map(([vm, t]) => t - sentAt.get(vm)!)
+      .sort((a, b) => a - b);
+    if (rtts.length === 0) continue;
     out.set(label, {
       first: rtts[0]!,
       median: median(rtts),

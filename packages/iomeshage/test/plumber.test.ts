@@ -115,6 +115,41 @@ describe('plumber pipes', () => {
   });
 });
 
+describe('plumber across nodes (forward / deliver)', () => {
+  it('a write in mode all reaches the same pipe on the other node, which does not forward it back', async () => {
+    const sent: string[] = [];
+    // b forwards to a too: a loop would show up as a second message on a
+    let a: Plumber | undefined;
+    await using b = plumber({ forward: (pipe, v) => void a?.deliver(pipe, v) });
+    await using a0 = plumber({
+      forward: (pipe, v) => {
+        sent.push(`${pipe}: ${v}`);
+        void b.deliver(pipe, v);
+      },
+    });
+    a = a0;
+    const got: string[] = [];
+    b.plumb(['bar', 'baz']);
+    b.read('baz', (l) => got.push(l));
+    await a0.write('nowhere', 'dropped: no such pipe on b');
+    await a0.write('bar', 'hello');
+    expect(sent).toEqual(['nowhere: dropped: no such pipe on b\n', 'bar: hello\n']);
+    expect(got).toEqual(['hello\n']);
+    expect(b.pipes().map((i) => [i.name, i.count, i.previous])).toEqual([
+      ['bar', 1, 'hello'],
+      ['baz', 1, 'hello'],
+    ]);
+    expect(a0.pipes().map((i) => [i.name, i.count])).toEqual([
+      ['bar', 1],
+      ['nowhere', 1],
+    ]);
+    // round-robin chooses among this node's readers: nothing forwarded
+    a0.setMode('bar', 'round-robin');
+    await a0.write('bar', 'local');
+    expect(sent).toHaveLength(2);
+  });
+});
+
 describe('plumber pipelines through programs', () => {
   it('messages pass through sed into the next pipe', async () => {
     await using p = plumber();

@@ -13,6 +13,13 @@
 //   hs1 {v, k, e, sealed DialerHello}  ->  verify, decide
 //                                      <-  hs2 {v, k, e, sealed AcceptorHello}
 //   ready (first channel frame)        ->  register
+//
+// A keyed stream on a transport that can (TCP) continues as TLS 1.3 instead
+// of `ready`: the dialer offers it in its hello, the acceptor takes it in
+// its own, and both wrap the connection in TLS under a PSK exported from
+// this handshake (stream-tls.ts). The TLS handshake is then the dialer's
+// proof of having completed the Noise handshake, and the stream's records
+// are sealed by OpenSSL in C++ rather than record by record from JavaScript.
 import { randomBytes } from 'node:crypto';
 import { ChannelLink } from './channel.js';
 import { decode, encode } from './codec.js';
@@ -37,6 +44,8 @@ import {
 } from './wire.js';
 
 const PROLOGUE = Buffer.from(`minimega-meshage/${PROTOCOL_VERSION}`);
+/** label of the stream TLS PSK exported from a finished handshake */
+const STREAM_TLS_LABEL = 'meshage stream tls psk';
 
 export interface LocalIdentity {
   name: string;
@@ -163,6 +172,8 @@ export function initiate(
   },
 ): Promise<(Handshaken<AcceptorHello> & { nonce: Uint8Array }) | undefined> {
   const nonce = randomBytes(16);
+  const offerTls =
+    me.psk !== undefined && intent.purpose === 'stream' && link.startTls !== undefined;
   return run(link, opts.timeoutMs, ({ resolve, fail, onFrame }) => {
     const payload: DialerHello = {
       name: me.name,
@@ -172,6 +183,7 @@ export function initiate(
       purpose: intent.purpose,
       ...(intent.proto ? { proto: intent.proto } : {}),
       ...(intent.to ? { to: intent.to } : {}),
+      ...(offerTls ? { tls: true } : {}),
     };
     const noise = me.psk ? new NoiseHandshake('initiator', me.psk, PROLOGUE) : undefined;
     const m1 = noise ? noise.writeMessage1(encode(payload)) : { p: encode(payload) };
@@ -200,6 +212,19 @@ export function initiate(
       const verdict = opts.decide?.(h, nonce);
       if (verdict === 'decline') return fail(undefined);
       if (verdict) return fail(verdict);
+      if (noise && offerTls && h.tls === true) {
+        const psk = noise.exportKey(STREAM_TLS_LABEL);
+        (link.startTls as NonNullable<Link['startTls']>).call(link, 'client', psk).then(
+          (tls) => {
+            const channel = new ChannelLink(tls);
+            channel.established();
+            resolve({ hello: h, link: channel, nonce });
+          },
+          (err: Error) =>
+            fail(new AuthError(`${where}: stream TLS handshake failed: ${err.message}`)),
+        );
+        return;
+      }
       const channel = new ChannelLink(link, noise?.split());
       try {
         channel.send({ t: 'ready' });
@@ -273,6 +298,12 @@ export function respond(
       } else {
         verdict = opts.admit(h);
       }
+      const takeTls =
+        noise !== undefined &&
+        verdict.ok &&
+        h.purpose === 'stream' &&
+        h.tls === true &&
+        link.startTls !== undefined;
       const reply: AcceptorHello = {
         name: me.name,
         inc: me.incarnation,
@@ -280,6 +311,7 @@ export function respond(
         soliciting: verdict.ok && verdict.soliciting,
         ok: verdict.ok,
         ...(verdict.ok ? {} : refusalCode(verdict.error)),
+        ...(takeTls ? { tls: true } : {}),
       };
       const m2 = noise ? noise.writeMessage2(encode(reply)) : { p: encode(reply) };
       try {
@@ -288,6 +320,22 @@ export function respond(
         return fail(new HandshakeError('connection closed during handshake'));
       }
       if (!verdict.ok) return fail(verdict.error, false);
+      if (noise && takeTls) {
+        // nothing more is read as frames: the dialer's next bytes are its TLS hello
+        const psk = noise.exportKey(STREAM_TLS_LABEL);
+        (link.startTls as NonNullable<Link['startTls']>).call(link, 'server', psk).then(
+          (tls) => {
+            const channel = new ChannelLink(tls);
+            channel.established();
+            resolve({ hello: h, link: channel });
+          },
+          (err: Error) =>
+            fail(
+              new AuthError(`${link.remoteAddress}: stream TLS handshake failed: ${err.message}`),
+            ),
+        );
+        return;
+      }
       const channel = new ChannelLink(link, noise?.split());
       channel.attach({
         frame: (first) => {

@@ -20,10 +20,10 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createHmac,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  hkdfSync,
   type KeyObject,
 } from 'node:crypto';
 
@@ -32,7 +32,6 @@ export const NOISE_PROTOCOL = 'Noise_NNpsk0_25519_AESGCM_SHA256';
 const AEAD = 'aes-256-gcm';
 const TAG = 16;
 const EMPTY = Buffer.alloc(0);
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 
 function sha256(...parts: Uint8Array[]): Buffer {
   const h = createHash('sha256');
@@ -40,19 +39,18 @@ function sha256(...parts: Uint8Array[]): Buffer {
   return h.digest();
 }
 
-function hmac(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
-  const h = createHmac('sha256', key);
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
-
-/** Noise HKDF: 2 or 3 outputs of 32 bytes */
-function hkdf(ck: Uint8Array, ikm: Uint8Array, n: 2 | 3): Buffer[] {
-  const temp = hmac(ck, ikm);
-  const o1 = hmac(temp, Buffer.from([1]));
-  const o2 = hmac(temp, o1, Buffer.from([2]));
-  if (n === 2) return [o1, o2];
-  return [o1, o2, hmac(temp, o2, Buffer.from([3]))];
+/**
+ * Noise HKDF: 2 or 3 outputs of 32 bytes. Noise defines it as HMAC-SHA256
+ * steps (temp = HMAC(ck, ikm); o1 = HMAC(temp, 0x01); o2 = HMAC(temp, o1 ||
+ * 0x02); ...), which is RFC 5869 HKDF with salt ck and empty info: one
+ * native call instead of three or four HMAC objects (test/noise.test.ts
+ * pins the equality).
+ */
+export function hkdf(ck: Uint8Array, ikm: Uint8Array, n: 2 | 3): Buffer[] {
+  const out = Buffer.from(hkdfSync('sha256', ikm, ck, EMPTY, 32 * n));
+  return n === 2
+    ? [out.subarray(0, 32), out.subarray(32, 64)]
+    : [out.subarray(0, 32), out.subarray(32, 64), out.subarray(64, 96)];
 }
 
 export class DecryptError extends Error {}
@@ -117,20 +115,43 @@ export interface KeyPair {
   pub: Buffer;
 }
 
-export function generateKeyPair(): KeyPair {
+function freshKeyPair(): KeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  return { priv: privateKey, pub: der.subarray(der.length - 32) };
+  // JWK rather than DER: OpenSSL 3's DER encoder and decoder cost ~2x and
+  // ~6x the raw-key path (bench: 128 vs 61 µs to make and export a pair,
+  // 103 vs 16 µs to import a peer's key)
+  const { x } = publicKey.export({ format: 'jwk' });
+  return { priv: privateKey, pub: Buffer.from(x as string, 'base64url') };
+}
+
+let spare: KeyPair | undefined;
+let refilling = false;
+
+/**
+ * A fresh X25519 key pair, never handed out twice. One is made ahead, off
+ * the handshake's critical path (the next after the event loop turns), so a
+ * handshake does not wait for its key generation.
+ */
+export function generateKeyPair(): KeyPair {
+  const kp = spare ?? freshKeyPair();
+  spare = undefined;
+  if (!refilling) {
+    refilling = true;
+    setImmediate(() => {
+      refilling = false;
+      spare ??= freshKeyPair();
+    }).unref();
+  }
+  return kp;
 }
 
 function dh(priv: KeyObject, remotePub: Uint8Array): Buffer {
   if (remotePub.length !== 32) throw new DecryptError('bad ephemeral key');
-  const pub = createPublicKey({
-    key: Buffer.concat([X25519_SPKI, remotePub]),
-    format: 'der',
-    type: 'spki',
-  });
   try {
+    const pub = createPublicKey({
+      key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(remotePub).toString('base64url') },
+      format: 'jwk',
+    });
     return diffieHellman({ privateKey: priv, publicKey: pub });
   } catch {
     throw new DecryptError('bad ephemeral key');
@@ -231,6 +252,17 @@ export class NoiseHandshake {
     this.#readE(m.e);
     this.#mixKey(dh((this.#e as KeyPair).priv, m.e));
     return this.#decryptAndHash(m.p);
+  }
+
+  /**
+   * A key for another protocol bound to this finished handshake (the stream
+   * TLS PSK): from the chaining key and the transcript under a `label`, so
+   * it is independent of the transport keys split() gives and of any other
+   * label's key, and only the two ends of this handshake can compute it.
+   */
+  exportKey(label: string): Buffer {
+    const [k] = hkdf(this.#ck, sha256(Buffer.from(label), this.#h), 2) as [Buffer, Buffer];
+    return k;
   }
 
   /** transport keys: [this side sends with, this side receives with] */

@@ -6,7 +6,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { interfaceBroadcastAddresses } from './broadcast-addresses.js';
-import { DialError, InvalidOptionError } from './errors.js';
+import { DialError, InvalidOptionError, LinkClosedError } from './errors.js';
 import {
   DEFAULT_MAX_FRAME,
   FrameDecoder,
@@ -15,6 +15,7 @@ import {
   HANDSHAKE_MAX_FRAME,
   rawFrameHead,
 } from './framing.js';
+import { startStreamTls } from './stream-tls.js';
 import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -39,15 +40,23 @@ export interface TcpTransportOptions {
 class TcpLink extends BaseLink {
   readonly remoteAddress: string;
   readonly #limit: { setMax(bytes: number): void };
+  /** the socket went to TLS (startTls): frames still parsed from it are not ours */
+  #handedOff = false;
 
-  /** `reader`: the socket reads into its buffers (a dialed socket); else 'data' events */
+  /**
+   * `reader`: the socket reads into its buffers (a dialed socket); else 'data'
+   * events. `under`: the TCP socket a TLS `socket` runs on (closed with it).
+   */
   constructor(
     private readonly socket: Socket,
     private readonly maxFrame: number,
     reader?: FrameReader,
+    private readonly under?: Socket,
+    remoteAddress?: string,
   ) {
     super();
-    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.remoteAddress =
+      remoteAddress ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     const fail = (err: unknown) => this.close(err instanceof Error ? err.message : String(err));
     if (reader) {
@@ -75,6 +84,29 @@ class TcpLink extends BaseLink {
 
   established(): void {
     this.#limit.setMax(this.maxFrame);
+  }
+
+  protected override deliver(frame: unknown): void {
+    // bytes after the last handshake frame belong to TLS; a peer that sent
+    // frames there anyway gets them ignored (nothing unauthenticated is read)
+    if (!this.#handedOff) super.deliver(frame);
+  }
+
+  /**
+   * This connection continues as TLS 1.3 under `psk` (stream-tls.ts): the
+   * link over TLS once its handshake is complete. This link is done with the
+   * socket from now on; closing it still closes the connection.
+   */
+  async startTls(role: 'client' | 'server', psk: Buffer): Promise<Link> {
+    if (this.closed || this.under) throw new LinkClosedError();
+    this.#handedOff = true;
+    this.socket.removeAllListeners('data');
+    const tls = await startStreamTls(this.socket, role, psk);
+    if (this.closed) {
+      tls.destroy();
+      throw new LinkClosedError();
+    }
+    return new TcpLink(tls, this.maxFrame, undefined, this.socket, this.remoteAddress);
   }
 
   end(reason = 'ended'): void {
@@ -111,6 +143,7 @@ class TcpLink extends BaseLink {
 
   protected teardown(): void {
     this.socket.destroy();
+    this.under?.destroy();
   }
 }
 

@@ -41,6 +41,14 @@ export interface Link {
    * TCP link accepts only small frames until then)
    */
   established?(): void;
+  /**
+   * the connection continues as TLS 1.3 under `psk` (a key exported from the
+   * finished Noise handshake): resolves with the link over TLS once the TLS
+   * handshake proved that the other end holds the same key; rejects (and
+   * closes) otherwise. Transports whose records Node can seal natively (TCP)
+   * offer it for bulk streams; without it streams stay on the Noise channel.
+   */
+  startTls?(role: 'client' | 'server', psk: Buffer): Promise<Link>;
 }
 
 export interface DialOptions {

@@ -47,6 +47,8 @@ export const dialerHello = z.object({
   proto: z.string().min(1).max(64).optional(),
   /** the node the dialer means to reach (streams): any other refuses */
   to: name.optional(),
+  /** keyed stream: the dialer can carry it over TLS under a key from this handshake */
+  tls: z.boolean().optional(),
 });
 export type DialerHello = z.infer<typeof dialerHello>;
 
@@ -59,6 +61,8 @@ export const acceptorHello = z.object({
   ok: z.boolean(),
   code: z.string().max(64).optional(),
   msg: z.string().max(1024).optional(),
+  /** the acceptor takes the dialer's TLS offer: TLS follows instead of `ready` */
+  tls: z.boolean().optional(),
 });
 export type AcceptorHello = z.infer<typeof acceptorHello>;
 

@@ -2,9 +2,9 @@
 // zero bits then the big-endian record counter), so a change of AEAD or
 // nonce layout is a deliberate protocol change (PROTOCOL_VERSION), never an
 // accident; and a key's records open only in order, once each.
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { CipherState, DecryptError, NOISE_PROTOCOL } from '../src/noise.js';
+import { CipherState, DecryptError, hkdf, NOISE_PROTOCOL } from '../src/noise.js';
 
 function openWith(key: Buffer, n: number, sealed: Buffer): Buffer {
   const nonce = Buffer.alloc(12);
@@ -50,5 +50,24 @@ describe('noise cipher state', () => {
     const recv3 = new CipherState(key);
     recv3.decrypt(Buffer.alloc(0), a);
     expect(recv3.decrypt(Buffer.alloc(0), b).toString()).toBe('world');
+  });
+});
+
+describe('noise HKDF', () => {
+  const hmac = (key: Uint8Array, ...parts: Uint8Array[]) => {
+    const h = createHmac('sha256', key);
+    for (const p of parts) h.update(p);
+    return h.digest();
+  };
+  test('is the spec’s HMAC-SHA256 construction (2 and 3 outputs, empty input too)', () => {
+    for (const ikm of [randomBytes(32), randomBytes(7), Buffer.alloc(0)]) {
+      const ck = randomBytes(32);
+      const temp = hmac(ck, ikm);
+      const o1 = hmac(temp, Buffer.from([1]));
+      const o2 = hmac(temp, o1, Buffer.from([2]));
+      const o3 = hmac(temp, o2, Buffer.from([3]));
+      expect(hkdf(ck, ikm, 2)).toEqual([o1, o2]);
+      expect(hkdf(ck, ikm, 3)).toEqual([o1, o2, o3]);
+    }
   });
 });

@@ -43,6 +43,13 @@ export interface VmProcess {
   screenshot?(max: number): Promise<Buffer>;
   /** what its processes use now, by pid (`vm top`; default: /proc of pid and its descendants) */
   usage?(): Promise<Map<number, ProcFigures>>;
+  /**
+   * `true`: the guest's vCPUs yield the CPU to everything else (a `vm start`
+   * of many VMs: every QEMU answers its `cont` before the guests already
+   * started take the CPU from its main loop); `false`: their usual priority
+   * back. Best effort, synchronous (QEMU only).
+   */
+  background?(on: boolean): void;
   /** a console socket path (containers) */
   readonly console?: string;
   /** the console's TCP port (containers; 0 = none) */

@@ -13,7 +13,7 @@ import type { QmpReply } from './qmp.js';
 export interface FakeVmProcess extends VmProcess {
   /** simulate QEMU dying on its own */
   crash(reason?: string): void;
-  /** commands received, in order */
+  /** commands received, in order (QMP's, and `background`/`foreground`) */
   readonly commands: string[];
 }
 
@@ -133,6 +133,9 @@ export function createFakeDriver(): FakeDriver {
         const mem = s.config.memory * 1024 * 1024;
         const fig: ProcFigures = { ticks, guestTicks: 0, virt: mem * 2, res: mem, shr: 4096 };
         return new Map([[this.pid, fig]]);
+      },
+      background(on) {
+        commands.push(on ? 'background' : 'foreground');
       },
       async kill() {
         if (!alive) return;

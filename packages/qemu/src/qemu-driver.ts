@@ -63,28 +63,44 @@ interface Running {
   kill(): void;
 }
 
+/** the niceness of a guest's vCPUs while it is in the background (see VmProcess.background) */
+const BACKGROUND_NICE = 19;
+
+/** QEMU's vCPU threads (`query-cpus-fast`); empty when it cannot say */
+async function vcpuThreads(qmp: QmpClient): Promise<Set<number>> {
+  try {
+    const cpus = (await qmp.execute('query-cpus-fast')) as { 'thread-id'?: unknown }[];
+    return new Set(cpus.map((c) => c?.['thread-id']).filter((t) => typeof t === 'number'));
+  } catch {
+    return new Set();
+  }
+}
+
 /**
  * Gives QEMU's control side (the main loop that answers QMP and emulates
  * devices, its monitor and worker threads) a niceness between the daemon's
- * and the vCPUs': only the vCPU threads (`query-cpus-fast`) keep `nice`.
- * With every thread niced, a QMP command waited behind the guests already
- * running: `vm start all` of 50 TCG guests took seconds, most of it the last
- * few `cont` replies queued behind 49 booting vCPUs. At the daemon's own
- * priority they took the daemon's CPU instead while it was still sending the
- * other 49 (A/B at load 33-41: 518-1379 ms at +0, 200-358 ms at +5). Best
- * effort: raising a priority needs CAP_SYS_NICE; without it every thread
- * stays niced.
+ * and the vCPUs': only the vCPU threads keep `nice`. With every thread
+ * niced, a QMP command waited behind the guests already running: `vm start
+ * all` of 50 TCG guests took seconds, most of it the last few `cont` replies
+ * queued behind 49 booting vCPUs. At the daemon's own priority they took the
+ * daemon's CPU instead while it was still sending the other 49 (A/B at load
+ * 33-41: 518-1379 ms at +0, 200-358 ms at +5). Best effort: raising a
+ * priority needs CAP_SYS_NICE; without it every thread stays niced.
  */
-async function controlAboveVcpus(qmp: QmpClient, pid: number, vcpuNice: number): Promise<void> {
-  let vcpus: Set<number>;
-  try {
-    const cpus = (await qmp.execute('query-cpus-fast')) as { 'thread-id'?: unknown }[];
-    vcpus = new Set(cpus.map((c) => c?.['thread-id']).filter((t) => typeof t === 'number'));
-  } catch {
-    return;
-  }
+async function controlAboveVcpus(pid: number, vcpus: Set<number>, vcpuNice: number): Promise<void> {
   if (vcpus.size === 0) return;
   await reniceThreads(pid, Math.min(getPriority() + CONTROL_NICE_OFFSET, vcpuNice), vcpus);
+}
+
+let sysNice: boolean | undefined;
+/** whether this process may raise a niceness it lowered (CAP_SYS_NICE in its effective set) */
+async function canRaisePriority(): Promise<boolean> {
+  if (sysNice === undefined) {
+    const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+    const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    sysNice = eff !== undefined && (BigInt(`0x${eff}`) & (1n << 23n)) !== 0n;
+  }
+  return sysNice;
 }
 
 /**
@@ -236,9 +252,28 @@ export function createQemuDriver(opts: QemuDriverOptions): VmDriver & { close():
     }
     const monitor = qmp;
     void exited.then(() => monitor.close());
-    if (proc.pid > 0) await controlAboveVcpus(monitor, proc.pid, opts.nice ?? 10);
+    const nice = opts.nice ?? 10;
+    const vcpus = proc.pid > 0 ? await vcpuThreads(monitor) : new Set<number>();
+    await controlAboveVcpus(proc.pid, vcpus, nice);
+    // a guest left in the background for good would crawl: only when its
+    // priority can be raised back
+    const background =
+      vcpus.size > 0 && nice < BACKGROUND_NICE && (await canRaisePriority())
+        ? (on: boolean) => {
+            // its thread ids may belong to someone else once it is gone
+            if (gone) return;
+            for (const tid of vcpus) {
+              try {
+                setPriority(tid, on ? BACKGROUND_NICE : nice);
+              } catch {
+                // the thread is gone (QEMU exited)
+              }
+            }
+          }
+        : undefined;
     return {
       pid: proc.pid,
+      ...(background ? { background } : {}),
       argv: [bin, ...args],
       monitor,
       exited,

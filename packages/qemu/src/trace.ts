@@ -17,7 +17,13 @@ export interface VmPhaseEvent {
 
 const ch = channel(VM_PHASE_CHANNEL);
 
-export function tracePhase(vm: number, op: string, phase: string): void {
+/** true while someone listens (a phase that costs work to observe is only set up then) */
+export function tracing(): boolean {
+  return ch.hasSubscribers;
+}
+
+/** `t`: when it happened, when that was not now (QEMU's own timestamp of an event) */
+export function tracePhase(vm: number, op: string, phase: string, t?: number): void {
   if (!ch.hasSubscribers) return;
-  ch.publish({ vm, op, phase, t: performance.timeOrigin + performance.now() } as VmPhaseEvent);
+  ch.publish({ vm, op, phase, t: t ?? performance.timeOrigin + performance.now() } as VmPhaseEvent);
 }

@@ -14,7 +14,8 @@ import { type ProcSample, sampleProcTree } from './host/top.js';
 import type { NicAttacher, SaveTarget } from './host/types.js';
 import type { NetConfig } from './netspec.js';
 import { ppmToPng } from './png.js';
-import { tracePhase } from './trace.js';
+import type { QmpEvent } from './qmp.js';
+import { tracePhase, tracing } from './trace.js';
 import { startVncShim, type VncShim } from './vnc.js';
 
 export type VmState = 'BUILDING' | 'RUNNING' | 'PAUSED' | 'QUIT' | 'ERROR';
@@ -385,9 +386,7 @@ export class KvmVm {
           // `cont` then would be lost when the state was saved paused (minimega's
           // launch.mm slept 10 s and stopped/started again); wait for the load
           if (this.config.state) await this.#loadedState(opts.signal);
-          tracePhase(this.id, 'start', 'cont-sent');
-          await this.#monitor().execute('cont');
-          tracePhase(this.id, 'start', 'cont-reply');
+          await this.#runTraced('start', 'cont', 'RESUME');
         }
       } catch (err) {
         const msg = this.#setError(`unable to start: ${(err as Error).message}`);
@@ -396,6 +395,18 @@ export class KvmVm {
       this.#setState('RUNNING');
       return true;
     });
+  }
+
+  /**
+   * While `on`, a paused guest's vCPUs yield the CPU to everything else: a
+   * host starting many VMs sets it on all of them before the first `cont`
+   * and clears it once the last answered, so no QEMU's main loop waits for
+   * its `cont` behind guests that started before it. A running guest is
+   * left alone. Best effort (QEMU only).
+   */
+  background(on: boolean): void {
+    if (on && this.state === 'RUNNING') return;
+    this.#proc?.background?.(on);
   }
 
   /** Waits while QEMU loads an incoming state (`-incoming`); a failed load shows as QEMU exiting. */
@@ -422,9 +433,7 @@ export class KvmVm {
         const proc = this.#proc;
         if (proc?.pause) await proc.pause(signal);
         else {
-          tracePhase(this.id, 'stop', 'stop-sent');
-          await this.#monitor().execute('stop');
-          tracePhase(this.id, 'stop', 'stop-reply');
+          await this.#runTraced('stop', 'stop', 'STOP');
         }
       } catch {
         throw new VmStateError(this.#setError(`unstoppable: ${this.id}`));
@@ -471,6 +480,29 @@ export class KvmVm {
   /** its process can say whether it runs (QMP `query-status`): `-recover` need not trust the record for that */
   get reportsRunState(): boolean {
     return this.#proc?.monitor !== undefined;
+  }
+
+  /**
+   * QMP `command` with its phases traced: sent, run by QEMU (the timestamp
+   * QEMU gives its `event`: when its main loop got to it, however late the
+   * daemon reads the reply), reply read.
+   */
+  async #runTraced(op: string, command: string, event: string): Promise<void> {
+    const m = this.#monitor();
+    const events = tracing() ? m.events : undefined;
+    const ran = (ev: QmpEvent) => {
+      if (ev.event !== event || !ev.timestamp) return;
+      const t = ev.timestamp.seconds * 1000 + ev.timestamp.microseconds / 1000;
+      tracePhase(this.id, op, 'qemu-ran', t);
+    };
+    events?.on('event', ran);
+    tracePhase(this.id, op, `${command}-sent`);
+    try {
+      await m.execute(command);
+    } finally {
+      events?.off('event', ran);
+    }
+    tracePhase(this.id, op, `${command}-reply`);
   }
 
   #monitor() {

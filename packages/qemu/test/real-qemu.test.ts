@@ -88,9 +88,19 @@ describe('real QEMU (tcg)', () => {
         expect(await v.qmp('{ "execute": "query-status" }')).toBe(
           '{"return":{"running":false,"singlestep":false,"status":"prelaunch"}}',
         );
+        // a start burst puts the vCPUs in the background (when their
+        // priority can be raised back: root), the control side stays
+        v.background(true);
+        const bg = await threadNices(v.pid);
+        expect(bg.get(vcpus[0])).toBe(process.getuid?.() === 0 ? 19 : 10);
+        expect(bg.get(v.pid)).toBe(nices.get(v.pid));
       }
       await Promise.all(vms.map((v) => v.start({ wild: true })));
       for (const v of vms) {
+        // and back to the guests' niceness once the burst's conts answered
+        v.background(false);
+        const vcpu = JSON.parse(await v.qmp('{"execute":"query-cpus-fast"}')).return[0];
+        expect((await threadNices(v.pid)).get(vcpu['thread-id'])).toBe(10);
         expect(v.state).toBe('RUNNING');
         expect(JSON.parse(await v.qmp('{"execute":"query-status"}')).return.status).toBe('running');
       }

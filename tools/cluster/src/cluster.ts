@@ -51,8 +51,12 @@ export interface ClusterHost {
   client(): Promise<MinimegaClient>;
   /** start the daemon (again); resolves once its socket answers */
   start(extraFlags?: string[]): Promise<void>;
-  /** signal the daemon and wait for it to exit (default SIGKILL, as `kill -9`) */
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Signal the daemon and wait for it to exit (default SIGKILL, as `kill -9`).
+   * A SIGTERM gets the daemon's own shutdown deadline (-shutdown-timeout plus
+   * its margin) before the harness SIGKILLs it; the result says which.
+   */
+  kill(signal?: NodeJS.Signals): Promise<HostExit | undefined>;
   /** run a program inside the host's network namespace */
   exec(argv: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
   /** pull the cable: the host's veth goes down silently (no FIN, no RST) */
@@ -61,11 +65,38 @@ export interface ClusterHost {
   reconnect(): Promise<void>;
 }
 
+/** How a daemon ended when the harness stopped it. */
+export interface HostExit {
+  host: string;
+  signal: NodeJS.Signals;
+  /** ms from the signal to the exit */
+  ms: number;
+  /** the daemon outlived its grace and was SIGKILLed by the harness */
+  forced: boolean;
+}
+
+/** -shutdown-timeout's default (apps/minimega flags/registry.ts), seconds */
+const DAEMON_SHUTDOWN_S = 10;
+/** the daemon's own margin past it before it kills what is left and exits (daemon/start.ts) */
+const DAEMON_DEADLINE_MARGIN_MS = 3000;
+
+/** How long a daemon started with `flags` may take to shut down on SIGTERM before it is SIGKILLed. */
+export function shutdownGraceMs(flags: readonly string[]): number {
+  const i = flags.findIndex((f) => /^--?shutdown-timeout(=|$)/.test(f));
+  const v = i < 0 ? undefined : flags[i]!.includes('=') ? flags[i]!.split('=')[1] : flags[i + 1];
+  const s = v !== undefined && Number(v) > 0 ? Number(v) : DAEMON_SHUTDOWN_S;
+  // a little past the daemon's own deadline: it exits by itself then
+  return s * 1000 + DAEMON_DEADLINE_MARGIN_MS + 2000;
+}
+
 export interface Cluster extends AsyncDisposable {
   readonly id: string;
   readonly bridge: string;
   readonly hosts: ClusterHost[];
   host(name: string): ClusterHost;
+  /** SIGTERM every daemon and wait for them (namespaces, bridge, logs and base dirs stay) */
+  stop(): Promise<HostExit[]>;
+  /** stop, then remove the namespaces, the bridge and the cluster dir */
   close(): Promise<void>;
 }
 
@@ -150,16 +181,30 @@ class Host implements ClusterHost {
     return replies.flatMap((r) => r.Resp ?? []);
   }
 
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<HostExit | undefined> {
     const proc = this.#proc;
     const c = this.#client;
     this.#client = undefined;
     await c?.close().catch(() => {});
-    if (!proc || this.#exited) return;
+    if (!proc || this.#exited) return undefined;
+    const t0 = Date.now();
+    let forced = false;
     proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    // SIGKILLing a daemon that is still shutting down leaves its VMs running
+    // (they are meant to survive a crash): give it its own deadline first
+    const timer =
+      signal === 'SIGKILL'
+        ? undefined
+        : setTimeout(
+            () => {
+              forced = true;
+              proc.kill('SIGKILL');
+            },
+            shutdownGraceMs([...this.flags]),
+          );
     await proc;
     clearTimeout(timer);
+    return { host: this.name, signal, ms: Date.now() - t0, forced };
   }
 
   async disconnect(): Promise<void> {
@@ -185,8 +230,12 @@ export async function startCluster(opts: ClusterOptions | number): Promise<Clust
   const netns: { ns: string; veth: string }[] = [];
   let bridgeMade = false;
 
+  const stop = async (): Promise<HostExit[]> => {
+    const exits = await Promise.all(hosts.map((h) => h.kill('SIGTERM').catch(() => undefined)));
+    return exits.filter((e) => e !== undefined);
+  };
   const close = async () => {
-    await Promise.all(hosts.map((h) => h.kill('SIGTERM').catch(() => {})));
+    await stop();
     await Promise.all(netns.map(({ ns, veth }) => deleteHostNetns(ns, veth)));
     if (bridgeMade) await deleteBridge(names.bridge);
     await rm(dir, { recursive: true, force: true });
@@ -233,6 +282,7 @@ export async function startCluster(opts: ClusterOptions | number): Promise<Clust
       if (!h) throw new Error(`no host ${name} in cluster ${names.id}`);
       return h;
     },
+    stop,
     close,
     [Symbol.asyncDispose]: close,
   };

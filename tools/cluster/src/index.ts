@@ -7,12 +7,15 @@ export {
   type Cluster,
   type ClusterHost,
   type ClusterOptions,
+  type HostExit,
+  shutdownGraceMs,
   startCluster,
 } from './cluster.js';
 export { type Lab, type LabHost, type LabHostSpec, startLab } from './lab.js';
 export { clusterNames, ownerPid } from './names.js';
 export { sweepStale } from './net.js';
+export { describeOrphan, leftQemus, qemuUnder, sigkillPending } from './orphans.js';
 export { ensureSea, seaPath } from './sea.js';
-export { qemuUnder, runSoak, type SoakOptions, type SoakReport } from './soak.js';
+export { runSoak, type SoakOptions, type SoakReport } from './soak.js';
 export { makeKeyPair, type Sshd, startSshd } from './sshd.js';
 export { startVirtualHost, type VirtualHost, virtualHostFromPid } from './vhost.js';

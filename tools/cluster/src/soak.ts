@@ -2,8 +2,8 @@
 // commands, random kill -9 + restart with -recover, and dropped links (veth
 // down, then up). Fails on a hang (a command past its deadline), a daemon
 // that died without being killed, or a QEMU left running after the end.
-import { readdirSync, readFileSync } from 'node:fs';
 import { type Cluster, startCluster } from './cluster.js';
+import { describeOrphan, leftQemus } from './orphans.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -39,22 +39,6 @@ function rng(seed: number) {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
   return { next, int: (n: number) => Math.floor(next() * n) };
-}
-
-/** QEMU processes whose command line is inside `dir` (the cluster's bases). */
-export function qemuUnder(dir: string): number[] {
-  const out: number[] = [];
-  for (const n of readdirSync('/proc')) {
-    if (!/^\d+$/.test(n)) continue;
-    try {
-      const comm = readFileSync(`/proc/${n}/comm`, 'utf8').trim();
-      if (!comm.startsWith('qemu-system')) continue;
-      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(`${dir}/`)) out.push(Number(n));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -162,18 +146,32 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       }
     }
   } finally {
-    await cluster.close();
-    await new Promise((res) => setTimeout(res, 500));
-    const left = qemuUnder(dir);
-    if (left.length > 0) {
-      report.failures.push(`orphaned QEMU after the end: pids ${left.join(', ')}`);
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
+    // daemons first (SIGTERM, their own shutdown deadline), then the check
+    // while their logs and instance dirs are still there to say why
+    try {
+      const exits = await cluster.stop();
+      for (const e of exits) {
+        log(`${e.host}: stopped in ${e.ms} ms`);
+        if (e.forced)
+          report.failures.push(
+            `${e.host}: the daemon did not exit within its shutdown deadline after SIGTERM (${e.ms} ms; SIGKILLed)`,
+          );
+      }
+      const left = await leftQemus(dir);
+      if (left.length > 0) {
+        report.failures.push(
+          `orphaned QEMU after the end: pids ${left.join(', ')}\n  ${left.map((p) => describeOrphan(dir, p)).join('\n  ')}`,
+        );
+        for (const pid of left) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
         }
       }
+    } finally {
+      await cluster.close();
     }
   }
   return report;

@@ -1,7 +1,10 @@
 // The processes this daemon started, found through /proc: at the end of a
 // shutdown (or when it overruns -shutdown-timeout) whatever is still running
 // under the daemon is killed, so `quit` and SIGTERM never leave orphans.
+// VMs adopted with -recover are not descendants (a previous daemon started
+// them): they are found through the VM host instead.
 import { readdirSync, readFileSync } from 'node:fs';
+import { stillRuns } from '../recovery/procs.js';
 
 /** ppid of `pid` from /proc/<pid>/stat, or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
@@ -47,6 +50,33 @@ export function killDescendants(): number {
       n++;
     } catch {
       // already gone
+    }
+  }
+  return n;
+}
+
+/** What killManagedVms needs of the local VM host. */
+export interface ManagedVms {
+  namespaces(): string[];
+  vmsOf(namespace: string): readonly { pid: number; instanceDir: string }[];
+}
+
+/**
+ * SIGKILLs the process of every VM `host` manages, children and adopted
+ * alike, when it still is that VM's (its command line or working directory
+ * names the instance dir: pids get reused); returns how many were signalled.
+ */
+export function killManagedVms(host: ManagedVms | undefined): number {
+  let n = 0;
+  for (const ns of host?.namespaces() ?? []) {
+    for (const vm of host?.vmsOf(ns) ?? []) {
+      if (vm.pid <= 0 || !stillRuns(vm.pid, vm.instanceDir)) continue;
+      try {
+        process.kill(vm.pid, 'SIGKILL');
+        n++;
+      } catch {
+        // already gone
+      }
     }
   }
   return n;

@@ -15,7 +15,7 @@ import { startConsole } from './console.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { BadFlagError, toDaemonFlags } from './flags.js';
 import { limitsOf } from './limits.js';
-import { killDescendants } from './processes.js';
+import { killDescendants, killManagedVms } from './processes.js';
 import { type SocketServer, startSocketServer } from './server.js';
 import { AlreadyRunningError, claimSocketPath } from './socket-check.js';
 
@@ -146,7 +146,8 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
   let deadline: NodeJS.Timeout | undefined;
   const armDeadline = () => {
     deadline ??= setTimeout(() => {
-      const n = killDescendants();
+      // VMs adopted with -recover first: they are not descendants
+      const n = killManagedVms(daemon?.core.services.vmHost) + killDescendants();
       log.error(
         `shutdown did not finish within ${shutdownMs / 1000} s; killed ${n} processes, exiting`,
       );
@@ -155,7 +156,7 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
     }, shutdownMs + 3000);
   };
 
-  let daemon: RunningDaemon;
+  let daemon: RunningDaemon | undefined;
   try {
     daemon = await startDaemon({
       flags,
@@ -195,8 +196,8 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
   if (!flags.nostdin) startConsole(daemon.core);
   const reason = await daemon.done;
   clearTimeout(deadline);
-  // anything the daemon started and its modules did not stop goes with it
-  const n = killDescendants();
+  // anything the daemon started or adopted and its modules did not stop goes with it
+  const n = killManagedVms(daemon.core.services.vmHost) + killDescendants();
   if (n > 0) log.warn(`killed ${n} processes left running at shutdown`);
   log.info(`stopped: ${reason}`);
   log.close();

@@ -6,7 +6,8 @@
 // recovered on its own: one bad record is reported, never fatal.
 import { defaultVmConfig, type VmConfig, type VmRecord } from '@mm/qemu';
 import type { Daemon } from '../context.js';
-import { findInstances } from './instances.js';
+import { findInstances, type Instance } from './instances.js';
+import { signal, stillRuns, waitGone } from './procs.js';
 
 export interface RecoverySummary {
   adopted: string[];
@@ -20,17 +21,52 @@ function label(r: { id: number; name: string; namespace: string }): string {
   return `${r.namespace}/${r.name} (id ${r.id})`;
 }
 
+const LIVE = new Set(['BUILDING', 'RUNNING', 'PAUSED']);
+
+/**
+ * The pid QEMU's own pidfile names when that process runs this instance and
+ * the record's pid does not: the record is written just after each answer,
+ * so a crash right after `vm start` relaunched a QUIT VM leaves the old pid
+ * and state on disk while the new QEMU runs.
+ */
+function unrecordedQemu(inst: Instance): number | undefined {
+  const mark = `${inst.dir}/`;
+  if (inst.qemuPid <= 0 || inst.qemuPid === inst.record?.pid) return undefined;
+  if (inst.record && inst.record.pid > 0 && stillRuns(inst.record.pid, mark)) return undefined;
+  return stillRuns(inst.qemuPid, mark) ? inst.qemuPid : undefined;
+}
+
 export async function recoverPrevious(d: Daemon): Promise<RecoverySummary> {
   const problems: string[] = [];
+  const corrected: string[] = [];
   const records: VmRecord[] = [];
   for (const inst of await findInstances(d.flags.base)) {
+    const qemuPid = unrecordedQemu(inst);
     if (!inst.record) {
-      problems.push(
-        `instance ${inst.dir}: ${inst.problem || 'no vm.json (not written by this implementation)'}`,
-      );
+      let why = inst.problem || 'no vm.json (not written by this implementation)';
+      // nothing says what VM it is (a crash mid-launch): never leave it running unmanaged
+      if (qemuPid !== undefined && signal(qemuPid, 'SIGKILL')) {
+        await waitGone(qemuPid, 5000);
+        why += `; its QEMU (pid ${qemuPid}) was killed`;
+      }
+      problems.push(`instance ${inst.dir}: ${why}`);
       continue;
     }
-    const r = inst.record;
+    const r =
+      qemuPid === undefined
+        ? inst.record
+        : {
+            ...inst.record,
+            pid: qemuPid,
+            // QMP query-status gives the run state on adoption; the record's is stale
+            state: LIVE.has(inst.record.state) ? inst.record.state : 'RUNNING',
+            error: '',
+          };
+    if (qemuPid !== undefined) {
+      corrected.push(
+        `${label(r)}: record said ${inst.record.state} pid ${inst.record.pid}, QEMU runs as pid ${qemuPid}`,
+      );
+    }
     const config = r.config;
     if (typeof config !== 'object' || config === null) {
       problems.push(`instance ${inst.dir}: vm.json has no config`);
@@ -46,9 +82,16 @@ export async function recoverPrevious(d: Daemon): Promise<RecoverySummary> {
       ccActive: false,
       error: '',
     };
+    const record = { ...defaults, ...(r as unknown as VmRecord) };
+    if (qemuPid !== undefined) {
+      // a stale error tag must not follow the relaunched VM
+      const { error: _c, ...configTags } = (full.tags ?? {}) as Record<string, string>;
+      const { error: _t, ...tags } = record.tags ?? {};
+      full.tags = configTags;
+      record.tags = tags;
+    }
     records.push({
-      ...defaults,
-      ...(r as unknown as VmRecord),
+      ...record,
       host: d.hostname,
       instanceDir: inst.dir,
       config: full,
@@ -72,6 +115,8 @@ export async function recoverPrevious(d: Daemon): Promise<RecoverySummary> {
   const parts = [
     `recovered ${adopted.length} running VM(s)${adopted.length ? `: ${adopted.join(', ')}` : ''}`,
   ];
+  if (corrected.length)
+    parts.push(`records one change behind, taken from QEMU's pidfile: ${corrected.join('; ')}`);
   if (stopped.length) parts.push(`${stopped.length} without a process: ${stopped.join('; ')}`);
   if (net)
     parts.push(

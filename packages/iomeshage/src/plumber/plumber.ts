@@ -25,6 +25,12 @@ export interface PlumberOptions {
   /** is this pipeline stage word an external program (in $PATH)? otherwise it names a pipe */
   isProgram(word: string): boolean;
   log?: (level: PlumberLogLevel, msg: string) => void;
+  /**
+   * Hands a write on to the other nodes (minimega broadcasts each write over
+   * the mesh; they call deliver()). Called for writes delivered in mode
+   * `all`; round-robin and random choose among this node's readers only.
+   */
+  forward?: (pipe: string, value: string) => void;
   /** for tests: the random source of mode `random` */
   random?: () => number;
 }
@@ -41,6 +47,11 @@ export interface Plumber {
   deleteAllPipelines(filter?: NameFilter): void;
   /** Writes one message to `pipe` (created if new); resolves once delivered here. */
   write(pipe: string, value: string): Promise<void>;
+  /**
+   * A write another node forwarded: delivered to every reader of `pipe` here
+   * when the pipe exists here, and not forwarded again.
+   */
+  deliver(pipe: string, value: string): Promise<void>;
   setMode(pipe: string, mode: PipeMode): void;
   setLog(pipe: string, on: boolean): void;
   /** The via program (words) every message passes through per reader; [] = none. */
@@ -102,9 +113,10 @@ export function createPlumber(opts: PlumberOptions): Plumber {
   };
 
   /** Delivers one message written to `p` (minimega's schedule + write). */
-  const send = (p: Pipe, raw: string): Promise<void> => {
+  const send = (p: Pipe, raw: string, forwarded = false): Promise<void> => {
     const value = withNewline(raw);
-    const to = p.schedule(random);
+    const to = forwarded ? 'all' : p.schedule(random);
+    if (!forwarded && to === 'all' && p.mode === 'all') opts.forward?.(p.name, value);
     const targets = to === 'all' ? [...p.readers.values()] : [p.readers.get(to)].filter((r) => !!r);
     if (to === 'all' || targets.length > 0) p.last = value;
     p.count++;
@@ -197,6 +209,10 @@ export function createPlumber(opts: PlumberOptions): Plumber {
       } finally {
         p.writers--;
       }
+    },
+    deliver(pipe, value) {
+      const p = pipes.get(pipe);
+      return p ? send(p, value, true) : Promise.resolve();
     },
     setMode(pipe, mode) {
       pipeOf(pipe).mode = mode;

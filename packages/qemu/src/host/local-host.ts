@@ -411,11 +411,15 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
 
     async start(sel, o = {}) {
       const t = select(sel);
+      // the guests wait until every QEMU answered its `cont` (milliseconds);
+      // else each later QEMU's main loop shares the CPU with all started guests
+      for (const vm of t.vms) vm.background(true);
       try {
         await applyTargets(t, (vm) =>
           vm.start({ wild: t.wild, ...(o.signal ? { signal: o.signal } : {}) }),
         );
       } finally {
+        for (const vm of t.vms) vm.background(false);
         await persistUnreported('start', t.vms);
       }
     },

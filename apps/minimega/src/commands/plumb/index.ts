@@ -2,12 +2,16 @@
 // node): the pipes and pipelines live in @mm/iomeshage's Plumber; this module
 // names them per namespace (`<namespace>//<pipe>`, as minimega does) and
 // renders them. Pipes of other namespaces are reached by their full name.
+// Writes in mode all reach the pipes of the same name on the other mesh
+// nodes (remote.ts), as minimega's do.
 
 import type { Command } from '@mm/cli-grammar';
 import { createPlumber, type PipeMode, type Plumber, splitQuoted } from '@mm/iomeshage';
 import type { CommandModule, Daemon } from '../../context.js';
 import { lookPath } from '../local/lookpath.js';
+import { meshPeers, meshSendOptions } from '../mesh/service.js';
 import { commandNamespace } from '../net/vlans-cli.js';
+import { PipeForward, servePipeForward } from './remote.js';
 
 export const PIPE_HEADER = ['name', 'mode', 'readers', 'writers', 'count', 'via', 'previous'];
 
@@ -38,11 +42,28 @@ export function qualifiedStage(ns: string, stage: string): string {
 const MODES: readonly PipeMode[] = ['all', 'round-robin', 'random'];
 
 export const plumbModule: CommandModule = (d: Daemon) => {
+  const node = d.services.mesh?.node;
   const plumber: Plumber = createPlumber({
     isProgram: inPath,
     log: (level, msg) => d.log[level](msg),
+    // every write in mode all also goes to the pipe of that name on the other nodes
+    forward: (pipe, value) => {
+      const peers = meshPeers(d);
+      if (!node || peers.length === 0) return;
+      void node.send(peers, PipeForward, { pipe, value }, meshSendOptions(d)).then(
+        (rs) => {
+          for (const r of rs)
+            if (!r.ok) d.log.warn(`pipe ${pipe}: not delivered to ${r.host}: ${r.error.message}`);
+        },
+        (err: unknown) => d.log.warn(`pipe ${pipe}: not forwarded: ${String(err)}`),
+      );
+    },
   });
-  d.onShutdown('plumber', () => plumber.close());
+  const unserve = node ? servePipeForward(node, plumber) : undefined;
+  d.onShutdown('plumber', () => {
+    unserve?.();
+    return plumber.close();
+  });
   d.onClearAll('plumber', () => {
     plumber.deleteAllPipelines();
     plumber.deleteAllPipes();

@@ -1,0 +1,102 @@
+// TLS 1.3 with an external pre-shared key over a connection whose Noise
+// handshake just finished: the record layer of bulk stream connections.
+// Node seals and opens TLS records in C++ into buffers OpenSSL reuses,
+// where the Noise channel needs a fresh cipher object and fresh output
+// buffers per record from JavaScript (bench/private.ts: the stream rate of a
+// sealed channel was half the clear one's). The key is never the mesh key
+// nor a Noise transport key: it is exported from the finished handshake
+// (NoiseHandshake.exportKey), so only the two ends of that handshake know it
+// and a TLS session is bound to it. Certificates play no part: the PSK
+// authenticates both ends, and TLS 1.3's (EC)DHE mode adds fresh keys.
+import type { Socket } from 'node:net';
+import { connect, createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+
+/**
+ * TLS 1.3 only; AES-128-GCM with SHA-256 (OpenSSL's PSK callbacks give a
+ * SHA-256 key schedule, which the SHA-384 suites cannot use).
+ */
+const CIPHER = 'TLS_AES_128_GCM_SHA256';
+/** the PSK identity both ends use (sent in clear; says nothing about the key) */
+export const STREAM_PSK_IDENTITY = 'meshage-stream/1';
+
+let context: SecureContext | undefined;
+function secureContext(): SecureContext {
+  context ??= createSecureContext({
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    ciphers: CIPHER,
+  });
+  return context;
+}
+
+/**
+ * Wraps `socket` (nothing of it read or queued beyond the Noise handshake)
+ * in TLS 1.3 under `psk`; resolves once the TLS handshake is complete, which
+ * proves that the other end holds the same key. Rejects on a key mismatch,
+ * a tampered handshake or a closed socket, having destroyed both sockets.
+ */
+export function startStreamTls(
+  socket: Socket,
+  role: 'client' | 'server',
+  psk: Buffer,
+): Promise<TLSSocket> {
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const common = {
+      secureContext: secureContext(),
+      minVersion: 'TLSv1.3' as const,
+      maxVersion: 'TLSv1.3' as const,
+      ciphers: CIPHER,
+    };
+    const tls =
+      role === 'server'
+        ? new TLSSocket(socket, {
+            ...common,
+            isServer: true,
+            // Node reads pskCallback for server sockets too; @types/node lists it for tls.Server only
+            ...({
+              pskCallback: (_s: TLSSocket, identity: string) =>
+                identity === STREAM_PSK_IDENTITY ? psk : null,
+            } as object),
+          })
+        : connect({
+            ...common,
+            socket,
+            pskCallback: () => ({ psk, identity: STREAM_PSK_IDENTITY }),
+            // no certificates: the PSK is what authenticates the server
+            checkServerIdentity: () => undefined,
+          });
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      tls.destroy();
+      socket.destroy();
+      reject(err);
+    };
+    const closed = () => fail(new Error('connection closed during the TLS handshake'));
+    tls.once('error', fail);
+    tls.once('close', closed);
+    tls.once(role === 'server' ? 'secure' : 'secureConnect', () => {
+      if (settled) return;
+      settled = true;
+      tls.off('error', fail);
+      tls.off('close', closed);
+      if (role === 'server') releaseControl(tls);
+      resolve(tls);
+    });
+  });
+}
+
+/**
+ * A server TLSSocket made without a tls.Server keeps its errors to itself
+ * (Node emits them as '_tlsError' until `_releaseControl()`, which only
+ * tls.Server calls): a tampered record would then stall the stream instead
+ * of closing it. Release control as tls.Server does once the socket is
+ * secure, so errors reach 'error'; should a Node lack the method, destroy on
+ * the internal event instead (test/stream-tls.test.ts checks either way).
+ */
+function releaseControl(tls: TLSSocket): void {
+  const internal = tls as unknown as { _releaseControl?: () => boolean };
+  if (typeof internal._releaseControl === 'function') internal._releaseControl();
+  else tls.on('_tlsError', (err: Error) => tls.destroy(err));
+}

@@ -1,0 +1,207 @@
+// Keyed streams on TCP continue as TLS 1.3 under a PSK exported from their
+// Noise handshake (stream-tls.ts): the TLS path is really taken, a wrong key
+// fails it, and a tampered record closes the stream instead of reaching it.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Socket, connect as tcpConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { ChannelLink } from '../src/channel.js';
+import { initiate, type LocalIdentity, respond } from '../src/handshake.js';
+import {
+  createMesh,
+  createTcpTransport,
+  type Link,
+  type Mesh,
+  type Transport,
+} from '../src/index.js';
+import { NoiseHandshake } from '../src/noise.js';
+import { startStreamTls } from '../src/stream-tls.js';
+import { uniqueContext, until } from './util.js';
+
+const key = Buffer.from('stream tls key, at least sixteen bytes');
+const tcp = () => createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
+
+/** a TCP transport whose links count their TLS upgrades */
+function counting(inner: Transport, upgrades: string[]): Transport {
+  const spy = (link: Link): Link => {
+    const start = link.startTls?.bind(link);
+    if (start) {
+      link.startTls = (role, psk) => {
+        upgrades.push(role);
+        return start(role, psk);
+      };
+    }
+    return link;
+  };
+  return {
+    get localAddress() {
+      return inner.localAddress;
+    },
+    byValue: inner.byValue,
+    listen: (h) => inner.listen({ link: (l) => h.link(spy(l)), datagram: h.datagram }),
+    dial: async (a, o) => spy(await inner.dial(a, o)),
+    broadcast: (d) => inner.broadcast(d),
+    close: () => inner.close(),
+    [Symbol.asyncDispose]: () => inner.close(),
+  };
+}
+
+function readAll(s: Duplex): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    s.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
+    s.once('end', () => resolve(Buffer.concat(parts)));
+    s.once('error', reject);
+  });
+}
+
+describe('keyed streams over TLS', () => {
+  const nodes: Mesh[] = [];
+  const cleanups: (() => void)[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const c of cleanups.splice(0)) c();
+    await Promise.all(nodes.splice(0).map((m) => m.close()));
+  });
+
+  async function pair(upgrades: string[]): Promise<[Mesh, Mesh]> {
+    const context = uniqueContext();
+    const a = await createMesh({ name: 'a', transport: counting(tcp(), upgrades), key, context });
+    const b = await createMesh({ name: 'b', transport: counting(tcp(), upgrades), key, context });
+    nodes.push(a, b);
+    await a.dial(b.address);
+    await until('a and b see each other', () => a.size() === 2 && b.size() === 2);
+    return [a, b];
+  }
+
+  test('a keyed stream on TCP runs over TLS on both ends and carries data both ways', async () => {
+    const upgrades: string[] = [];
+    const [a, b] = await pair(upgrades);
+    b.handleStream('echo/1', (s) => s.pipe(s));
+    const s = await a.openStream('b', 'echo/1');
+    // mesh links stay on the Noise channel: only the stream connection upgraded
+    expect(upgrades.sort()).toEqual(['client', 'server']);
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const got = readAll(s);
+    s.end(data);
+    expect((await got).equals(data)).toBe(true);
+  });
+
+  test('a stream whose two ends derive different TLS keys fails with an auth error, and the node keeps serving', async () => {
+    const [a, b] = await pair([]);
+    b.handleStream('echo/1', (s) => s.pipe(s));
+    const real = NoiseHandshake.prototype.exportKey;
+    // one end of the next handshake exports a wrong key (as a peer that did
+    // not complete this Noise handshake would have)
+    vi.spyOn(NoiseHandshake.prototype, 'exportKey').mockImplementationOnce(() => randomBytes(32));
+    await expect(a.openStream('b', 'echo/1')).rejects.toMatchObject({ code: 'ERR_MESH_AUTH' });
+    vi.mocked(NoiseHandshake.prototype.exportKey).mockImplementation(real);
+    const s = await a.openStream('b', 'echo/1');
+    const got = readAll(s);
+    s.end('still works');
+    expect((await got).toString()).toBe('still works');
+  });
+});
+
+describe('stream TLS under the handshake', () => {
+  const closers: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of closers.splice(0)) c();
+  });
+
+  test('TLS under two different PSKs fails on both ends and closes both sockets', async () => {
+    const server = createServer();
+    closers.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<Socket>((r) => server.once('connection', r));
+    const client = tcpConnect(port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const srv = await accepted;
+    const results = await Promise.allSettled([
+      startStreamTls(client, 'client', randomBytes(32)),
+      startStreamTls(srv, 'server', randomBytes(32)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(client.destroyed && srv.destroyed).toBe(true);
+  });
+
+  test('a tampered TLS record closes the stream link on the receiving end; nothing of it is delivered', async () => {
+    // dialer -> proxy -> acceptor; the proxy flips one byte once told to
+    let tamper = false;
+    const proxy = createServer((down) => {
+      const up = tcpConnect(listenPort, '127.0.0.1');
+      down.on('data', (c: Buffer) => {
+        if (tamper && c.length > 40) {
+          tamper = false;
+          c[c.length >> 1] = (c[c.length >> 1] as number) ^ 0x40;
+        }
+        up.write(c);
+      });
+      up.pipe(down);
+      up.on('error', () => down.destroy());
+      down.on('error', () => up.destroy());
+      up.on('close', () => down.destroy());
+      down.on('close', () => up.destroy());
+    });
+    closers.push(() => proxy.close());
+    const tA = tcp();
+    const tB = tcp();
+    closers.push(
+      () => void tA.close(),
+      () => void tB.close(),
+    );
+    const psk = randomBytes(32);
+    const me = (name: string, incarnation: number): LocalIdentity => ({
+      name,
+      incarnation,
+      version: 'test',
+      psk,
+    });
+    let accept: (l: ChannelLink) => void = () => {};
+    let refuse: (e: unknown) => void = () => {};
+    const accepted = new Promise<ChannelLink>((resolve, reject) => {
+      accept = resolve;
+      refuse = reject;
+    });
+    await tB.listen({
+      link: (l) =>
+        respond(l, me('b', 2), {
+          timeoutMs: 5000,
+          admit: () => ({ ok: true, soliciting: false }),
+        }).then((r) => accept(r.link), refuse),
+      datagram: () => {},
+    });
+    const listenPort = Number(tB.localAddress.split(':').pop());
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyPort = (proxy.address() as { port: number }).port;
+    const raw = await tA.dial(`127.0.0.1:${proxyPort}`);
+    const upgrades: string[] = [];
+    const start = raw.startTls?.bind(raw);
+    expect(start).toBeDefined();
+    raw.startTls = (role, k) => {
+      upgrades.push(role);
+      return (start as NonNullable<Link['startTls']>)(role, k);
+    };
+    const dialed = await initiate(
+      raw,
+      me('a', 1),
+      { purpose: 'stream', proto: 't/1', to: 'b' },
+      { timeoutMs: 5000 },
+    );
+    const bLink = await accepted;
+    expect(upgrades).toEqual(['client']);
+    const frames: unknown[] = [];
+    const closed = new Promise<string>((r) =>
+      bLink.attach({ frame: (f) => frames.push(f), close: r }),
+    );
+    // one clean frame first: the path works
+    dialed?.link.send(Buffer.from('clean'));
+    await until('the clean frame arrived', () => frames.length === 1);
+    tamper = true;
+    dialed?.link.send(Buffer.alloc(64 * 1024, 7));
+    const why = await closed;
+    expect(why).toMatch(/decrypt|bad record mac|tls|ssl/i);
+    expect(frames).toHaveLength(1);
+  });
+});
