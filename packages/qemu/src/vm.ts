@@ -598,16 +598,25 @@ export class KvmVm {
     } else throw new VmCommandError(`invalid version: \`${version}\``);
     const id = this.hotplug.size === 0 ? 0 : Math.max(...this.hotplug.keys()) + 1;
     const m = this.#monitor();
-    const r1 = await m.hmp(`drive_add 0 id=hotplug${id},if=none,file=${file}`);
-    if (/error|could not|failed|duplicate/i.test(r1))
-      throw new VmCommandError(`drive_add: ${r1.trim()}`);
-    const r2 = await m.hmp(
-      `device_add usb-storage,id=hotplug${id},drive=hotplug${id},bus=${bus}${serial ? `,serial=${serial}` : ''}`,
-    );
-    if (r2.trim() !== '') {
-      await m.hmp(`drive_del hotplug${id}`).catch(() => '');
-      throw new VmCommandError(`device_add: ${r2.trim()}`);
+    const attach = async (extra: string): Promise<string> => {
+      const r1 = await m.hmp(`drive_add 0 id=hotplug${id},if=none,file=${file}${extra}`);
+      if (/error|could not|failed|duplicate/i.test(r1))
+        throw new VmCommandError(`drive_add: ${r1.trim()}`);
+      const r2 = await m.hmp(
+        `device_add usb-storage,id=hotplug${id},drive=hotplug${id},bus=${bus}${serial ? `,serial=${serial}` : ''}`,
+      );
+      if (r2.trim() !== '') await m.hmp(`drive_del hotplug${id}`).catch(() => '');
+      return r2.trim();
+    };
+    let err = await attach('');
+    // another VM has the image open for writing (`vm hotplug add all IMG`):
+    // QEMU's image lock refuses a second writer, so this VM gets it
+    // read-only, as every VM got it with minimega (which never checked)
+    if (/"write" lock/.test(err)) {
+      this.#log('warn', `${file} is in use by another process: hotplugged read-only`);
+      err = await attach(',readonly=on,force-share=on');
     }
+    if (err !== '') throw new VmCommandError(`device_add: ${err}`);
     this.hotplug.set(id, { file, version: version || '1.1' });
     return id;
   }

@@ -229,6 +229,14 @@ describe('real QEMU (tcg)', () => {
     // returns): adding again at once reuses id 0 (minimitest vm_hotplug)
     expect(await vm.hotplugAdd(img, '', '')).toBe(0);
     expect(await vm.hmp('info usb')).toContain('hotplug0');
+    // a second VM gets the image the first one writes, read-only (QEMU's
+    // write lock refuses a second writer; `vm hotplug add all IMG`)
+    const other = env.make('media2');
+    expect(await other.launch()).toBe('');
+    expect(await other.hotplugAdd(img, '', '')).toBe(0);
+    expect(await other.hmp('info usb')).toContain('hotplug0');
+    expect(await other.hmp('info block hotplug0')).toMatch(/read-only/);
+    expect(await vm.hmp('info block hotplug0')).not.toMatch(/read-only/);
     await vm.hotplugRemove(0);
     expect(await vm.hmp('info usb')).not.toContain('hotplug0');
   });
