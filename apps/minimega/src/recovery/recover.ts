@@ -7,7 +7,7 @@
 import { defaultVmConfig, type VmConfig, type VmRecord } from '@mm/qemu';
 import type { Daemon } from '../context.js';
 import { findInstances, type Instance } from './instances.js';
-import { signal, stillRuns, waitGone } from './procs.js';
+import { listProcs, type ProcInfo, signal, stillRuns, waitGone } from './procs.js';
 
 export interface RecoverySummary {
   adopted: string[];
@@ -24,24 +24,29 @@ function label(r: { id: number; name: string; namespace: string }): string {
 const LIVE = new Set(['BUILDING', 'RUNNING', 'PAUSED']);
 
 /**
- * The pid QEMU's own pidfile names when that process runs this instance and
- * the record's pid does not: the record is written just after each answer,
- * so a crash right after `vm start` relaunched a QUIT VM leaves the old pid
- * and state on disk while the new QEMU runs.
+ * The QEMU that runs this instance (its command line names the instance dir)
+ * when the record's pid does not: the record is written just after each
+ * answer, so a crash right after `vm start` relaunched a QUIT VM leaves the
+ * old pid and state on disk while the new QEMU runs (QEMU's own pidfile
+ * names it first; a scan of /proc finds one killed before writing it).
  */
-function unrecordedQemu(inst: Instance): number | undefined {
+function unrecordedQemu(inst: Instance, qemus: ProcInfo[]): number | undefined {
   const mark = `${inst.dir}/`;
-  if (inst.qemuPid <= 0 || inst.qemuPid === inst.record?.pid) return undefined;
+  if (inst.record && inst.record.type !== 'kvm') return undefined;
   if (inst.record && inst.record.pid > 0 && stillRuns(inst.record.pid, mark)) return undefined;
-  return stillRuns(inst.qemuPid, mark) ? inst.qemuPid : undefined;
+  const mine = qemus.filter((p) => p.argv.some((a) => a.includes(mark)));
+  return (mine.find((p) => p.pid === inst.qemuPid) ?? mine[0])?.pid;
 }
 
 export async function recoverPrevious(d: Daemon): Promise<RecoverySummary> {
   const problems: string[] = [];
   const corrected: string[] = [];
   const records: VmRecord[] = [];
-  for (const inst of await findInstances(d.flags.base)) {
-    const qemuPid = unrecordedQemu(inst);
+  const instances = await findInstances(d.flags.base);
+  const qemus =
+    instances.length > 0 ? listProcs().filter((p) => p.comm.startsWith('qemu-system')) : [];
+  for (const inst of instances) {
+    const qemuPid = unrecordedQemu(inst, qemus);
     if (!inst.record) {
       let why = inst.problem || 'no vm.json (not written by this implementation)';
       // nothing says what VM it is (a crash mid-launch): never leave it running unmanaged

@@ -4,7 +4,7 @@
 // -recover listed the VM as QUIT, nothing managed that QEMU, and even a
 // clean shutdown of the recovered daemon left it running forever. Here the
 // lost write is made for certain (the stale vm.json is put back after the
-// kill -9), and a QEMU with no record at all (a crash mid-launch) is there too.
+// kill -9), and a QEMU with no record and no pidfile (a crash mid-launch) is there too.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -49,6 +49,8 @@ realOvsQemu.test(
     // the writes the crash lost: a's record one change behind, b's never made
     await writeFile(recordA, stale);
     await rm(join(d.base, '1', 'vm.json'));
+    // and b's QEMU known by its command line alone (as one killed before its pidfile)
+    await rm(join(d.base, '1', 'qemu.pid'));
     expect(procInfo(a), 'a survives the crash').toBeDefined();
     expect(procInfo(b), 'b survives the crash').toBeDefined();
 
