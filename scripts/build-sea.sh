@@ -38,10 +38,11 @@ if [ -z "${MM_SEA_FORCE:-}" ] && [ -x "$OUT" ] &&
 fi
 mkdir -p dist/sea
 (cd apps/minimega && pnpm exec tsup --config tsup.sea.config.ts --silent)
+node scripts/sea-code-cache.cjs dist/sea/daemon.cjs dist/sea/daemon.cache
 cat >dist/sea/sea-config.json <<JSON
 { "main": "dist/sea/minimega.cjs", "output": "dist/sea/minimega.blob",
   "disableExperimentalSEAWarning": true, "useCodeCache": true,
-  "assets": { "daemon.cjs": "dist/sea/daemon.cjs" } }
+  "assets": { "daemon.cjs": "dist/sea/daemon.cjs", "daemon.cache": "dist/sea/daemon.cache" } }
 JSON
 node --experimental-sea-config dist/sea/sea-config.json >/dev/null 2>&1
 tmp="$OUT.tmp.$$"

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
@@ -26,6 +28,55 @@ const noNativeMsgpackr: Plugin = {
   },
 };
 
+/**
+ * execa (~40 modules) evaluated on its first call, not at start-up: an idle
+ * daemon runs no child process. Every `import { execa } from 'execa'` of the
+ * daemon gets this forwarder; the real module, bundled as a lazily
+ * initialised ES module, is required on the first call. (Only in the
+ * executable: there `require` resolves nothing at run time. A lazy import()
+ * in the node build would resolve execa's pnpm symlinks after start-up, which
+ * nodejs/node#51142 breaks once fs.rm has lstat()ed a VM's sockets.)
+ */
+const appDir = fileURLToPath(new URL('.', import.meta.url));
+const lazyExeca: Plugin = {
+  name: 'lazy-execa',
+  setup(build) {
+    build.onResolve({ filter: /^execa$/ }, (args) =>
+      args.namespace === 'sea-lazy' ? undefined : { path: 'execa', namespace: 'sea-lazy' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sea-lazy' }, () => ({
+      contents: `let real;
+export function execa(...args) {
+  real ??= require('execa');
+  return real.execa(...args);
+}`,
+      resolveDir: appDir,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * zod's locales: only English (its default) is bundled. zod re-exports every
+ * locale (~370 KB of source, each evaluated at start-up) as `z.locales`,
+ * which minimega never reads.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(args.resolveDir, args.path), namespace: 'sea-zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sea-zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 /** What main.ts imports lazily, loaded from the `daemon.cjs` asset in the executable. */
 const HEAVY = ['runAttach', 'printCliDocument', 'runDaemonMain', 'runNukeCli'];
 const heavyFromAsset: Plugin = {
@@ -40,15 +91,20 @@ const heavyFromAsset: Plugin = {
     );
     build.onLoad({ filter: /.*/, namespace: 'sea-heavy' }, () => ({
       contents: `
-const { getAsset } = require('node:sea');
+const { getRawAsset } = require('node:sea');
 const { compileFunction } = require('node:vm');
 const { dirname } = require('node:path');
 let loaded;
 function heavy() {
   if (!loaded) {
-    // compiled as it is (no wrapper concatenated): V8 keeps this one string
-    // as the source of the daemon's lazily compiled functions
-    const run = compileFunction(getAsset('daemon.cjs', 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'minimega-daemon.cjs' });
+    // compiled as it is (no wrapper concatenated; decoded from the asset in
+    // place, not from a copy): V8 keeps this one string as the source of the
+    // daemon's lazily compiled functions,
+    // with V8's code cache of it (scripts/sea-code-cache.cjs) when V8 takes
+    // it: nothing to parse, and no parser memory left behind in malloc's heap
+    let cachedData;
+    try { cachedData = Buffer.from(getRawAsset('daemon.cache')); } catch {}
+    const run = compileFunction(new TextDecoder().decode(getRawAsset('daemon.cjs')), ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'minimega-daemon.cjs', cachedData });
     const mod = { exports: {} };
     run(mod.exports, require, mod, process.execPath, dirname(process.execPath));
     loaded = mod.exports;
@@ -104,7 +160,7 @@ export default defineConfig([
   {
     ...common,
     entry: { daemon: 'src/sea/daemon-asset.ts' },
-    esbuildPlugins: [noNativeMsgpackr],
+    esbuildPlugins: [noNativeMsgpackr, lazyExeca, zodEnglishOnly],
     plugins: [asciiOnly],
   },
 ]);
