@@ -126,82 +126,97 @@ describe('stream TLS under the handshake', () => {
     expect(client.destroyed && srv.destroyed).toBe(true);
   });
 
-  test('a tampered TLS record closes the stream link on the receiving end; nothing of it is delivered', async () => {
-    // dialer -> proxy -> acceptor; the proxy flips one byte once told to
-    let tamper = false;
-    const proxy = createServer((down) => {
-      const up = tcpConnect(listenPort, '127.0.0.1');
-      down.on('data', (c: Buffer) => {
+  test.each([
+    ['dialer to acceptor (TLS server side)', 'forth'],
+    ['acceptor to dialer (TLS client side)', 'back'],
+  ] as const)(
+    'a tampered TLS record, %s, closes the link on the receiving end; nothing of it is delivered',
+    async (_label, direction) => {
+      // dialer -> proxy -> acceptor; the proxy flips one byte in `direction` once told to
+      let tamper = false;
+      const flip = (c: Buffer) => {
         if (tamper && c.length > 40) {
           tamper = false;
           c[c.length >> 1] = (c[c.length >> 1] as number) ^ 0x40;
         }
-        up.write(c);
+      };
+      const proxy = createServer((down) => {
+        const up = tcpConnect(listenPort, '127.0.0.1');
+        down.on('data', (c: Buffer) => {
+          if (direction === 'forth') flip(c);
+          up.write(c);
+        });
+        up.on('data', (c: Buffer) => {
+          if (direction === 'back') flip(c);
+          down.write(c);
+        });
+        up.on('error', () => down.destroy());
+        down.on('error', () => up.destroy());
+        up.on('close', () => down.destroy());
+        down.on('close', () => up.destroy());
       });
-      up.pipe(down);
-      up.on('error', () => down.destroy());
-      down.on('error', () => up.destroy());
-      up.on('close', () => down.destroy());
-      down.on('close', () => up.destroy());
-    });
-    closers.push(() => proxy.close());
-    const tA = tcp();
-    const tB = tcp();
-    closers.push(
-      () => void tA.close(),
-      () => void tB.close(),
-    );
-    const psk = randomBytes(32);
-    const me = (name: string, incarnation: number): LocalIdentity => ({
-      name,
-      incarnation,
-      version: 'test',
-      psk,
-    });
-    let accept: (l: ChannelLink) => void = () => {};
-    let refuse: (e: unknown) => void = () => {};
-    const accepted = new Promise<ChannelLink>((resolve, reject) => {
-      accept = resolve;
-      refuse = reject;
-    });
-    await tB.listen({
-      link: (l) =>
-        respond(l, me('b', 2), {
-          timeoutMs: 5000,
-          admit: () => ({ ok: true, soliciting: false }),
-        }).then((r) => accept(r.link), refuse),
-      datagram: () => {},
-    });
-    const listenPort = Number(tB.localAddress.split(':').pop());
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxyPort = (proxy.address() as { port: number }).port;
-    const raw = await tA.dial(`127.0.0.1:${proxyPort}`);
-    const upgrades: string[] = [];
-    const start = raw.startTls?.bind(raw);
-    expect(start).toBeDefined();
-    raw.startTls = (role, k) => {
-      upgrades.push(role);
-      return (start as NonNullable<Link['startTls']>)(role, k);
-    };
-    const dialed = await initiate(
-      raw,
-      me('a', 1),
-      { purpose: 'stream', proto: 't/1', to: 'b' },
-      { timeoutMs: 5000 },
-    );
-    const bLink = await accepted;
-    expect(upgrades).toEqual(['client']);
-    const frames: unknown[] = [];
-    const closed = new Promise<string>((r) =>
-      bLink.attach({ frame: (f) => frames.push(f), close: r }),
-    );
-    // one clean frame first: the path works
-    dialed?.link.send(Buffer.from('clean'));
-    await until('the clean frame arrived', () => frames.length === 1);
-    tamper = true;
-    dialed?.link.send(Buffer.alloc(64 * 1024, 7));
-    const why = await closed;
-    expect(why).toMatch(/decrypt|bad record mac|tls|ssl/i);
-    expect(frames).toHaveLength(1);
-  });
+      closers.push(() => proxy.close());
+      const tA = tcp();
+      const tB = tcp();
+      closers.push(
+        () => void tA.close(),
+        () => void tB.close(),
+      );
+      const psk = randomBytes(32);
+      const me = (name: string, incarnation: number): LocalIdentity => ({
+        name,
+        incarnation,
+        version: 'test',
+        psk,
+      });
+      let accept: (l: ChannelLink) => void = () => {};
+      let refuse: (e: unknown) => void = () => {};
+      const accepted = new Promise<ChannelLink>((resolve, reject) => {
+        accept = resolve;
+        refuse = reject;
+      });
+      await tB.listen({
+        link: (l) =>
+          respond(l, me('b', 2), {
+            timeoutMs: 5000,
+            admit: () => ({ ok: true, soliciting: false }),
+          }).then((r) => accept(r.link), refuse),
+        datagram: () => {},
+      });
+      const listenPort = Number(tB.localAddress.split(':').pop());
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const proxyPort = (proxy.address() as { port: number }).port;
+      const raw = await tA.dial(`127.0.0.1:${proxyPort}`);
+      const upgrades: string[] = [];
+      const start = raw.startTls?.bind(raw);
+      expect(start).toBeDefined();
+      raw.startTls = (role, k) => {
+        upgrades.push(role);
+        return (start as NonNullable<Link['startTls']>)(role, k);
+      };
+      const dialed = await initiate(
+        raw,
+        me('a', 1),
+        { purpose: 'stream', proto: 't/1', to: 'b' },
+        { timeoutMs: 5000 },
+      );
+      const bLink = await accepted;
+      expect(upgrades).toEqual(['client']);
+      const [sender, receiver] = (
+        direction === 'forth' ? [dialed?.link, bLink] : [bLink, dialed?.link]
+      ) as [ChannelLink, ChannelLink];
+      const frames: unknown[] = [];
+      const closed = new Promise<string>((r) =>
+        receiver.attach({ frame: (f) => frames.push(f), close: r }),
+      );
+      // one clean frame first: the path works
+      sender.send(Buffer.from('clean'));
+      await until('the clean frame arrived', () => frames.length === 1);
+      tamper = true;
+      sender.send(Buffer.alloc(64 * 1024, 7));
+      const why = await closed;
+      expect(why).toMatch(/decrypt|bad record mac|tls|ssl/i);
+      expect(frames).toHaveLength(1);
+    },
+  );
 });
