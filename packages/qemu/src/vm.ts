@@ -44,6 +44,8 @@ export interface KvmVmOptions {
   launchTime?: number;
   /** told after every state change (the host writes vm.json) */
   onChange?: () => void;
+  /** while it returns a promise, the `state` file waits for it (the host's WriteGate) */
+  writesHeld?: () => Promise<void> | undefined;
   /** where the VNC shim listens (default 127.0.0.1); false = no shim */
   vncHost?: string | false;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -190,6 +192,7 @@ export class KvmVm {
     const w = this.#changed;
     this.#changed = [];
     this.#stateWrites = this.#stateWrites.then(async () => {
+      await this.#opts.writesHeld?.();
       await writeFile(join(this.instanceDir, 'state'), s).catch(() => {});
       tracePhase(this.id, s, 'state-file');
       for (const fn of w) fn();

@@ -2,7 +2,10 @@
 // the CPU (VmProcess.background) from before the first `cont` until the last
 // one answered, so each QEMU's main loop answers its `cont` ahead of the
 // guests that started before it; guests already running are left alone, and
-// every guest gets its priority back, also when a start fails.
+// every guest gets its priority back, also when a start fails. The burst's
+// state files and records follow its answer.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { tempDir } from '#test-support';
 import { createFakeDriver, createLocalVmHost, defaultVmConfig } from '../src/index.js';
@@ -81,3 +84,41 @@ test('a failed start gives every guest of the burst its priority back and report
   const rows = await env.host.list({ namespace: 'n' });
   expect(rows.map((r) => r.state)).toEqual(['ERROR', 'RUNNING']);
 });
+
+test('state files and records of a start burst are written after the last cont answered', async () => {
+  await using env = await setup();
+  await env.host.launch({ namespace: 'n', type: 'kvm', names: ['a', 'b'], config: config() });
+  const [a, b] = env.host.vmsOf('n');
+  await a!.settled();
+  const onDisk = async () => ({
+    state: await readFile(join(a!.instanceDir, 'state'), 'utf8').catch(() => 'none'),
+    record: JSON.parse(await readFile(join(a!.instanceDir, 'vm.json'), 'utf8')).state,
+  });
+  // b's QEMU answers its cont late; a's answered long before
+  let seenMeanwhile: unknown;
+  const monitor = env.driver.processes.get(b!.id)!.monitor!;
+  const execute = monitor.execute.bind(monitor);
+  Object.assign(monitor, {
+    execute: async (c: string, args?: Record<string, unknown>) => {
+      if (c === 'cont') {
+        await new Promise((r) => setTimeout(r, 100));
+        seenMeanwhile = { inMemory: a!.state, ...(await onDisk()) };
+      }
+      return execute(c, args);
+    },
+  });
+  await env.host.start({ namespace: 'n', targets: ['all'] });
+  // (a launched VM has no state file yet: BUILDING is written by nobody)
+  expect(seenMeanwhile).toEqual({ inMemory: 'RUNNING', state: 'none', record: 'BUILDING' });
+  await a!.settled();
+  await until(async () => (await onDisk()).record === 'RUNNING');
+  expect(await onDisk()).toEqual({ state: 'RUNNING', record: 'RUNNING' });
+});
+
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -14,6 +14,7 @@ import { DEFAULT_BRIDGE, type NetConfig } from '../netspec.js';
 import { instanceArgv } from '../reattach.js';
 import { tracePhase } from '../trace.js';
 import { isKillable, KvmVm } from '../vm.js';
+import { WriteGate } from '../write-gate.js';
 import { VmLaunchError, VmNotFoundError, VmTypeError } from './errors.js';
 import { RecordWriter, toRecord } from './record.js';
 import { applyTargets, expandTargets, requireFound } from './targets.js';
@@ -110,7 +111,9 @@ export interface AdoptResult {
 export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
   const opts = { ...options, drivers: { ...options.drivers } };
   const byNs = new Map<string, NsVms>();
-  const writer = new RecordWriter();
+  const gate = new WriteGate();
+  const writer = new RecordWriter(gate);
+  const writesHeld = () => gate.passed();
   let nextId = 0;
   let closed = false;
   const log = opts.log ?? (() => {});
@@ -307,6 +310,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
             ...(opts.nics ? { nics: opts.nics } : {}),
             ...(opts.vncHost !== undefined ? { vncHost: opts.vncHost } : {}),
             onChange: () => void persist(vm),
+            writesHeld,
             log: (level, msg) => log(level, msg),
           });
           vms.push(vm);
@@ -348,6 +352,7 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
           ...(opts.nics ? { nics: opts.nics } : {}),
           ...(opts.vncHost !== undefined ? { vncHost: opts.vncHost } : {}),
           onChange: () => void persist(vm),
+          writesHeld,
           log: (level, msg) => log(level, msg),
         });
         for (const h of r.hotplug) vm.hotplug.set(h.id, { file: h.file, version: h.version });
@@ -414,12 +419,14 @@ export function createLocalVmHost(options: LocalVmHostOptions): LocalVmHost {
       // the guests wait until every QEMU answered its `cont` (milliseconds);
       // else each later QEMU's main loop shares the CPU with all started guests
       for (const vm of t.vms) vm.background(true);
+      const release = gate.hold();
       try {
         await applyTargets(t, (vm) =>
           vm.start({ wild: t.wild, ...(o.signal ? { signal: o.signal } : {}) }),
         );
       } finally {
         for (const vm of t.vms) vm.background(false);
+        release();
         await persistUnreported('start', t.vms);
       }
     },

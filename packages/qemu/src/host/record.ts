@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { cloneVmConfig } from '../config.js';
 import { tracePhase } from '../trace.js';
 import type { KvmVm } from '../vm.js';
+import type { WriteGate } from '../write-gate.js';
 import type { VmRecord } from './types.js';
 
 /** The VM as a record (its own copy of the config). */
@@ -49,6 +50,12 @@ function recordWith(vm: KvmVm, config: VmRecord['config']): VmRecord {
 export class RecordWriter {
   #busy = new Map<KvmVm, Promise<void>>();
   #dirty = new Set<KvmVm>();
+  #gate: WriteGate | undefined;
+
+  /** `gate`: writes wait while it is held (a bulk operation in flight) */
+  constructor(gate?: WriteGate) {
+    this.#gate = gate;
+  }
 
   /** schedule a write of `vm`'s record; resolves once it (or a later one) is on disk */
   write(vm: KvmVm): Promise<void> {
@@ -66,6 +73,7 @@ export class RecordWriter {
       // change goes out first, and the changes of a bulk operation made in
       // the same turn are written once
       await new Promise((r) => setImmediate(r));
+      await this.#gate?.passed();
       while (this.#dirty.has(vm)) {
         this.#dirty.delete(vm);
         await writeAtomic(
