@@ -12,6 +12,9 @@ import { setFlagsFromString } from 'node:v8';
  * The flag is read each time V8 decides to grow, so setting it at run time
  * works (a command-line flag is no option for `minimega` or the single
  * executable).
+ * scripts/sea-code-cache.cjs sets the same flags when it makes the
+ * executable's code cache of the daemon: V8 takes a cache only when the flags
+ * match, so a flag added here goes there too.
  */
 export function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
