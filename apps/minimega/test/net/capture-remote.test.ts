@@ -86,3 +86,34 @@ test('capture pcap vm starts and stops the capture on the host that runs the VM'
   const toA = await run(b.core, 'mesh send qa namespace cap capture pcap vm vb 0 y.pcap');
   expect(toA.errors).toEqual(['qa: vm not found: vb']);
 }, 60_000);
+
+test('capture pcap snaplen and filter are set and shown on every host of the namespace', async () => {
+  const { pcap, started } = recordingPcap();
+  await using a = await loopbackMeshDaemon('sa', fakeClusterModules({ pcap }));
+  await using b = await loopbackMeshDaemon('sb', fakeClusterModules({ pcap }));
+  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
+  for (let i = 0; i < 300; i++) {
+    if ((await run(a.core, 'namespace cap ns add-hosts sa,sb')).errors.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect((await run(a.core, 'namespace cap capture pcap snaplen 96')).errors).toEqual([]);
+  expect((await run(a.core, 'namespace cap capture pcap filter "tcp port 22"')).errors).toEqual([]);
+  for (const x of [a, b]) {
+    expect(x.core.services.captures?.settings('cap')).toMatchObject({
+      snaplen: 96,
+      filter: 'tcp port 22',
+    });
+  }
+  // shown: one answer per host
+  expect((await run(a.core, 'namespace cap capture pcap snaplen')).text).toBe('9696');
+  expect((await run(a.core, 'namespace cap capture pcap snaplen x')).errors).toEqual([
+    'sa: invalid snaplen: `x` (a number of bytes)',
+  ]);
+  // a capture the head starts on sb's VM uses sb's settings
+  for (const line of ['vm config net 100', 'vm config schedule sb', 'vm launch kvm vb'])
+    expect((await run(a.core, `namespace cap ${line}`)).errors, line).toEqual([]);
+  expect((await run(a.core, 'namespace cap capture pcap vm vb 0 /tmp/vb.pcap')).errors).toEqual([]);
+  expect(started.map((s) => [s.snaplen, s.filter])).toEqual([[96, 'tcp port 22']]);
+  // another namespace keeps its defaults
+  expect(b.core.services.captures?.settings('other').snaplen).not.toBe(96);
+}, 60_000);

@@ -10,10 +10,13 @@ import { meshSendOptions } from '../mesh/service.js';
 import {
   CAPTURE_HEADER,
   CaptureCall,
+  CaptureConfigCall,
+  type CaptureConfigRequest,
   CaptureVmCall,
   type CaptureVmRequest,
   captureRows,
   captureVmHere,
+  configureCaptures,
 } from './capture-remote.js';
 import { byHost, namespaceHosts, onNamespaceHosts, sendOutcomes } from './host-split.js';
 import { commandNamespace } from './vlans-cli.js';
@@ -115,26 +118,51 @@ export function registerCapture(d: Daemon, net: HostNetwork, captures: Captures)
   d.cli.register({
     helpShort: 'configure captures',
     helpLong: `Show or set the snapshot length (bytes kept per packet) or the BPF filter of new
-pcap captures in the namespace.`,
+pcap captures in the namespace, on every host of the namespace.`,
     patterns: [
       'capture <pcap,> <snaplen,> [size]',
       'capture <pcap,> <filter,> [bpf]',
       'capture <netflow,> <mode,> [raw,ascii]',
       'capture <netflow,> <gzip,> [true,false]',
     ],
-    async call(cmd, out) {
+    async call(cmd, out, env) {
       if (cmd.boolArgs.netflow) notBuilt('netflow capture');
-      const s = captures.settings(commandNamespace(d, cmd));
       const a = cmd.stringArgs;
-      if (cmd.boolArgs.snaplen) {
-        if (a.size === undefined) return out.respond({ response: String(s.snaplen) });
+      const snaplen = cmd.boolArgs.snaplen === true;
+      const req: CaptureConfigRequest = { namespace: commandNamespace(d, cmd) };
+      if (snaplen && a.size !== undefined) {
         if (!UINT32.test(a.size) || Number(a.size) > 0xffffffff)
           throw new Error(`invalid snaplen: \`${a.size}\` (a number of bytes)`);
-        s.snaplen = Number(a.size);
+        req.snaplen = Number(a.size);
+      }
+      if (!snaplen && a.bpf !== undefined) req.filter = a.bpf;
+      const setting = req.snaplen !== undefined || req.filter !== undefined;
+      const shown = (v: { snaplen: number; filter: string }) =>
+        snaplen ? String(v.snaplen) : v.filter;
+      // minimega broadcasts it: every host of the namespace sets (or shows) its own
+      const split = await namespaceHosts(d, cmd);
+      const local = async () => configureCaptures(captures, req);
+      if (split.others.length === 0) {
+        const v = await local();
+        if (!setting) out.respond({ response: shown(v) });
         return;
       }
-      if (a.bpf === undefined) return out.respond({ response: s.filter });
-      s.filter = a.bpf;
+      const outcomes = await onNamespaceHosts(d, split, local, async (node, others) =>
+        sendOutcomes(
+          await node.send(others, CaptureConfigCall, req, meshSendOptions(d, env.signal)),
+        ),
+      );
+      out.emit(
+        byHost(outcomes)
+          .filter((o) => !setting || !o.ok)
+          .map((o) => ({
+            host: o.host,
+            response: o.ok ? shown(o.value) : '',
+            header: null,
+            tabular: null,
+            error: o.ok ? '' : o.error,
+          })),
+      );
     },
   });
 

@@ -42,6 +42,29 @@ export const CaptureVmCall = defineKind('minimega.capture.vm', {
   response: z.object({ found: z.boolean() }),
 });
 
+/** show or set the namespace's capture settings (`capture pcap snaplen|filter`); answers the values after */
+export const CaptureConfigCall = defineKind('minimega.capture.config', {
+  request: z.object({
+    namespace: nsName,
+    snaplen: z.number().int().min(0).max(0xffffffff).optional(),
+    filter: z.string().max(4096).optional(),
+  }),
+  response: z.object({ snaplen: z.number(), filter: z.string() }),
+});
+
+export type CaptureConfigRequest = z.infer<NonNullable<typeof CaptureConfigCall.request>>;
+
+/** Applies what `req` sets to this node's settings of the namespace; the values after. */
+export function configureCaptures(
+  captures: Captures,
+  req: CaptureConfigRequest,
+): { snaplen: number; filter: string } {
+  const s = captures.settings(req.namespace);
+  if (req.snaplen !== undefined) s.snaplen = req.snaplen;
+  if (req.filter !== undefined) s.filter = req.filter;
+  return { snaplen: s.snaplen, filter: s.filter };
+}
+
 /** `capture`'s columns */
 export const CAPTURE_HEADER = ['bridge', 'type', 'interface', 'mode', 'compress', 'path'];
 
@@ -97,8 +120,12 @@ export function serveCaptures(
   const stopVm = mesh.handle(CaptureVmCall, async (req) => ({
     found: await captureVmHere(net, captures, filepath, req),
   }));
+  const stopConfig = mesh.handle(CaptureConfigCall, async (req) =>
+    configureCaptures(captures, req),
+  );
   return () => {
     stopList();
     stopVm();
+    stopConfig();
   };
 }
