@@ -39,10 +39,16 @@ fi
 mkdir -p dist/sea
 (cd apps/minimega && pnpm exec tsup --config tsup.sea.config.ts --silent)
 node scripts/sea-code-cache.cjs dist/sea/daemon.cjs dist/sea/daemon.cache
+# the client's code cache, made after one real -e (apps/minimega/src/sea/main.ts
+# says why); without it the executable still works, compiling the client
+rm -f dist/sea/client.cache
+node dist/sea/make-cache.cjs dist/sea/client.cjs dist/sea/client.cache >/dev/null ||
+  { echo "build-sea: no client code cache (-e will compile the client at each start)" >&2; : >dist/sea/client.cache; }
 cat >dist/sea/sea-config.json <<JSON
 { "main": "dist/sea/minimega.cjs", "output": "dist/sea/minimega.blob",
   "disableExperimentalSEAWarning": true, "useCodeCache": true,
-  "assets": { "daemon.cjs": "dist/sea/daemon.cjs", "daemon.cache": "dist/sea/daemon.cache" } }
+  "assets": { "client.cjs": "dist/sea/client.cjs", "client.cache": "dist/sea/client.cache",
+    "daemon.cjs": "dist/sea/daemon.cjs", "daemon.cache": "dist/sea/daemon.cache" } }
 JSON
 node --experimental-sea-config dist/sea/sea-config.json >/dev/null 2>&1
 tmp="$OUT.tmp.$$"

@@ -5,10 +5,14 @@ import { defineConfig } from 'tsup';
 
 // The single-executable bundles (scripts/build-sea.sh), each ONE CommonJS
 // file holding every @mm package and npm dependency it needs:
-// - minimega.cjs, the executable's main script: the client (flags, -e,
-//   -version). Its import()s of the daemon, -attach, -cli and -nuke resolve
-//   to a small module that evaluates the asset below on first use, so `-e`
-//   compiles ~30 KB, not the whole daemon;
+// - minimega.cjs, the executable's main script (src/sea/main.ts): runs the
+//   client asset below with its build-time code cache;
+// - client.cjs (src/main.ts), embedded as the SEA asset `client.cjs`: the
+//   client (flags, -e, -version). Its import()s of the daemon, -attach, -cli
+//   and -nuke resolve to a small module that evaluates the daemon asset on
+//   first use, so `-e` loads ~30 KB, not the whole daemon;
+// - make-cache.cjs, the build step that makes the client's code cache
+//   (src/sea/make-cache.ts; not embedded);
 // - daemon.cjs (src/sea/daemon-asset.ts), embedded as the SEA asset
 //   `daemon.cjs`.
 // Inside the executable require() loads built-in modules only, so the native
@@ -156,7 +160,8 @@ const common = {
 };
 
 export default defineConfig([
-  { ...common, entry: { minimega: 'src/main.ts' }, esbuildPlugins: [heavyFromAsset] },
+  { ...common, entry: { client: 'src/main.ts' }, esbuildPlugins: [heavyFromAsset] },
+  { ...common, entry: { minimega: 'src/sea/main.ts', 'make-cache': 'src/sea/make-cache.ts' } },
   {
     ...common,
     entry: { daemon: 'src/sea/daemon-asset.ts' },
