@@ -12,3 +12,10 @@ export function encode(value: unknown): Buffer {
 export function decode(buf: Uint8Array): unknown {
   return packr.unpack(buf);
 }
+
+/** every value of a buffer of back-to-back encodings (a coalesced sealed record); throws on malformed input */
+export function decodeMultiple(buf: Uint8Array): unknown[] {
+  const values = packr.unpackMultiple(buf);
+  if (values.length === 0) throw new Error('empty record');
+  return values;
+}

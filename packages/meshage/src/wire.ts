@@ -6,10 +6,11 @@ import { nodeName } from './names.js';
 
 /**
  * Bumped on any incompatible change of the frames below or of the sealed
- * record (3: Noise AESGCM instead of ChaChaPoly), so mixed versions refuse
- * each other with a clear error instead of failing authentication.
+ * record (3: Noise AESGCM instead of ChaChaPoly; 4: a sealed record may
+ * carry several frames, channel.ts), so mixed versions refuse each other
+ * with a clear error instead of failing authentication or decoding.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 const name = nodeName;
 const bytes = z.instanceof(Uint8Array);
