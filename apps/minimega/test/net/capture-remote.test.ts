@@ -1,6 +1,7 @@
 // `capture` and `clear capture` cover every host of the namespace (minimega
 // broadcasts both): a capture of a VM that runs on another host is listed on
 // the head with that host's name, and the head's clear stops it there.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { loopbackMeshDaemon } from '../helpers.js';
@@ -116,4 +117,30 @@ test('capture pcap snaplen and filter are set and shown on every host of the nam
   expect(started.map((s) => [s.snaplen, s.filter])).toEqual([[96, 'tcp port 22']]);
   // another namespace keeps its defaults
   expect(b.core.services.captures?.settings('other').snaplen).not.toBe(96);
+}, 60_000);
+
+test('a `read` script fans out as typed lines do: its capture reaches the VM on another host', async () => {
+  const { pcap, started } = recordingPcap();
+  await using a = await loopbackMeshDaemon('ra', fakeClusterModules({ pcap }));
+  await using b = await loopbackMeshDaemon('rb', fakeClusterModules({ pcap }));
+  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
+  for (let i = 0; i < 300; i++) {
+    if ((await run(a.core, 'namespace cap ns add-hosts ra,rb')).errors.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const script = join(a.base, 'capture.mm');
+  await writeFile(
+    script,
+    [
+      'namespace cap vm config net 100',
+      'namespace cap vm config schedule rb',
+      'namespace cap vm launch kvm vb',
+      'namespace cap capture pcap vm vb 0 /tmp/vb.pcap',
+      '',
+    ].join('\n'),
+  );
+  // minimega's read sets no source: the script's lines are not confined to this node
+  expect((await run(a.core, `read ${script}`)).errors).toEqual([]);
+  expect(started).toHaveLength(1);
+  expect((await run(a.core, 'namespace cap capture')).rows.map(([host]) => host)).toEqual(['rb']);
 }, 60_000);

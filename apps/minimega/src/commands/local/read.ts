@@ -11,6 +11,14 @@ import type { LocalModule } from './types.js';
 /** longest script line (a command line longer than this is no script) */
 const MAX_LINE = 1 << 20;
 
+/** true when any level of `cmd` is a `read` */
+function readsAScript(cmd: Command): boolean {
+  for (let c: Command | undefined = cmd; c; c = c.subcommand) {
+    if (/^read(\s|$)/.test(c.original.trimStart())) return true;
+  }
+  return false;
+}
+
 function setSource(cmd: Command, source: string): void {
   for (let c: Command | undefined = cmd; c; c = c.subcommand) c.source = source;
 }
@@ -47,7 +55,11 @@ before they are executed.`,
             throw new Error(`${file}:${lineNo}: ${(e as Error).message}`);
           }
           if (!c || c.nop || check) continue;
-          setSource(c, file);
+          // a script line runs as if typed (source ''), as minimega's `read`
+          // sets no source: its namespace commands fan out to the
+          // namespace's hosts as typed ones do. Only a nested `read` is
+          // marked with the file, so that `read` refuses to run.
+          if (readsAScript(c)) setSource(c, file);
           markNoRecordIfRead(c);
           for await (const batch of d.cli.process(c, env)) out.emit(batch);
         }
