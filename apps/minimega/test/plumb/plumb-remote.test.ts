@@ -1,9 +1,11 @@
-// Pipes across the mesh: a pipeline on one daemon feeds the pipe of the same
-// name on another (minimega's distributed plumbing_basic), over a loopback
-// mesh of two in-process daemons.
+// Pipes across the mesh, over a loopback mesh of two in-process daemons: a
+// pipeline on one daemon feeds the pipe of the same name on another
+// (minimega's distributed plumbing_basic), and the namespace-wide commands
+// reach every host of the namespace.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from 'vitest';
 import { meshModule } from '../../src/commands/mesh/index.js';
+import { namespaceModule } from '../../src/commands/namespace/index.js';
 import { plumbModule } from '../../src/commands/plumb/index.js';
 import { loopbackMeshDaemon } from '../helpers.js';
 import { runLine as run } from '../mesh-cluster.js';
@@ -30,4 +32,39 @@ test('a write in mode all reaches the same pipe on the other node and flows on t
     ['plb', 'minimega//bar', '1', '0', '1', 'hello from pla!'],
     ['plb', 'minimega//baz', '0', '1', '1', 'hello from plb!'],
   ]);
+}, 60_000);
+
+test('plumb and pipe listings, modes and clears cover every host of the namespace', async () => {
+  const modules = [meshModule, namespaceModule, plumbModule];
+  await using a = await loopbackMeshDaemon('pna', modules);
+  await using b = await loopbackMeshDaemon('pnb', modules);
+  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
+  for (let i = 0; i < 300; i++) {
+    if ((await run(a.core, 'namespace blue ns add-hosts pna,pnb')).errors.length === 0) break;
+    await sleep(20);
+  }
+  expect((await run(b.core, 'namespace blue plumb x y')).errors).toEqual([]);
+  expect((await run(a.core, 'namespace blue plumb')).rows).toEqual([['pnb', 'blue//x blue//y']]);
+  expect((await run(a.core, 'namespace blue pipe x mode round-robin')).errors).toEqual([]);
+  expect(
+    (await run(a.core, 'namespace blue pipe')).rows.map(([h, name, mode, readers]) => [
+      h,
+      name,
+      mode,
+      readers,
+    ]),
+  ).toEqual([
+    ['pna', 'blue//x', 'round-robin', '0'],
+    ['pnb', 'blue//x', 'round-robin', '1'],
+    ['pnb', 'blue//y', 'all', '0'],
+  ]);
+  // a host that fails is an error row naming it
+  expect((await run(a.core, 'namespace blue clear pipe y')).errors).toEqual([
+    'pna: no such pipe: blue//y',
+    'pnb: cannot delete named pipe with open writers: blue//y',
+  ]);
+  expect((await run(a.core, 'namespace blue clear plumb')).errors).toEqual([]);
+  expect((await run(a.core, 'namespace blue clear pipe')).errors).toEqual([]);
+  expect((await run(a.core, 'namespace blue pipe')).rows).toEqual([]);
+  expect((await run(b.core, 'namespace blue pipe')).rows).toEqual([]);
 }, 60_000);
