@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RunnerClient } from './client.js';
+import { RunnerClient, RunnerClientError } from './client.js';
 import { compareTranscript, formatDiff, type Mismatch } from './compare.js';
 import { runQuietly, runTranscript, testLines } from './transcript.js';
 
@@ -74,15 +74,25 @@ export async function runTest(name: string, opts: RunOptions): Promise<TestResul
   let client: RunnerClient | undefined;
   let got = '';
   let error: string | undefined;
+  const runnerOn = (c: RunnerClient) => ({
+    run: (cmd: string) => c.run(withImages(cmd, opts.images), timeout),
+  });
   try {
     client = await RunnerClient.dial(opts.socket);
-    const c = client;
-    const runner = { run: (cmd: string) => c.run(withImages(cmd, opts.images), timeout) };
-    await runQuietly(prolog, runner);
+    await runQuietly(prolog, runnerOn(client));
     try {
-      got = await runTranscript(lines, runner);
+      got = await runTranscript(lines, runnerOn(client));
+    } catch (e) {
+      // a command past its time limit still holds that connection (the
+      // daemon answers in order): the epilog's cleanup goes on a fresh one,
+      // so one slow test does not leave its state to the next
+      if ((e as Error).cause instanceof RunnerClientError) {
+        client.close();
+        client = await RunnerClient.dial(opts.socket).catch(() => undefined);
+      }
+      throw e;
     } finally {
-      await runQuietly(epilog, runner).catch(() => {});
+      if (client) await runQuietly(epilog, runnerOn(client)).catch(() => {});
     }
   } catch (e) {
     error = (e as Error).message;

@@ -38,7 +38,9 @@ export async function runTranscript(lines: string[], client: CommandRunner): Pro
       replies = await client.run(line);
     } catch (e) {
       out.push(`E: runner: ${(e as Error).message}`);
-      throw Object.assign(new Error((e as Error).message), { transcript: out.join('\n') });
+      throw Object.assign(new Error((e as Error).message, { cause: e }), {
+        transcript: out.join('\n'),
+      });
     }
     for (const r of replies) out.push(...batchLines(r));
   }

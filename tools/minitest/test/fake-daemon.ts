@@ -26,7 +26,9 @@ export async function fakeDaemon(answer: (cmd: string) => CannedReply[]) {
   const dir = await mkdtemp(join(tmpdir(), `mm-minitest-t${process.pid}-`));
   const socket = join(dir, 'minimega');
   const received: string[] = [];
+  let connections = 0;
   const server = createServer((s) => {
+    connections++;
     let buf = '';
     s.on('data', (d) => {
       buf += d.toString();
@@ -46,6 +48,10 @@ export async function fakeDaemon(answer: (cmd: string) => CannedReply[]) {
     socket,
     dir,
     received,
+    /** connections accepted so far */
+    get connections() {
+      return connections;
+    },
     async [Symbol.asyncDispose]() {
       await new Promise<void>((r) => server.close(() => r()));
       await rm(dir, { recursive: true, force: true });

@@ -109,6 +109,26 @@ describe('runner against a fake daemon', () => {
     expect(summary([good, bad])).toBe('1 passed, 1 failed');
   });
 
+  it('a command past its time limit fails the test, and the epilog still runs on a fresh connection', async () => {
+    // `hang` never answers on its connection; the epilog must not queue behind it
+    await using daemon = await fakeDaemon((cmd) => (cmd === 'hang' ? [] : answer(cmd)));
+    await using dir = await testDir({
+      epilog: 'echo epilog\n',
+      slow: 'echo hi\nhang\necho never\n',
+      'slow.want': '## echo hi\nhi\n## hang\n## echo never\nnever\n',
+    });
+    const r = await runTest('slow', {
+      dir: dir.path,
+      socket: daemon.socket,
+      tests: [],
+      timeoutMs: 300,
+    });
+    expect(r.passed).toBe(false);
+    expect(r.error).toMatch(/no reply within 300 ms/);
+    expect(daemon.received).toEqual(['echo hi', 'hang', 'echo epilog']);
+    expect(daemon.connections).toBe(2);
+  });
+
   it('a test that does not exist fails with the reason', async () => {
     await using dir = await testDir({});
     const r = await runTest('nope', { dir: dir.path, socket: join(dir.path, 'x'), tests: [] });
