@@ -4,48 +4,17 @@
 // are taken and given back. Spares are dropped after a quiet spell, so an
 // idle daemon does not hold them.
 //
-// The buffers are page-aligned (each one a WebAssembly memory: V8 maps those
-// on page boundaries, while Buffer.allocUnsafe gives malloc's 16-byte
-// alignment), so parts can be written and read with O_DIRECT (see fsio.ts).
+// The buffers are page-aligned (@mm/meshage alignedBuffer), so parts can be
+// written and read with O_DIRECT (see fsio.ts).
+
+import { alignedBuffer, isPageAligned, PAGE_ALIGN } from '@mm/meshage';
 
 const IDLE_MS = 10_000;
-/** alignment O_DIRECT needs of memory, offsets and lengths (≥ any logical block size) */
-export const DIRECT_ALIGN = 4096;
-const WASM_PAGE = 65_536;
+/** alignment O_DIRECT needs of memory, offsets and lengths */
+export const DIRECT_ALIGN = PAGE_ALIGN;
 
-/** the one WebAssembly API used (not in the project's TS libs) */
-const wasm = (
-  globalThis as {
-    WebAssembly?: {
-      Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
-    };
-  }
-).WebAssembly;
-
-/** ArrayBuffers whose first byte is page-aligned */
-const aligned = new WeakSet<ArrayBufferLike>();
-
-/** a buffer of `size` bytes whose memory starts on a page boundary (plain Buffer when WebAssembly is unavailable) */
-export function alignedBuffer(size: number): Buffer {
-  if (size > 0 && wasm) {
-    try {
-      const pages = Math.ceil(size / WASM_PAGE);
-      const mem = new wasm.Memory({ initial: pages, maximum: pages });
-      aligned.add(mem.buffer);
-      return Buffer.from(mem.buffer, 0, size);
-    } catch {
-      // no wasm memory (jitless, address space): unaligned, buffered I/O only
-    }
-  }
-  return Buffer.allocUnsafe(size);
-}
-
-/** `b` may be used for O_DIRECT I/O (page-aligned memory and length) */
-export function isAligned(b: Uint8Array): boolean {
-  return (
-    aligned.has(b.buffer) && b.byteOffset % DIRECT_ALIGN === 0 && b.length % DIRECT_ALIGN === 0
-  );
-}
+/** `b` may be used for O_DIRECT I/O (page-aligned memory and length: pool buffers, clear stream frames) */
+export const isAligned = isPageAligned;
 
 export class BufferPool {
   #free: Buffer[] = [];

@@ -7,6 +7,8 @@ import { DIRECT_ALIGN, isAligned } from './buffer-pool.js';
 
 export interface PartFile {
   write(data: Uint8Array, position: number): Promise<void>;
+  /** `pieces` back to back from `position`, in one call where the file allows */
+  writev?(pieces: readonly Uint8Array[], position: number): Promise<void>;
   /** up to `length` bytes at `position` (into `into` when given) */
   read(length: number, position: number, into?: Buffer): Promise<Buffer>;
   sync(): Promise<void>;
@@ -56,6 +58,7 @@ export const nodeFs: TransferFs = {
     const f = await openPartFile(path, 'r+');
     return {
       write: (data, position) => f.write(data, position),
+      writev: (pieces, position) => f.writev(pieces, position),
       read: (length, position, into) => f.read(length, position, into),
       sync: () => f.buffered.sync(),
       close: () => f.close(),
@@ -88,6 +91,8 @@ export interface PartHandle {
   readonly buffered: FileHandle;
   readonly direct: FileHandle | undefined;
   write(data: Uint8Array, position: number): Promise<void>;
+  /** one pwritev (O_DIRECT when every piece and the position are aligned): one disk request, not one per piece */
+  writev(pieces: readonly Uint8Array[], position: number): Promise<void>;
   read(length: number, position: number, into?: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -114,6 +119,26 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
       while (off < data.length) {
         const { bytesWritten } = await buffered.write(data, off, data.length - off, position + off);
         off += bytesWritten;
+      }
+    },
+    async writev(pieces, position) {
+      const total = pieces.reduce((n, p) => n + p.length, 0);
+      const all = direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned);
+      const { bytesWritten } = await (all ? (direct as FileHandle) : buffered).writev(
+        pieces as Uint8Array[],
+        position,
+      );
+      if (bytesWritten === total) return;
+      // short: the rest piece by piece through the page cache
+      let at = 0;
+      for (const p of pieces) {
+        const skip = Math.min(p.length, Math.max(0, bytesWritten - at));
+        let off = skip;
+        while (off < p.length) {
+          const r = await buffered.write(p, off, p.length - off, position + at + off);
+          off += r.bytesWritten;
+        }
+        at += p.length;
       }
     },
     async read(length, position, into) {

@@ -308,6 +308,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       {
         fs: this.#fs,
         fetchPart: (host, m, i, sig) => this.#client.fetch(host, m, i, sig),
+        fetchPartTo: (host, m, i, sig, file) => this.#client.fetchTo(host, m, i, sig, file),
         release: (data) => this.#client.pool.release(data),
         whoHas: (hash, sig) => this.#whoHas(hash, sig),
         slot: (sig) => this.#slots.acquire(sig),

@@ -1,8 +1,12 @@
 // Requests parts over `iomesh/1` streams, keeping a few idle streams per
 // source so consecutive parts reuse one connection.
+
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { BufferPool } from './buffer-pool.js';
+import { recycleStreamChunk } from '@mm/meshage';
+import { type BufferPool, isAligned } from './buffer-pool.js';
 import { BadPartError } from './errors.js';
+import type { PartFile } from './fsio.js';
 import { hashPart, type Manifest, partRange } from './hashing.js';
 import type { StreamMesh } from './mesh-port.js';
 import { StreamReader } from './stream-reader.js';
@@ -31,8 +35,14 @@ export class PartClient {
     return { stream, reader: new StreamReader(stream) };
   }
 
-  /** part `index` of `m` from `host`, verified against its hash, in a buffer of `pool` */
-  async fetch(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer> {
+  /** ask `host` for part `index` of `m` on an idle stream, then `body(conn, length)` reads it */
+  async #exchange<T>(
+    host: string,
+    m: Manifest,
+    index: number,
+    signal: AbortSignal,
+    body: (conn: Conn, length: number) => Promise<T>,
+  ): Promise<T> {
     const idle = this.#idle.get(host) ?? [];
     let c = idle.pop();
     while (c?.stream.destroyed) c = idle.pop();
@@ -55,9 +65,28 @@ export class PartClient {
           `${host} sent ${h.data.length} bytes for part ${index}, want ${e - s}`,
         );
       }
-      const data = this.pool.take(h.data.length);
+      const out = await body(conn, h.data.length);
+      const pool = this.#idle.get(host) ?? [];
+      if (pool.length < MAX_IDLE_PER_HOST) {
+        pool.push(conn);
+        this.#idle.set(host, pool);
+      } else conn.stream.end();
+      return out;
+    } catch (e) {
+      conn.stream.destroy();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** part `index` of `m` from `host`, verified against its hash, in a buffer of `pool` */
+  fetch(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer> {
+    return this.#exchange(host, m, index, signal, async (conn, length) => {
+      const data = this.pool.take(length);
       try {
-        await conn.reader.read(h.data.length, false, data);
+        await conn.reader.read(length, false, data);
         if (hashPart(data) !== m.parts[index]) {
           // a corrupt part: refetched (from another holder) by the caller
           throw new BadPartError(`part ${index} from ${host} does not match its hash`);
@@ -66,19 +95,66 @@ export class PartClient {
         this.pool.release(data);
         throw e;
       }
-      const pool = this.#idle.get(host) ?? [];
-      if (pool.length < MAX_IDLE_PER_HOST) {
-        pool.push(conn);
-        this.#idle.set(host, pool);
-      } else conn.stream.end();
       return data;
-    } catch (e) {
-      conn.stream.destroy();
-      throw e;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
+    });
+  }
+
+  /**
+   * Part `index` of `m` from `host`, verified against its hash, then written
+   * into `file` at its offset (a mismatch is an error and nothing is
+   * written). Whole page-aligned stream chunks (clear streams) are held as
+   * they arrived and written with one O_DIRECT pwritev, no copy (one write
+   * per chunk costs a disk request each: a VM exit apiece here); other
+   * pieces (sealed streams, odd splits) are copied into a pooled part
+   * buffer.
+   */
+  fetchTo(
+    host: string,
+    m: Manifest,
+    index: number,
+    signal: AbortSignal,
+    file: PartFile,
+  ): Promise<number> {
+    return this.#exchange(host, m, index, signal, async (conn, length) => {
+      const [start] = partRange(m.size, m.partSize, index);
+      const hash = createHash('sha256');
+      /** whole aligned chunks from the part's start, held until verified */
+      const held: Buffer[] = [];
+      let copy: Buffer | undefined;
+      let copyFrom = 0;
+      let off = 0;
+      try {
+        await conn.reader.consume(length, (piece, own) => {
+          hash.update(piece);
+          if (!copy && own && isAligned(piece)) held.push(piece);
+          else {
+            if (!copy) {
+              copy = this.pool.take(length);
+              copyFrom = off;
+            }
+            piece.copy(copy, off);
+            if (own) recycleStreamChunk(piece);
+          }
+          off += piece.length;
+        });
+        if (hash.digest('hex') !== m.parts[index]) {
+          // a corrupt part: refetched (from another holder) by the caller, nothing written
+          throw new BadPartError(`part ${index} from ${host} does not match its hash`);
+        }
+        if (held.length > 0) {
+          if (file.writev) await file.writev(held, start);
+          else
+            for (let i = 0, at = start; i < held.length; at += (held[i] as Buffer).length, i++) {
+              await file.write(held[i] as Buffer, at);
+            }
+        }
+        if (copy) await file.write(copy.subarray(copyFrom, length), start + copyFrom);
+      } finally {
+        for (const c of held) recycleStreamChunk(c);
+        if (copy) this.pool.release(copy);
+      }
+      return length;
+    });
   }
 
   close(): void {

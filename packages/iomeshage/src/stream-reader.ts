@@ -77,4 +77,37 @@ export class StreamReader {
     this.#buffered -= n;
     return out;
   }
+
+  /**
+   * Consume exactly `n` bytes as they arrive, in order: `fn(piece, own)` for
+   * each piece. `own`: the piece is a whole received chunk handed over to
+   * `fn`, which gives it back (recycleStreamChunk) once done with it, even
+   * later; other pieces are valid only during the call. A stream that ends
+   * or fails first is an error.
+   */
+  async consume(n: number, fn: (piece: Buffer, own: boolean) => void): Promise<void> {
+    let left = n;
+    while (left > 0) {
+      while (this.#buffered === 0) {
+        if (this.#error) throw this.#error;
+        if (this.#ended) throw new Error(`stream ended after ${n - left} of ${n} bytes`);
+        await new Promise<void>((r) => {
+          this.#wake = r;
+        });
+      }
+      const c = this.#chunks[0] as Buffer;
+      if (c.length <= left) {
+        this.#chunks.shift();
+        this.#buffered -= c.length;
+        left -= c.length;
+        fn(c, true);
+      } else {
+        this.#chunks[0] = c.subarray(left);
+        this.#buffered -= left;
+        const piece = c.subarray(0, left);
+        left = 0;
+        fn(piece, false);
+      }
+    }
+  }
 }

@@ -36,6 +36,18 @@ export interface TransferDeps {
   fetchPart(host: string, m: Manifest, index: number, signal: AbortSignal): Promise<Buffer>;
   /** a fetched part's buffer is written: it may be reused */
   release?(data: Buffer): void;
+  /**
+   * fetch part `index` of `hash` from `host` straight into `file` at its
+   * offset, verified (resolves with its length once written); preferred to
+   * fetchPart when given
+   */
+  fetchPartTo?(
+    host: string,
+    m: Manifest,
+    index: number,
+    signal: AbortSignal,
+    file: PartFile,
+  ): Promise<number>;
   /** ask the mesh who holds parts of `hash` now */
   whoHas(hash: string, signal: AbortSignal): Promise<{ host: string; have: Have }[]>;
   /** wait for a free transfer slot; returns its release */
@@ -370,28 +382,45 @@ export class Transfer {
 
   async #fetch(pick: { index: number; host: string }, signal: AbortSignal): Promise<void> {
     const m = this.spec.manifest;
-    let data: Buffer;
+    const file = this.#file as PartFile;
+    let bytes: number;
     try {
-      data = await this.deps.fetchPart(pick.host, m, pick.index, signal);
+      if (this.deps.fetchPartTo) {
+        bytes = await this.deps.fetchPartTo(pick.host, m, pick.index, signal, file);
+      } else {
+        bytes = await this.#fetchAndWrite(pick, signal, file);
+      }
     } catch (e) {
+      if (isNoSpace(e)) {
+        this.sched.failed(pick);
+        throw e;
+      }
       this.deps.log(
         `part ${pick.index} of ${this.name} from ${pick.host}: ${(e as Error).message}`,
       );
       this.sched.failed(pick, isGone(e));
       return;
     }
+    this.sched.succeeded(pick);
+    this.#bytes += bytes;
+    this.#saveState();
+    this.deps.onProgress(this.progress());
+  }
+
+  /** fetchPart, then the write */
+  async #fetchAndWrite(
+    pick: { index: number; host: string },
+    signal: AbortSignal,
+    file: PartFile,
+  ): Promise<number> {
+    const m = this.spec.manifest;
+    const data = await this.deps.fetchPart(pick.host, m, pick.index, signal);
     const [s] = partRange(m.size, m.partSize, pick.index);
     try {
-      await (this.#file as PartFile).write(data, s);
-    } catch (e) {
-      this.sched.failed(pick);
-      throw e;
+      await file.write(data, s);
     } finally {
       this.deps.release?.(data);
     }
-    this.sched.succeeded(pick);
-    this.#bytes += data.length;
-    this.#saveState();
-    this.deps.onProgress(this.progress());
+    return data.length;
   }
 }

@@ -3,11 +3,32 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Duplex, PassThrough } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
 import { tempDir } from '#test-support';
 import { BufferPool, DIRECT_ALIGN, isAligned } from '../src/buffer-pool.js';
 import { openPartFile } from '../src/fsio.js';
 import { HandleCache } from '../src/handle-cache.js';
+import { hashPart, type Manifest } from '../src/hashing.js';
+import { PartClient } from '../src/part-client.js';
+
+/** a mesh with one source that answers every part request with `payload` (in `chunk`-byte pieces) */
+function oneSource(payload: Buffer, chunk: number) {
+  return {
+    async openStream() {
+      const c2s = new PassThrough();
+      const s2c = new PassThrough();
+      c2s.once('data', () => {
+        const json = Buffer.from(JSON.stringify({ ok: true, length: payload.length }));
+        const head = Buffer.alloc(4);
+        head.writeUInt32BE(json.length);
+        s2c.write(Buffer.concat([head, json]));
+        for (let o = 0; o < payload.length; o += chunk) s2c.write(payload.subarray(o, o + chunk));
+      });
+      return Duplex.from({ readable: s2c, writable: c2s });
+    },
+  };
+}
 
 describe('direct part I/O', () => {
   test('pool buffers qualify for O_DIRECT; plain Buffers, odd lengths and views do not', () => {
@@ -79,5 +100,39 @@ describe('direct part I/O', () => {
     } finally {
       cache.close();
     }
+  });
+
+  test('fetchTo: a part is verified before any byte reaches the file; a corrupt one is an error and writes nothing', async () => {
+    await using d = await tempDir('mm-fetchto-');
+    const path = join(d.path, 'f');
+    const part = 64 * 1024;
+    const data = randomBytes(2 * part);
+    const m: Manifest = {
+      size: data.length,
+      partSize: part,
+      parts: [hashPart(data.subarray(0, part)), hashPart(data.subarray(part))],
+      hash: 'a'.repeat(64),
+    };
+    await writeFile(path, Buffer.alloc(data.length));
+    const pool = new BufferPool(part, 4);
+    const bad = Buffer.from(data.subarray(part));
+    bad[1000] = (bad[1000] as number) ^ 1;
+    const ac = new AbortController();
+    const f = await openPartFile(path, 'r+');
+    try {
+      const good = new PartClient(oneSource(data.subarray(0, part), 5000), pool);
+      expect(await good.fetchTo('n1', m, 0, ac.signal, f)).toBe(part);
+      const liar = new PartClient(oneSource(bad, 5000), pool);
+      await expect(liar.fetchTo('n2', m, 1, ac.signal, f)).rejects.toMatchObject({
+        code: 'ERR_IOMESH_BAD_PART',
+      });
+      good.close();
+      liar.close();
+    } finally {
+      await f.close();
+    }
+    const back = await readFile(path);
+    expect(back.subarray(0, part).equals(data.subarray(0, part))).toBe(true);
+    expect(back.subarray(part).equals(Buffer.alloc(part))).toBe(true);
   });
 });

@@ -4,10 +4,14 @@
 // A consumer that has copied a chunk out of a stream may hand it back with
 // recycleStreamChunk(); the next frame is read into it. Chunks never handed
 // back are simply garbage-collected. Spares go after a quiet spell.
+// Buffers are page-aligned, so a consumer may write whole data frames to
+// disk with O_DIRECT (isPageAligned) before handing them back.
+import { alignedBuffer } from './aligned.js';
 
 /** every pooled buffer: a stream data frame, sealed or not, fits */
 export const POOLED_FRAME = 256 * 1024 + 64;
-const KEEP = 64;
+/** spares kept: a consumer writing frames to disk holds a few parts' worth at once */
+const KEEP = 128;
 const IDLE_MS = 10_000;
 
 let free: Buffer[] = [];
@@ -19,7 +23,7 @@ let armed = false;
 /** a buffer for a raw frame of `length` ≤ POOLED_FRAME bytes (a view of a pooled one) */
 export function takeFrame(length: number): Buffer {
   taken++;
-  const b = free.pop() ?? Buffer.allocUnsafeSlow(POOLED_FRAME);
+  const b = free.pop() ?? alignedBuffer(POOLED_FRAME);
   lent.add(b.buffer);
   return b.subarray(0, length);
 }

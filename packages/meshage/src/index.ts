@@ -2,6 +2,7 @@
 // by UDP broadcast, keep links with heartbeats, learn the whole topology by
 // link-state flooding, route requests by shortest path, and return one
 // result per host. See README.md.
+export { alignedBuffer, isPageAligned, PAGE_ALIGN } from './aligned.js';
 export { readMeshKey } from './auth.js';
 export { broadcastOf, interfaceBroadcastAddresses } from './broadcast-addresses.js';
 export * from './errors.js';
