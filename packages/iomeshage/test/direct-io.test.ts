@@ -7,7 +7,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
 import { tempDir } from '#test-support';
 import { BufferPool, DIRECT_ALIGN, isAligned } from '../src/buffer-pool.js';
-import { openPartFile } from '../src/fsio.js';
+import { nodeFs, openPartFile } from '../src/fsio.js';
 import { HandleCache } from '../src/handle-cache.js';
 import { hashPart, type Manifest } from '../src/hashing.js';
 import { PartClient } from '../src/part-client.js';
@@ -15,6 +15,7 @@ import { PartClient } from '../src/part-client.js';
 /** a mesh with one source that answers every part request with `payload` (in `chunk`-byte pieces) */
 function oneSource(payload: Buffer, chunk: number) {
   return {
+    handleStream: () => () => {},
     async openStream() {
       const c2s = new PassThrough();
       const s2c = new PassThrough();
@@ -118,7 +119,7 @@ describe('direct part I/O', () => {
     const bad = Buffer.from(data.subarray(part));
     bad[1000] = (bad[1000] as number) ^ 1;
     const ac = new AbortController();
-    const f = await openPartFile(path, 'r+');
+    const f = await nodeFs.open(path);
     try {
       const good = new PartClient(oneSource(data.subarray(0, part), 5000), pool);
       expect(await good.fetchTo('n1', m, 0, ac.signal, f)).toBe(part);
