@@ -102,4 +102,5 @@ export type {
   TunnelSpec,
   TunnelType,
 } from './switch.js';
+export { DHCP_WAIT_MS } from './switch.js';
 export * from './vlans/index.js';

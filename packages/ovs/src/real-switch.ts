@@ -36,6 +36,7 @@ import type {
   Switch,
   TunnelSpec,
 } from './switch.js';
+import { DHCP_WAIT_MS } from './switch.js';
 
 export interface OvsSwitchOptions {
   /** runs commands (default: execa, with env and netns below) */
@@ -399,8 +400,12 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
 
     async requestDhcp(link, o = {}) {
       checkIfName('tap', link);
+      const waitS = Math.max(1, Math.ceil((o.timeoutMs ?? DHCP_WAIT_MS) / 1000));
+      // dhclient waits 60 s for a lease and ignores SIGTERM meanwhile, and
+      // `ip netns exec` forks it: coreutils' timeout, inside the namespace,
+      // is what can stop it at our deadline
       const attempts: string[][] = [
-        ['dhclient', '-1', link],
+        ['timeout', '-s', 'KILL', String(waitS), 'dhclient', '-1', link],
         ['busybox', 'udhcpc', '-i', link, '-n', '-q', '-t', '3', '-T', '1'],
       ];
       let last: unknown;
@@ -409,6 +414,13 @@ export function createOvsSwitch(opts: OvsSwitchOptions = {}): Switch {
           await onLink(link, argv, o);
           return;
         } catch (err) {
+          if (err instanceof OvsCommandError && argv[0] === 'timeout' && err.exitCode === 137) {
+            throw new OvsCommandError(
+              argv.slice(4),
+              `no DHCP lease on ${link} within ${waitS} s`,
+              err.exitCode,
+            );
+          }
           last = err;
           // only a missing client sends us to the next one
           if (

@@ -23,13 +23,13 @@ export type Runner = (argv: readonly string[], opts?: RunOptions) => Promise<Run
 export interface ExecRunnerOptions {
   /** extra environment (e.g. OVS_RUNDIR of a private instance) */
   env?: Record<string, string>;
-  /** network namespace for host-side tools (`ip`, `tc`, `dhclient`, `udhcpc`) */
+  /** network namespace for host-side tools (`ip`, `tc`, `dhclient` (under `timeout`), `udhcpc`) */
   netns?: string;
   /** called with each argv before it runs (logging, tests counting processes) */
   onCommand?: (argv: readonly string[]) => void;
 }
 
-const NETNS_TOOLS = new Set(['ip', 'tc', 'dhclient', 'busybox']);
+const NETNS_TOOLS = new Set(['ip', 'tc', 'dhclient', 'busybox', 'timeout']);
 
 export function createExecRunner(opts: ExecRunnerOptions = {}): Runner {
   return async (argv, ro = {}) => {

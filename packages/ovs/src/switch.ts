@@ -9,6 +9,13 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How long a DHCP request waits for a lease by default, ms. dhclient's own
+ * limit is 60 s (its config file's `timeout`, no flag): a command waiting on
+ * a VLAN without a server would hold its client that long.
+ */
+export const DHCP_WAIT_MS = 15_000;
+
 /** A VM tap: a kernel tap device attached to a bridge. */
 export interface TapSpec {
   bridge: string;
@@ -113,8 +120,11 @@ export interface Switch {
   addAddress(link: string, cidr: string, o?: CallOptions): Promise<void>;
   /** addresses on a link, as `ip/len` */
   addresses(link: string, o?: CallOptions): Promise<string[]>;
-  /** runs a DHCP client on a link (dhclient, else busybox udhcpc); OvsCommandError without a lease */
-  requestDhcp(link: string, o?: CallOptions): Promise<void>;
+  /**
+   * runs a DHCP client on a link (dhclient, else busybox udhcpc);
+   * OvsCommandError without a lease within `timeoutMs` (default DHCP_WAIT_MS)
+   */
+  requestDhcp(link: string, o?: CallOptions & { timeoutMs?: number }): Promise<void>;
   /** attaches an existing tap to `bridge` with `vlan`, detaching it from any bridge first */
   connectPort(bridge: string, port: string, vlan: number, o?: CallOptions): Promise<void>;
 
