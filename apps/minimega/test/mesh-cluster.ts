@@ -41,3 +41,26 @@ export async function runLine(core: DaemonCore, line: string): Promise<Ran> {
     }
   return { rows, text, errors };
 }
+
+/**
+ * `a` dials `b` and makes namespace `ns` span both, retrying `ns add-hosts`
+ * until `a` has heard of `b` (the mesh learns a new peer's name a moment
+ * after the dial answers)
+ */
+export async function joinNamespace(
+  a: { core: DaemonCore },
+  b: { core: DaemonCore; port: number },
+  ns: string,
+): Promise<void> {
+  const dial = await runLine(a.core, `mesh dial 127.0.0.1:${b.port}`);
+  if (dial.errors.length > 0) throw new Error(`mesh dial: ${dial.errors.join('; ')}`);
+  let last: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    last = (
+      await runLine(a.core, `namespace ${ns} ns add-hosts ${a.core.hostname},${b.core.hostname}`)
+    ).errors;
+    if (last.length === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`ns add-hosts: ${last.join('; ')}`);
+}

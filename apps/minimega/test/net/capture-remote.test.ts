@@ -5,18 +5,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { loopbackMeshDaemon } from '../helpers.js';
-import { fakeClusterModules, runLine as run } from '../mesh-cluster.js';
+import { fakeClusterModules, joinNamespace, runLine as run } from '../mesh-cluster.js';
 import { recordingPcap } from './fake-pcap.js';
 
 test('capture lists and clear capture stops the captures of every host of the namespace', async () => {
   const { pcap, started, stopped } = recordingPcap();
   await using a = await loopbackMeshDaemon('pa', fakeClusterModules({ pcap }));
   await using b = await loopbackMeshDaemon('pb', fakeClusterModules({ pcap }));
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace cap ns add-hosts pa,pb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'cap');
   for (const line of [
     'vm config net 100',
     'vm config schedule pa',
@@ -49,11 +45,7 @@ test('capture pcap vm starts and stops the capture on the host that runs the VM'
   const b0 = recordingPcap();
   await using a = await loopbackMeshDaemon('qa', fakeClusterModules({ pcap: a0.pcap }));
   await using b = await loopbackMeshDaemon('qb', fakeClusterModules({ pcap: b0.pcap }));
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace cap ns add-hosts qa,qb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'cap');
   for (const line of ['vm config net 100 200', 'vm config schedule qb', 'vm launch kvm vb'])
     expect((await run(a.core, `namespace cap ${line}`)).errors, line).toEqual([]);
 
@@ -92,11 +84,7 @@ test('capture pcap snaplen and filter are set and shown on every host of the nam
   const { pcap, started } = recordingPcap();
   await using a = await loopbackMeshDaemon('sa', fakeClusterModules({ pcap }));
   await using b = await loopbackMeshDaemon('sb', fakeClusterModules({ pcap }));
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace cap ns add-hosts sa,sb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'cap');
   expect((await run(a.core, 'namespace cap capture pcap snaplen 96')).errors).toEqual([]);
   expect((await run(a.core, 'namespace cap capture pcap filter "tcp port 22"')).errors).toEqual([]);
   for (const x of [a, b]) {
@@ -123,11 +111,7 @@ test('a `read` script fans out as typed lines do: its capture reaches the VM on 
   const { pcap, started } = recordingPcap();
   await using a = await loopbackMeshDaemon('ra', fakeClusterModules({ pcap }));
   await using b = await loopbackMeshDaemon('rb', fakeClusterModules({ pcap }));
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace cap ns add-hosts ra,rb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'cap');
   const script = join(a.base, 'capture.mm');
   await writeFile(
     script,

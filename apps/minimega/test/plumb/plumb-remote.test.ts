@@ -8,7 +8,7 @@ import { meshModule } from '../../src/commands/mesh/index.js';
 import { namespaceModule } from '../../src/commands/namespace/index.js';
 import { plumbModule } from '../../src/commands/plumb/index.js';
 import { loopbackMeshDaemon } from '../helpers.js';
-import { runLine as run } from '../mesh-cluster.js';
+import { joinNamespace, runLine as run } from '../mesh-cluster.js';
 
 test('a write in mode all reaches the same pipe on the other node and flows on there', async () => {
   await using a = await loopbackMeshDaemon('pla', [meshModule, plumbModule]);
@@ -38,11 +38,7 @@ test('plumb and pipe listings, modes and clears cover every host of the namespac
   const modules = [meshModule, namespaceModule, plumbModule];
   await using a = await loopbackMeshDaemon('pna', modules);
   await using b = await loopbackMeshDaemon('pnb', modules);
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace blue ns add-hosts pna,pnb')).errors.length === 0) break;
-    await sleep(20);
-  }
+  await joinNamespace(a, b, 'blue');
   expect((await run(b.core, 'namespace blue plumb x y')).errors).toEqual([]);
   expect((await run(a.core, 'namespace blue plumb')).rows).toEqual([['pnb', 'blue//x blue//y']]);
   expect((await run(a.core, 'namespace blue pipe x mode round-robin')).errors).toEqual([]);

@@ -4,16 +4,12 @@
 // only that host has are gone afterwards, not left to leak into what runs next.
 import { expect, test } from 'vitest';
 import { loopbackMeshDaemon } from '../helpers.js';
-import { fakeClusterModules as modules, runLine as run } from '../mesh-cluster.js';
+import { joinNamespace, fakeClusterModules as modules, runLine as run } from '../mesh-cluster.js';
 
 test('clear all on the head destroys the namespaces (and their VMs) of every mesh peer', async () => {
   await using a = await loopbackMeshDaemon('ca', modules());
   await using b = await loopbackMeshDaemon('cb', modules());
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace foo ns add-hosts ca,cb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'foo');
   expect((await run(a.core, 'namespace foo ns hosts')).text).toBe('ca,cb');
   // a VM the head places on cb: cb gets namespace foo from the remote call
   for (const line of ['vm config schedule cb', 'vm launch kvm v1', 'vm start all'])
@@ -37,11 +33,7 @@ test('clear all on the head destroys the namespaces (and their VMs) of every mes
 test('clear namespace NAME on the head destroys that namespace on every mesh peer, only that one', async () => {
   await using a = await loopbackMeshDaemon('na', modules());
   await using b = await loopbackMeshDaemon('nb', modules());
-  expect((await run(a.core, `mesh dial 127.0.0.1:${b.port}`)).errors).toEqual([]);
-  for (let i = 0; i < 300; i++) {
-    if ((await run(a.core, 'namespace foo ns add-hosts na,nb')).errors.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await joinNamespace(a, b, 'foo');
   for (const line of ['vm config schedule nb', 'vm launch kvm v1'])
     expect((await run(a.core, `namespace foo ${line}`)).errors, line).toEqual([]);
   expect((await run(b.core, 'namespace keep ns queueing true')).errors).toEqual([]);
