@@ -1,7 +1,9 @@
 // The node both private-mesh benches run: TCP on loopback (no discovery),
 // clear or keyed, answering Echo requests with their body and counting what
 // a 'sink/1' stream carries (its end answers the byte count) and giving its
-// chunks back to the receive pool, as a real consumer (iomeshage) does.
+// chunks back to the receive pool, as a real consumer (iomeshage) does. A
+// 'source/1' stream sends the opener as many bytes as the opener's request
+// (a decimal count) asks for, from one reused buffer.
 import {
   createMesh,
   createTcpTransport,
@@ -28,6 +30,19 @@ export async function echoNode(name: string, keyed: boolean, deadAfterMs: number
       recycleStreamChunk(c); // as iomeshage does once a chunk is written out
     });
     s.on('end', () => s.end(String(n)));
+  });
+  m.handleStream('source/1', (s) => {
+    let ask = '';
+    s.on('data', (c: Buffer) => (ask += c.toString()));
+    s.on('end', async () => {
+      const chunk = Buffer.alloc(256 * 1024, 3);
+      for (let left = Number(ask); left > 0; left -= chunk.length) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        // one write in flight: the buffer is reused once its callback ran
+        await new Promise<void>((r, j) => s.write(piece, (err) => (err ? j(err) : r())));
+      }
+      s.end();
+    });
   });
   return m;
 }

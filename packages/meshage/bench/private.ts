@@ -4,12 +4,15 @@
 // and stream throughput (256 MiB through openStream). Clear and private
 // runs alternate; the median of `rounds` is printed. The head's CPU time
 // (user + sys) per send and per MiB is printed beside the wall-clock
-// figures: load on the machine barely changes it. MODES=private runs one.
+// figures (for the stream: of the sending head and of the receiving h1):
+// load on the machine barely changes it. MODES=private runs one mode,
+// ONLY=stream only the stream figures.
 // Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { recycleStreamChunk } from '../src/index.js';
 import { Echo, echoNode } from './echo-node.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -19,6 +22,11 @@ const node = (name: string, keyed: boolean) => echoNode(name, keyed, 10_000);
 if (process.argv[2] === 'serve') {
   const m = await node(process.argv[3] as string, process.argv[4] === 'private');
   process.send?.({ address: m.address });
+  // the parent asks for this process's CPU time (user + sys, µs) around a measurement
+  process.on('message', () => {
+    const c = process.cpuUsage();
+    process.send?.({ cpu: c.user + c.system });
+  });
   process.on('disconnect', () => void m.close().then(() => process.exit(0)));
 } else {
   const hosts = Number(process.argv[2] ?? 3);
@@ -49,81 +57,123 @@ if (process.argv[2] === 'serve') {
         ),
       );
       const head = await node('head', mode === 'private');
-      // handshake: dial + hangup, 60 times to the first host
-      const hs: number[] = [];
-      for (let i = 0; i < 60; i++) {
-        const t = performance.now();
-        await head.dial(addrs[0] as string);
-        hs.push(performance.now() - t);
-        head.hangup('h1');
-        while (head.peers().length > 0) await new Promise((r) => setTimeout(r, 1));
+      const only = process.env.ONLY;
+      if (only !== 'stream') {
+        // handshake: dial + hangup, 60 times to the first host
+        const hs: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          const t = performance.now();
+          await head.dial(addrs[0] as string);
+          hs.push(performance.now() - t);
+          head.hangup('h1');
+          while (head.peers().length > 0) await new Promise((r) => setTimeout(r, 1));
+        }
+        record(mode, 'handshake ms (median)', median(hs));
+        for (const a of addrs) await head.dial(a);
+        while (head.size() < hosts + 1) await new Promise((r) => setTimeout(r, 5));
+        // mesh send all: small body, sequential
+        for (let i = 0; i < 300; i++) await head.broadcast(Echo, { i });
+        const lat: number[] = [];
+        const sendCpu0 = process.cpuUsage();
+        for (let i = 0; i < 2000; i++) {
+          const t = performance.now();
+          await head.broadcast(Echo, { cmd: 'host name', i });
+          lat.push(performance.now() - t);
+        }
+        const sendCpu = process.cpuUsage(sendCpu0);
+        // the head's CPU per send (load barely changes it, unlike the latency)
+        record(mode, `send all head CPU µs per send`, (sendCpu.user + sendCpu.system) / 2000);
+        record(mode, `send all (${hosts} hosts) ms median`, median(lat));
+        record(mode, `send all (${hosts} hosts) ms p99`, pct(lat, 0.99));
+        // request throughput: 64 KiB bodies to h1, 16 in flight, 2 s
+        const body = Buffer.alloc(64 * 1024, 1);
+        let bytes = 0;
+        const end = performance.now() + 2000;
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        const faults0 = process.resourceUsage().minorPageFault;
+        await Promise.all(
+          Array.from({ length: 16 }, async () => {
+            while (performance.now() < end) {
+              await head.send(['h1'], Echo, body);
+              bytes += body.length * 2;
+            }
+          }),
+        );
+        record(
+          mode,
+          'requests MiB/s (64 KiB, both ways)',
+          bytes / 2 ** 20 / ((performance.now() - t0) / 1000),
+        );
+        const cpu = process.cpuUsage(cpu0);
+        record(
+          mode,
+          'requests head page faults per MiB',
+          (process.resourceUsage().minorPageFault - faults0) / (bytes / 2 ** 20),
+        );
+        // CPU time load barely changes: the head's user+sys per MiB moved
+        record(
+          mode,
+          'requests head CPU ms per MiB',
+          (cpu.user + cpu.system) / 1000 / (bytes / 2 ** 20),
+        );
+      } else {
+        for (const a of addrs) await head.dial(a);
+        while (head.size() < hosts + 1) await new Promise((r) => setTimeout(r, 5));
       }
-      record(mode, 'handshake ms (median)', median(hs));
-      for (const a of addrs) await head.dial(a);
-      while (head.size() < hosts + 1) await new Promise((r) => setTimeout(r, 5));
-      // mesh send all: small body, sequential
-      for (let i = 0; i < 300; i++) await head.broadcast(Echo, { i });
-      const lat: number[] = [];
-      const sendCpu0 = process.cpuUsage();
-      for (let i = 0; i < 2000; i++) {
-        const t = performance.now();
-        await head.broadcast(Echo, { cmd: 'host name', i });
-        lat.push(performance.now() - t);
-      }
-      const sendCpu = process.cpuUsage(sendCpu0);
-      // the head's CPU per send (load barely changes it, unlike the latency)
-      record(mode, `send all head CPU µs per send`, (sendCpu.user + sendCpu.system) / 2000);
-      record(mode, `send all (${hosts} hosts) ms median`, median(lat));
-      record(mode, `send all (${hosts} hosts) ms p99`, pct(lat, 0.99));
-      // request throughput: 64 KiB bodies to h1, 16 in flight, 2 s
-      const body = Buffer.alloc(64 * 1024, 1);
-      let bytes = 0;
-      const end = performance.now() + 2000;
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      const faults0 = process.resourceUsage().minorPageFault;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (performance.now() < end) {
-            await head.send(['h1'], Echo, body);
-            bytes += body.length * 2;
-          }
-        }),
-      );
-      record(
-        mode,
-        'requests MiB/s (64 KiB, both ways)',
-        bytes / 2 ** 20 / ((performance.now() - t0) / 1000),
-      );
-      const cpu = process.cpuUsage(cpu0);
-      record(
-        mode,
-        'requests head page faults per MiB',
-        (process.resourceUsage().minorPageFault - faults0) / (bytes / 2 ** 20),
-      );
-      // CPU time load barely changes: the head's user+sys per MiB moved
-      record(
-        mode,
-        'requests head CPU ms per MiB',
-        (cpu.user + cpu.system) / 1000 / (bytes / 2 ** 20),
-      );
-      // stream throughput: 256 MiB to h1's sink
-      const s: Duplex = await head.openStream('h1', 'sink/1');
-      const chunk = Buffer.alloc(256 * 1024, 2);
+      // stream throughput: 256 MiB to h1's sink (the opener sends), then
+      // 256 MiB from h1's source (the opener receives, as iomeshage does)
+      const sink = children[0] as (typeof children)[number];
+      const sinkCpu = () =>
+        new Promise<number>((r) => {
+          sink.once('message', (m) => r((m as { cpu: number }).cpu));
+          sink.send('cpu');
+        });
       const total = 256 * 2 ** 20;
-      const ts = performance.now();
-      const done = new Promise<string>((r) => {
-        let reply = '';
-        s.on('data', (c: Buffer) => (reply += c.toString()));
-        s.on('end', () => r(reply));
+      const streamed = async (label: string, move: () => Promise<void>) => {
+        const sinkCpu0 = await sinkCpu();
+        const cpu0 = process.cpuUsage();
+        const ts = performance.now();
+        await move();
+        record(
+          mode,
+          `stream ${label} MiB/s (256 MiB)`,
+          total / 2 ** 20 / ((performance.now() - ts) / 1000),
+        );
+        const cpu = process.cpuUsage(cpu0);
+        const h1 = ((await sinkCpu()) - sinkCpu0) / 1000 / 256;
+        record(mode, `stream ${label} head CPU ms per MiB`, (cpu.user + cpu.system) / 1000 / 256);
+        record(mode, `stream ${label} h1 CPU ms per MiB`, h1);
+      };
+      await streamed('head->h1', async () => {
+        const s: Duplex = await head.openStream('h1', 'sink/1');
+        const chunk = Buffer.alloc(256 * 1024, 2);
+        const done = new Promise<string>((r) => {
+          let reply = '';
+          s.on('data', (c: Buffer) => (reply += c.toString()));
+          s.on('end', () => r(reply));
+        });
+        for (let sent = 0; sent < total; sent += chunk.length) {
+          if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+        }
+        s.end();
+        const got = Number(await done);
+        if (got !== total) throw new Error(`sink got ${got} of ${total}`);
       });
-      for (let sent = 0; sent < total; sent += chunk.length) {
-        if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
-      }
-      s.end();
-      const got = Number(await done);
-      if (got !== total) throw new Error(`sink got ${got} of ${total}`);
-      record(mode, 'stream MiB/s (256 MiB)', total / 2 ** 20 / ((performance.now() - ts) / 1000));
+      await streamed('h1->head', async () => {
+        const s: Duplex = await head.openStream('h1', 'source/1');
+        let got = 0;
+        const done = new Promise<void>((r) => {
+          s.on('data', (c: Buffer) => {
+            got += c.length;
+            recycleStreamChunk(c);
+          });
+          s.on('end', () => r());
+        });
+        s.end(String(total));
+        await done;
+        if (got !== total) throw new Error(`source sent ${got} of ${total}`);
+      });
       await head.close();
       for (const c of children) c.disconnect();
       await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));

@@ -10,6 +10,7 @@
 // authenticates both ends, and TLS 1.3's (EC)DHE mode adds fresh keys.
 import type { Socket } from 'node:net';
 import { connect, createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import type { FrameReader } from './framing.js';
 
 /**
  * TLS 1.3 only; AES-128-GCM with SHA-256 (OpenSSL's PSK callbacks give a
@@ -39,8 +40,9 @@ export function startStreamTls(
   socket: Socket,
   role: 'client' | 'server',
   psk: Buffer,
-): Promise<TLSSocket> {
-  return new Promise<TLSSocket>((resolve, reject) => {
+  reader?: FrameReader,
+): Promise<{ tls: TLSSocket; readsInto: boolean }> {
+  return new Promise((resolve, reject) => {
     const common = {
       secureContext: secureContext(),
       minVersion: 'TLSv1.3' as const,
@@ -65,6 +67,8 @@ export function startStreamTls(
             // no certificates: the PSK is what authenticates the server
             checkServerIdentity: () => undefined,
           });
+    // before any record is read: plaintext that arrives with the end of the handshake lands there too
+    const readsInto = reader !== undefined && readPlaintextInto(tls, reader);
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
@@ -82,7 +86,7 @@ export function startStreamTls(
       tls.off('error', fail);
       tls.off('close', closed);
       if (role === 'server') releaseControl(tls);
-      resolve(tls);
+      resolve({ tls, readsInto });
     });
   });
 }
@@ -99,4 +103,37 @@ function releaseControl(tls: TLSSocket): void {
   const internal = tls as unknown as { _releaseControl?: () => boolean };
   if (typeof internal._releaseControl === 'function') internal._releaseControl();
   else tls.on('_tlsError', (err: Error) => tls.destroy(err));
+}
+
+/**
+ * Makes the TLS socket decrypt straight into the buffers `reader` offers,
+ * as `net.connect`'s `onread` option does for a plain socket (Node ignores
+ * `onread` when a TLS socket wraps an existing one): OpenSSL's plaintext is
+ * copied from its record buffer into the frame being received, with no
+ * fresh 16 KiB buffer, no readable-stream push and no joining copy per
+ * record. Uses the three per-socket fields net.Socket keeps for `onread`
+ * (found by their symbols' names) and the handle's `useUserBuffer`; false,
+ * changing nothing, where a Node lacks them (the socket then emits 'data').
+ */
+function readPlaintextInto(tls: TLSSocket, reader: FrameReader): boolean {
+  const sym = (name: string) =>
+    Object.getOwnPropertySymbols(tls).find((s) => s.description === name);
+  const kBuffer = sym('kBuffer');
+  const kBufferCb = sym('kBufferCb');
+  const kBufferGen = sym('kBufferGen');
+  const handle = (tls as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })
+    ._handle;
+  if (!kBuffer || !kBufferCb || !kBufferGen || typeof handle?.useUserBuffer !== 'function') {
+    return false;
+  }
+  const fields = tls as unknown as Record<symbol, unknown>;
+  const first = reader.buffer();
+  fields[kBufferGen] = () => reader.buffer();
+  fields[kBufferCb] = (n: number) => {
+    reader.onRead(n);
+    return true;
+  };
+  fields[kBuffer] = first;
+  handle.useUserBuffer(first);
+  return true;
 }

@@ -101,12 +101,19 @@ class TcpLink extends BaseLink {
     if (this.closed || this.under) throw new LinkClosedError();
     this.#handedOff = true;
     this.socket.removeAllListeners('data');
-    const tls = await startStreamTls(this.socket, role, psk);
+    const reader = new FrameReader();
+    const { tls, readsInto } = await startStreamTls(this.socket, role, psk, reader);
     if (this.closed) {
       tls.destroy();
       throw new LinkClosedError();
     }
-    return new TcpLink(tls, this.maxFrame, undefined, this.socket, this.remoteAddress);
+    return new TcpLink(
+      tls,
+      this.maxFrame,
+      readsInto ? reader : undefined,
+      this.socket,
+      this.remoteAddress,
+    );
   }
 
   end(reason = 'ended'): void {
@@ -130,6 +137,19 @@ class TcpLink extends BaseLink {
     done?: (err?: Error | null) => void,
   ): void {
     const head = rawFrameHead(pieces.reduce((n, p) => n + p.length, 0));
+    if (this.under) {
+      // TLS: every write on its own. Node's TLS socket joins the buffers of
+      // a writev (a cork) into a fresh one before sealing them: a copy of
+      // each data frame into a new allocation. One by one, OpenSSL seals
+      // straight from the writer's buffer (the head becomes a tiny record).
+      this.socket.write(head);
+      const last = pieces.length - 1;
+      pieces.forEach((p, i) => {
+        if (i === last && done) this.socket.write(p, done);
+        else this.socket.write(p);
+      });
+      return;
+    }
     this.socket.cork();
     this.socket.write(head);
     // the socket holds the pieces until they are written: done then (in order)

@@ -1,11 +1,14 @@
 // Keyed streams on TCP continue as TLS 1.3 under a PSK exported from their
 // Noise handshake (stream-tls.ts): the TLS path is really taken, a wrong key
-// fails it, and a tampered record closes the stream instead of reaching it.
+// fails it, both ends decrypt straight into their frame readers, and a
+// tampered, replayed or reordered record closes the stream instead of
+// reaching it.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { ChannelLink } from '../src/channel.js';
+import { encodeFrame, FrameReader } from '../src/framing.js';
 import { initiate, type LocalIdentity, respond } from '../src/handshake.js';
 import {
   createMesh,
@@ -126,30 +129,117 @@ describe('stream TLS under the handshake', () => {
     expect(client.destroyed && srv.destroyed).toBe(true);
   });
 
+  test('both ends decrypt straight into the frame reader on this Node: frames of every size arrive whole', async () => {
+    const server = createServer();
+    closers.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<Socket>((r) => server.once('connection', r));
+    const client = tcpConnect(port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const srv = await accepted;
+    closers.push(
+      () => client.destroy(),
+      () => srv.destroy(),
+    );
+    const psk = randomBytes(32);
+    const readers = [new FrameReader(), new FrameReader()] as const;
+    const [c, s] = await Promise.all([
+      startStreamTls(client, 'client', psk, readers[0]),
+      startStreamTls(srv, 'server', psk, readers[1]),
+    ]);
+    // the fast path, not the 'data' fallback (a Node without it fails here, not silently slower)
+    expect([c.readsInto, s.readsInto]).toEqual([true, true]);
+    const frames = [
+      randomBytes(1),
+      randomBytes(16 * 1024 - 3),
+      randomBytes(256 * 1024),
+      randomBytes(1024 * 1024 + 5),
+      randomBytes(300),
+    ];
+    for (const [from, to] of [
+      [c.tls, readers[1]],
+      [s.tls, readers[0]],
+    ] as const) {
+      const got: Buffer[] = [];
+      to.attach(
+        (f) => got.push(f instanceof Uint8Array ? Buffer.from(f) : Buffer.from(JSON.stringify(f))),
+        (e) => {
+          throw e;
+        },
+      );
+      for (const f of frames) from.write(encodeFrame(f));
+      from.write(encodeFrame({ t: 'w', n: 5 }));
+      await until('every frame arrived', () => got.length === frames.length + 1);
+      expect(got.slice(0, frames.length).map((g, i) => g.equals(frames[i] as Buffer))).toEqual(
+        frames.map(() => true),
+      );
+      expect(got[frames.length]?.toString()).toBe('{"t":"w","n":5}');
+    }
+  });
+
+  /**
+   * dialer -> proxy -> acceptor. The proxy cuts the bytes of `direction` into
+   * TLS records (5-byte header: type, version, length) and, once armed, does
+   * `attack` to the next record(s): flips a byte, sends one twice, or swaps
+   * two.
+   */
   test.each([
-    ['dialer to acceptor (TLS server side)', 'forth'],
-    ['acceptor to dialer (TLS client side)', 'back'],
+    ['tampered', 'dialer to acceptor (TLS server side)', 'flip', 'forth'],
+    ['tampered', 'acceptor to dialer (TLS client side)', 'flip', 'back'],
+    ['replayed', 'dialer to acceptor (TLS server side)', 'replay', 'forth'],
+    ['replayed', 'acceptor to dialer (TLS client side)', 'replay', 'back'],
+    ['reordered', 'dialer to acceptor (TLS server side)', 'reorder', 'forth'],
+    ['reordered', 'acceptor to dialer (TLS client side)', 'reorder', 'back'],
   ] as const)(
-    'a tampered TLS record, %s, closes the link on the receiving end; nothing of it is delivered',
-    async (_label, direction) => {
-      // dialer -> proxy -> acceptor; the proxy flips one byte in `direction` once told to
-      let tamper = false;
-      const flip = (c: Buffer) => {
-        if (tamper && c.length > 40) {
-          tamper = false;
-          c[c.length >> 1] = (c[c.length >> 1] as number) ^ 0x40;
+    'a %s TLS record, %s, closes the link on the receiving end; nothing of it is delivered',
+    async (_what, _label, attack, direction) => {
+      let armed = false;
+      let held: Buffer | undefined;
+      /**
+       * one direction's bytes: as they come until armed (the Noise handshake
+       * is not TLS), then cut into whole TLS records (the link is idle when
+       * armed, so the next byte starts a record)
+       */
+      const records = (send: (b: Buffer) => void) => {
+        let pending = Buffer.alloc(0);
+        return (c: Buffer) => {
+          if (!armed && pending.length === 0) return send(c);
+          pending = Buffer.concat([pending, c]);
+          while (pending.length >= 5 && pending.length >= 5 + pending.readUInt16BE(3)) {
+            const n = 5 + pending.readUInt16BE(3);
+            mangle(Buffer.from(pending.subarray(0, n)), send);
+            pending = pending.subarray(n);
+          }
+        };
+      };
+      const mangle = (r: Buffer, send: (b: Buffer) => void) => {
+        if (!armed) return send(r);
+        if (attack === 'flip') {
+          armed = false;
+          r[r.length >> 1] = (r[r.length >> 1] as number) ^ 0x40;
+          return send(r);
         }
+        if (attack === 'replay') {
+          armed = false;
+          send(r);
+          return send(r);
+        }
+        // reorder: hold the first, send the second, then the first
+        if (!held) {
+          held = r;
+          return;
+        }
+        armed = false;
+        send(r);
+        send(held);
       };
       const proxy = createServer((down) => {
         const up = tcpConnect(listenPort, '127.0.0.1');
-        down.on('data', (c: Buffer) => {
-          if (direction === 'forth') flip(c);
-          up.write(c);
-        });
-        up.on('data', (c: Buffer) => {
-          if (direction === 'back') flip(c);
-          down.write(c);
-        });
+        const toUp = (b: Buffer) => up.write(b);
+        const toDown = (b: Buffer) => down.write(b);
+        down.on('data', direction === 'forth' ? records(toUp) : toUp);
+        up.on('data', direction === 'back' ? records(toDown) : toDown);
         up.on('error', () => down.destroy());
         down.on('error', () => up.destroy());
         up.on('close', () => down.destroy());
@@ -212,7 +302,7 @@ describe('stream TLS under the handshake', () => {
       // one clean frame first: the path works
       sender.send(Buffer.from('clean'));
       await until('the clean frame arrived', () => frames.length === 1);
-      tamper = true;
+      armed = true;
       sender.send(Buffer.alloc(64 * 1024, 7));
       const why = await closed;
       expect(why).toMatch(/decrypt|bad record mac|tls|ssl/i);
