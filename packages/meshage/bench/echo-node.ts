@@ -3,7 +3,8 @@
 // a 'sink/1' stream carries (its end answers the byte count) and giving its
 // chunks back to the receive pool, as a real consumer (iomeshage) does. A
 // 'source/1' stream sends the opener as many bytes as the opener's request
-// (a decimal count) asks for, from one reused buffer.
+// (a decimal count) asks for, 4 MiB per write from one reused buffer (as
+// iomeshage serves a part).
 import {
   createMesh,
   createTcpTransport,
@@ -35,7 +36,7 @@ export async function echoNode(name: string, keyed: boolean, deadAfterMs: number
     let ask = '';
     s.on('data', (c: Buffer) => (ask += c.toString()));
     s.on('end', async () => {
-      const chunk = Buffer.alloc(256 * 1024, 3);
+      const chunk = Buffer.alloc(4 * 1024 * 1024, 3);
       for (let left = Number(ask); left > 0; left -= chunk.length) {
         const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
         // one write in flight: the buffer is reused once its callback ran

@@ -37,11 +37,31 @@ export interface TcpTransportOptions {
   keepAlive?: boolean;
 }
 
+/** a write this small (a frame head, a control frame) goes out with the next one */
+const SMALL_WRITE = 64;
+
+interface QueuedWrite {
+  buf: Uint8Array;
+  done?: ((err?: Error | null) => void) | undefined;
+}
+
 class TcpLink extends BaseLink {
   readonly remoteAddress: string;
   readonly #limit: { setMax(bytes: number): void };
   /** the socket went to TLS (startTls): frames still parsed from it are not ours */
   #handedOff = false;
+  /**
+   * a link over TLS: writes waiting for the socket. Node's TLS socket joins
+   * the writes it holds (a writev) into one fresh buffer before sealing
+   * them: a copy of every data frame into a new allocation, megabytes when
+   * a stream writes a large buffer. So the link hands the socket one write
+   * at a time (a small one together with the next: the socket sends the
+   * first at once and holds only the second, which it then seals on its
+   * own), and OpenSSL seals straight from the writer's buffer.
+   */
+  readonly #queue: QueuedWrite[] | undefined;
+  #writing = false;
+  #endQueued = false;
 
   /**
    * `reader`: the socket reads into its buffers (a dialed socket); else 'data'
@@ -77,9 +97,52 @@ class TcpLink extends BaseLink {
     }
     // nobody unauthenticated gets to make this node buffer a 16 MiB frame
     this.#limit.setMax(Math.min(maxFrame, HANDSHAKE_MAX_FRAME));
+    if (under) this.#queue = [];
     socket.on('error', (err) => this.onClosed(err.message));
     socket.on('close', () => this.onClosed('connection closed'));
-    socket.on('end', () => socket.end());
+    socket.on('end', () => this.#endSocket());
+  }
+
+  /** FIN after every queued write */
+  #endSocket(): void {
+    if (!this.#queue) this.socket.end();
+    else {
+      this.#endQueued = true;
+      this.#pump();
+    }
+  }
+
+  #enqueue(buf: Uint8Array, done?: (err?: Error | null) => void): void {
+    (this.#queue as QueuedWrite[]).push({ buf, done });
+    this.#pump();
+  }
+
+  #pump(): void {
+    const q = this.#queue as QueuedWrite[];
+    if (this.#writing || this.closed) return;
+    let last = q.shift();
+    if (!last) {
+      if (this.#endQueued) this.socket.end();
+      return;
+    }
+    this.#writing = true;
+    if (last.buf.length <= SMALL_WRITE && q.length > 0) {
+      this.socket.write(last.buf, last.done);
+      last = q.shift() as QueuedWrite;
+    }
+    const { done } = last;
+    this.socket.write(last.buf, (err) => {
+      this.#writing = false;
+      done?.(err);
+      if (!err) this.#pump();
+    });
+  }
+
+  protected override onClosed(reason: string): void {
+    // writes the socket never got: their writers learn it (their buffers are free)
+    const left = this.#queue?.splice(0) ?? [];
+    super.onClosed(reason);
+    for (const w of left) w.done?.(new LinkClosedError());
   }
 
   established(): void {
@@ -120,12 +183,16 @@ class TcpLink extends BaseLink {
     if (this.closed) return;
     // FIN after the queued writes (destroy would drop them); the peer answers
     // with its own FIN and 'close' follows. A peer that never does is cut off.
-    this.socket.end();
+    this.#endSocket();
     setTimeout(() => this.close(reason), 30_000).unref();
   }
 
   protected write(frame: unknown): void {
     const [head, body] = framePieces(frame);
+    if (this.#queue) {
+      this.#enqueue(Buffer.concat([head, body]));
+      return;
+    }
     this.socket.cork();
     this.socket.write(head);
     this.socket.write(body);
@@ -137,17 +204,10 @@ class TcpLink extends BaseLink {
     done?: (err?: Error | null) => void,
   ): void {
     const head = rawFrameHead(pieces.reduce((n, p) => n + p.length, 0));
-    if (this.under) {
-      // TLS: every write on its own. Node's TLS socket joins the buffers of
-      // a writev (a cork) into a fresh one before sealing them: a copy of
-      // each data frame into a new allocation. One by one, OpenSSL seals
-      // straight from the writer's buffer (the head becomes a tiny record).
-      this.socket.write(head);
+    if (this.#queue) {
+      this.#enqueue(head);
       const last = pieces.length - 1;
-      pieces.forEach((p, i) => {
-        if (i === last && done) this.socket.write(p, done);
-        else this.socket.write(p);
-      });
+      for (const [i, p] of pieces.entries()) this.#enqueue(p, i === last ? done : undefined);
       return;
     }
     this.socket.cork();

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { ChannelLink } from '../src/channel.js';
 import { encodeFrame, FrameReader } from '../src/framing.js';
@@ -88,6 +89,21 @@ describe('keyed streams over TLS', () => {
     const got = readAll(s);
     s.end(data);
     expect((await got).equals(data)).toBe(true);
+  });
+
+  test('a large write reaches the TLS socket one buffer at a time (never joined into a copy) and arrives whole', async () => {
+    const [a, b] = await pair([]);
+    b.handleStream('echo/1', (s) => s.pipe(s));
+    // Node's TLS socket joins the buffers of a writev into a fresh one before sealing them
+    const writev = vi.spyOn(TLSSocket.prototype, '_writev');
+    const s = await a.openStream('b', 'echo/1');
+    const data = randomBytes(8 * 1024 * 1024 + 5);
+    const got = readAll(s);
+    // two big writes back to back: 32+ data frames, their heads and the peer's credit frames queue up
+    s.write(data.subarray(0, 5 * 1024 * 1024));
+    s.end(data.subarray(5 * 1024 * 1024));
+    expect((await got).equals(data)).toBe(true);
+    expect(writev.mock.calls.length).toBe(0);
   });
 
   test('a stream whose two ends derive different TLS keys fails with an auth error, and the node keeps serving', async () => {
