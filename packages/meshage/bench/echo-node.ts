@@ -9,17 +9,29 @@ import {
   createMesh,
   createTcpTransport,
   defineKind,
+  type Link,
   type Mesh,
   recycleStreamChunk,
+  type Transport,
 } from '../src/index.js';
 
 export const Echo = defineKind<unknown, unknown>('bench.echo');
 const KEY = Buffer.from('benchmark mesh key, 32 bytes....');
 
-export async function echoNode(name: string, keyed: boolean, deadAfterMs: number): Promise<Mesh> {
+/**
+ * `noiseLinks`: keyed, but this node's links never offer or take TLS (as a
+ * node from before TLS mesh links), so they stay on the Noise channel
+ */
+export async function echoNode(
+  name: string,
+  keyed: boolean,
+  deadAfterMs: number,
+  noiseLinks = false,
+): Promise<Mesh> {
+  const tcp = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
   const m = await createMesh({
     name,
-    transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+    transport: noiseLinks ? withoutTls(tcp) : tcp,
     ...(keyed ? { key: KEY } : {}),
     deadAfterMs,
   });
@@ -46,4 +58,23 @@ export async function echoNode(name: string, keyed: boolean, deadAfterMs: number
     });
   });
   return m;
+}
+
+/** the transport, its links unable to upgrade to TLS */
+function withoutTls(inner: Transport): Transport {
+  const strip = (link: Link): Link => {
+    link.startTls = undefined;
+    return link;
+  };
+  return {
+    get localAddress() {
+      return inner.localAddress;
+    },
+    byValue: inner.byValue,
+    listen: (h) => inner.listen({ link: (l) => h.link(strip(l)), datagram: h.datagram }),
+    dial: async (a, o) => strip(await inner.dial(a, o)),
+    broadcast: (d) => inner.broadcast(d),
+    close: () => inner.close(),
+    [Symbol.asyncDispose]: () => inner.close(),
+  };
 }

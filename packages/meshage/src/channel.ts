@@ -1,4 +1,7 @@
-// A link after the handshake: with a mesh key every frame is encoded,
+// A link after the handshake. On TCP a keyed link is a TLS connection that
+// seals every frame itself (handshake.ts): frames pass through here as on
+// a clear link. Otherwise (in memory, or a peer without TLS links), with a
+// mesh key every frame is encoded,
 // sealed with the direction's AES-256-GCM key and counter, and sent
 // as bytes; the receiver opens each record with the next counter, so a
 // tampered, replayed, reordered or dropped record fails authentication and
@@ -45,9 +48,15 @@ export class ChannelLink implements Link {
     this.#sealPending();
   };
 
+  /**
+   * `cipher`: this channel seals every frame (Noise transport keys).
+   * `sealedBy` 'tls': the inner link is a TLS connection that seals them
+   * (frames pass through; the link still counts as encrypted).
+   */
   constructor(
     private readonly inner: Link,
     private readonly cipher?: { send: CipherState; recv: CipherState },
+    private readonly sealedBy?: 'tls',
   ) {
     inner.attach({
       frame: (raw) => this.#onFrame(raw),
@@ -69,7 +78,7 @@ export class ChannelLink implements Link {
   }
 
   get encrypted(): boolean {
-    return this.cipher !== undefined;
+    return this.cipher !== undefined || this.sealedBy === 'tls';
   }
 
   attach(handlers: LinkHandlers): void {

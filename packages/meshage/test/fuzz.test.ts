@@ -266,4 +266,73 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
       await b.close();
     }
   });
+
+  test('random frames from a key holder through its TLS link: the node survives and keeps serving', async () => {
+    const context = uniqueContext();
+    const mk = (n: string) =>
+      createMesh({
+        name: n,
+        context,
+        key,
+        transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+      });
+    const a = await mk('a');
+    const b = await mk('b');
+    try {
+      b.handle(Echo, (s) => s);
+      await a.dial(b.address);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.anything(),
+              fc.record({
+                t: fc.constantFrom('ping', 'lsa', 'req', 'res', 'ready'),
+                x: fc.anything(),
+              }),
+              fc.uint8Array({ maxLength: 200 }),
+            ),
+            { minLength: 1, maxLength: 6 },
+          ),
+          async (frames) => {
+            const t = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
+            const raw = await t.dial(b.address);
+            const upgraded: string[] = [];
+            const start = raw.startTls?.bind(raw);
+            if (start) {
+              raw.startTls = (role, psk) => {
+                upgraded.push(role);
+                return start(role, psk);
+              };
+            }
+            const r = await initiate(
+              raw,
+              { name: 'keyholder', incarnation: Date.now(), version: 'x', psk: derivePsk(key) },
+              { purpose: 'peer' },
+              { timeoutMs: 2000 },
+            );
+            // the frames below really travel sealed by TLS, as a peer's would
+            expect(upgraded).toEqual(['client']);
+            r?.link.attach({ frame: () => {}, close: () => {} });
+            for (const x of frames) {
+              if (r?.link.closed) break;
+              try {
+                r?.link.send(x);
+              } catch {
+                // unencodable value: msgpack refuses it on our side
+              }
+            }
+            await new Promise((res) => setTimeout(res, 5));
+            await t.close();
+          },
+        ),
+        { numRuns: 30 },
+      );
+      const [row] = await a.send(['b'], Echo, 'ok');
+      expect(row).toEqual({ host: 'b', ok: true, value: 'ok' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

@@ -82,8 +82,11 @@ describe('keyed streams over TLS', () => {
     const upgrades: string[] = [];
     const [a, b] = await pair(upgrades);
     b.handleStream('echo/1', (s) => s.pipe(s));
+    // the mesh link between them is on TLS already (link-tls.test.ts)
+    expect(upgrades.sort()).toEqual(['client', 'server']);
+    upgrades.length = 0;
     const s = await a.openStream('b', 'echo/1');
-    // mesh links stay on the Noise channel: only the stream connection upgraded
+    // the stream's own connection upgraded on both ends
     expect(upgrades.sort()).toEqual(['client', 'server']);
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const got = readAll(s);

@@ -1,0 +1,214 @@
+// Keyed mesh links on TCP continue as TLS 1.3 after their Noise handshake
+// (handshake.ts, stream-tls.ts), as streams do: the upgrade really happens
+// on both ends, nothing readable crosses the wire, a tampered, replayed or
+// reordered record closes the link before anything of it is delivered, a
+// wrong key fails the dial, and a node that does not offer or take TLS
+// (an older one) still links over the Noise channel.
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  createMesh,
+  createTcpTransport,
+  defineKind,
+  type Link,
+  type Mesh,
+  type Transport,
+} from '../src/index.js';
+import { NoiseHandshake } from '../src/noise.js';
+import { type Direction, type TcpProxy, tcpProxy } from './tcp-proxy.js';
+import { uniqueContext, until } from './util.js';
+
+const key = Buffer.from('link tls key, at least sixteen bytes');
+const Echo = defineKind<string, string>('linktls.echo');
+const tcp = () => createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
+
+/**
+ * A TCP transport whose links record their TLS upgrades in `upgrades`, or,
+ * with `noTls`, cannot upgrade at all (as a node that predates TLS links).
+ */
+function spied(inner: Transport, upgrades: string[], noTls = false): Transport {
+  const spy = (link: Link): Link => {
+    const start = link.startTls?.bind(link);
+    if (noTls) link.startTls = undefined;
+    else if (start) {
+      link.startTls = (role, psk) => {
+        upgrades.push(role);
+        return start(role, psk);
+      };
+    }
+    return link;
+  };
+  return {
+    get localAddress() {
+      return inner.localAddress;
+    },
+    byValue: inner.byValue,
+    listen: (h) => inner.listen({ link: (l) => h.link(spy(l)), datagram: h.datagram }),
+    dial: async (a, o) => spy(await inner.dial(a, o)),
+    broadcast: (d) => inner.broadcast(d),
+    close: () => inner.close(),
+    [Symbol.asyncDispose]: () => inner.close(),
+  };
+}
+
+describe('keyed mesh links over TLS', () => {
+  const nodes: Mesh[] = [];
+  const proxies: TcpProxy[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+    await Promise.all(nodes.splice(0).map((m) => m.close()));
+  });
+
+  /** a and b (b's handler counts what it ran), a linked to b through a proxy */
+  async function pair(opts: { aNoTls?: boolean; bNoTls?: boolean } = {}) {
+    const context = uniqueContext();
+    const upgrades: string[] = [];
+    const mk = (name: string, noTls?: boolean) =>
+      createMesh({ name, transport: spied(tcp(), upgrades, noTls), key, context });
+    const a = await mk('a', opts.aNoTls);
+    const b = await mk('b', opts.bNoTls);
+    nodes.push(a, b);
+    const ran: string[] = [];
+    b.handle(Echo, (s) => {
+      ran.push(s);
+      return s;
+    });
+    a.handle(Echo, (s) => s);
+    const proxy = await tcpProxy(b.address);
+    proxies.push(proxy);
+    await a.dial(proxy.address);
+    await until('a and b see each other', () => a.size() === 2 && b.size() === 2);
+    return { a, b, ran, proxy, upgrades };
+  }
+
+  test('both ends upgrade; requests flow both ways; nothing readable crosses the wire', async () => {
+    const { a, b, proxy, upgrades } = await pair();
+    expect(upgrades.sort()).toEqual(['client', 'server']);
+    const seen: Buffer[] = [];
+    proxy.set((c) => {
+      seen.push(c);
+      return [c];
+    });
+    expect(await a.send(['b'], Echo, 'SECRET-from-a')).toEqual([
+      { host: 'b', ok: true, value: 'SECRET-from-a' },
+    ]);
+    expect(await b.send(['a'], Echo, 'SECRET-from-b')).toEqual([
+      { host: 'a', ok: true, value: 'SECRET-from-b' },
+    ]);
+    const wire = Buffer.concat(seen);
+    expect(wire.length).toBeGreaterThan(0);
+    expect(wire.includes('SECRET')).toBe(false);
+    // TLS application data records (type 23, legacy version 3.3)
+    expect(wire.subarray(0, 3)).toEqual(Buffer.from([23, 3, 3]));
+  });
+
+  test.each([
+    ['dialer to acceptor', 'forth'],
+    ['acceptor to dialer', 'back'],
+  ] as const)(
+    'a tampered record, %s, closes the link; nothing of it is delivered; both nodes serve on',
+    async (_label, dir) => {
+      const { a, b, ran, proxy } = await pair();
+      const downA = new Promise<string>((r) => a.once('peer-down', (_n, why) => r(why)));
+      const downB = new Promise<string>((r) => b.once('peer-down', (_n, why) => r(why)));
+      let armed = true;
+      proxy.set((c, d: Direction) => {
+        if (armed && d === dir && c.length > 1000) {
+          armed = false;
+          c[c.length >> 1] = (c[c.length >> 1] as number) ^ 0x40;
+        }
+        return [c];
+      });
+      const body = `tampered-${'x'.repeat(2000)}`;
+      const [row] = await a.send(['b'], Echo, body, { timeout: 5000 });
+      expect(row?.ok).toBe(false);
+      const why = dir === 'forth' ? await downB : await downA;
+      expect(why).toMatch(/decrypt|bad record mac|tls|ssl/i);
+      await Promise.all([downA, downB]);
+      // the request was cut before b saw it, or b ran it and its reply was what broke
+      expect(ran).toEqual(dir === 'forth' ? [] : [body]);
+      await a.dial(b.address);
+      await until('relinked', () => a.size() === 2 && b.size() === 2);
+      expect(await a.send(['b'], Echo, 'again')).toEqual([{ host: 'b', ok: true, value: 'again' }]);
+    },
+  );
+
+  test('a replayed segment closes the link; the request ran once', async () => {
+    const { a, b, ran, proxy } = await pair();
+    const down = new Promise<string>((r) => b.once('peer-down', (_n, why) => r(why)));
+    let armed = true;
+    proxy.set((c, d) => {
+      if (armed && d === 'forth' && c.length > 1000) {
+        armed = false;
+        return [c, Buffer.from(c)];
+      }
+      return [c];
+    });
+    const body = `replayed-${'x'.repeat(2000)}`;
+    void a.send(['b'], Echo, body, { timeout: 5000 });
+    expect(await down).toMatch(/decrypt|bad record mac|tls|ssl/i);
+    expect(ran).toEqual([body]);
+  });
+
+  test('reordered segments close the link; neither request runs', async () => {
+    const { a, b, ran, proxy } = await pair();
+    const down = new Promise<string>((r) => b.once('peer-down', (_n, why) => r(why)));
+    let held: Buffer | undefined;
+    let done = false;
+    proxy.set((c, d) => {
+      if (done || d !== 'forth' || c.length < 1000) return [c];
+      if (!held) {
+        held = c;
+        return [];
+      }
+      done = true;
+      return [c, held];
+    });
+    void a.send(['b'], Echo, `one-${'x'.repeat(2000)}`, { timeout: 5000 });
+    // the second request leaves a in a later tick: its own TLS record and segment
+    await new Promise((r) => setTimeout(r, 20));
+    void a.send(['b'], Echo, `two-${'x'.repeat(2000)}`, { timeout: 5000 });
+    expect(await down).toMatch(/decrypt|bad record mac|tls|ssl/i);
+    expect(ran).toEqual([]);
+  });
+
+  test('a dialer whose TLS key differs (it did not complete this Noise handshake) is refused with ERR_MESH_AUTH; the node serves on', async () => {
+    const context = uniqueContext();
+    const a = await createMesh({ name: 'a', transport: tcp(), key, context });
+    const b = await createMesh({ name: 'b', transport: tcp(), key, context });
+    nodes.push(a, b);
+    b.handle(Echo, (s) => s);
+    const real = NoiseHandshake.prototype.exportKey;
+    vi.spyOn(NoiseHandshake.prototype, 'exportKey').mockImplementationOnce(() => randomBytes(32));
+    await expect(a.dial(b.address)).rejects.toMatchObject({ code: 'ERR_MESH_AUTH' });
+    expect(b.peers()).toEqual([]);
+    vi.mocked(NoiseHandshake.prototype.exportKey).mockImplementation(real);
+    await a.dial(b.address);
+    await until('linked', () => a.size() === 2 && b.size() === 2);
+    expect(await a.send(['b'], Echo, 'ok')).toEqual([{ host: 'b', ok: true, value: 'ok' }]);
+  });
+
+  test.each([
+    ['the dialer', { aNoTls: true }],
+    ['the acceptor', { bNoTls: true }],
+  ] as const)(
+    'when %s does not offer or take TLS, the link runs on the Noise channel and works both ways',
+    async (_label, opts) => {
+      const { a, b, proxy, upgrades } = await pair(opts);
+      expect(upgrades).toEqual([]);
+      const seen: Buffer[] = [];
+      proxy.set((c) => {
+        seen.push(c);
+        return [c];
+      });
+      expect(await a.send(['b'], Echo, 'SECRET-a')).toEqual([
+        { host: 'b', ok: true, value: 'SECRET-a' },
+      ]);
+      expect(await b.send(['a'], Echo, 'SECRET-b')).toEqual([
+        { host: 'a', ok: true, value: 'SECRET-b' },
+      ]);
+      expect(Buffer.concat(seen).includes('SECRET')).toBe(false);
+    },
+  );
+});
