@@ -9,9 +9,9 @@
 import { alignedBuffer } from './aligned.js';
 
 /** every pooled buffer: a stream data frame, sealed or not, fits */
-export const POOLED_FRAME = 256 * 1024 + 64;
+export const POOLED_FRAME = 1024 * 1024 + 64;
 /** spares kept: a consumer writing frames to disk holds a few parts' worth at once */
-const KEEP = 128;
+const KEEP = 32;
 const IDLE_MS = 10_000;
 
 let free: Buffer[] = [];

@@ -172,6 +172,8 @@ export class FrameReader {
   /** the buffer last offered is the body itself */
   #direct = false;
   #afterDirect = false;
+  /** the last frame was bulk stream data: the next one likely is too */
+  #bulk = false;
   #failed = false;
   #onFrame: (frame: unknown) => void;
   #onError: (err: FrameError) => void;
@@ -209,7 +211,9 @@ export class FrameReader {
       return body.subarray(this.#bodyOff);
     }
     this.#direct = false;
-    const end = this.#afterDirect ? this.#held + SCRATCH_AFTER_DIRECT : SCRATCH;
+    // between bulk frames only a header and a little more: the rest of a
+    // frame's body read into the scratch would be copied into it
+    const end = this.#afterDirect || this.#bulk ? this.#held + SCRATCH_AFTER_DIRECT : SCRATCH;
     return this.#scratch.subarray(this.#held, end);
   }
 
@@ -262,6 +266,7 @@ export class FrameReader {
   #finish(): void {
     const body = this.#body as Buffer;
     this.#body = undefined;
+    this.#bulk = pooled(this.#raw, body.length);
     let value: unknown;
     try {
       // the body is this frame's own buffer: a raw frame is handed out as it

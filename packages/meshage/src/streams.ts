@@ -39,9 +39,11 @@ export interface StreamContext {
 export type StreamHandler = (stream: Duplex, ctx: StreamContext) => void;
 
 /** largest data frame */
-export const STREAM_CHUNK = 256 * 1024;
+export const STREAM_CHUNK = 1024 * 1024;
 /** bytes a writer may have sent that the reader has not consumed */
 export const STREAM_WINDOW = 4 * 1024 * 1024;
+/** data frames of one write are cut at multiples of this (a page) */
+const FRAME_ALIGN = 4096;
 const PROTOCOL = /^[\x21-\x7e]{1,64}$/;
 const controlFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('w'), n: z.number().int().positive().max(STREAM_WINDOW) }),
@@ -101,7 +103,18 @@ class MeshStream extends Duplex {
         this.#blocked = { chunk, off, cb };
         return;
       }
-      const n = Math.min(STREAM_CHUNK, chunk.length - off, this.#credit);
+      let n = Math.min(STREAM_CHUNK, chunk.length - off, this.#credit);
+      if (n < chunk.length - off) {
+        // frames start on 4 KiB multiples of the write, so a receiver gets a
+        // large write as whole pages (it may write them to disk with
+        // O_DIRECT as they are); a credit ending mid-page waits for the next
+        // grant (the reader owes one: all but < 4 KiB of its window is unread)
+        n -= n % FRAME_ALIGN;
+        if (n === 0) {
+          this.#blocked = { chunk, off, cb };
+          return;
+        }
+      }
       const piece = chunk.subarray(off, off + n);
       try {
         if (this.#byValue) {

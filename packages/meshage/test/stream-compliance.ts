@@ -106,6 +106,25 @@ export function streamCompliance(name: string, setup: () => StreamSetup): void {
       });
     }
 
+    test('the frames of a large write are whole pages but its last, also where the window ran out', async () => {
+      const [a, b] = (await line()) as [Mesh, Mesh, Mesh];
+      const payload = randomBytes(2 * STREAM_WINDOW);
+      b.handleStream('pages/1', (stream) => {
+        // a small write first: the window runs out 30 bytes into a page of the next
+        stream.write(Buffer.alloc(30, 1));
+        stream.end(payload);
+      });
+      const st = await a.openStream('b', 'pages/1');
+      const sizes: number[] = [];
+      st.on('data', (c: Buffer) => sizes.push(c.length));
+      const got = await readAll(st);
+      expect(got.subarray(30).equals(payload)).toBe(true);
+      expect(sizes[0]).toBe(30);
+      const body = sizes.slice(1);
+      expect(body.reduce((n, x) => n + x, 0)).toBe(payload.length);
+      expect(body.slice(0, -1).filter((n) => n % 4096 !== 0)).toEqual([]);
+    });
+
     test('a slow reader holds the writer back (bounded buffering)', async () => {
       const [a, b] = (await line()) as [Mesh, Mesh, Mesh];
       let server: Duplex | undefined;
