@@ -127,7 +127,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
   readonly #failed = new Map<string, Transfer>();
   readonly #server: { close(): void; load(): number };
   readonly #ac = new AbortController();
-  /** removal timers of failed transfers' temporary files, by content hash */
+  /** removal timers of failed transfers' temporary files, by transfer key */
   readonly #abandon = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
@@ -222,6 +222,11 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
         if (t) started.push(t);
       }),
     );
+    // empty files are complete once get returns (a listing right after a get
+    // of a directory shows them), whatever the outcome (in done, status)
+    await Promise.all(
+      started.filter((t) => t.spec.manifest.size === 0).map((t) => t.done.catch(() => {})),
+    );
     return started;
   }
 
@@ -292,7 +297,12 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     }
     const before = this.#failed.get(name);
     this.#failed.delete(name);
-    this.#keep(chosen.hash);
+    // another file of this content on its way here: its own temporary file
+    let key = chosen.hash;
+    for (let n = 0; this.#running(key); n++) {
+      key = `${chosen.hash}-${n}`;
+    }
+    this.#keep(key);
     // a failed pull of another version of this name is abandoned now
     if (before && before.hash !== chosen.hash) this.#drop(before);
     const t = new Transfer(
@@ -303,12 +313,14 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
         manifest: chosen.manifest,
         mode: chosen.mode,
         mtimeMs: chosen.mtimeMs,
+        key,
         sources,
       },
       {
         fs: this.#fs,
         fetchPart: (host, m, i, sig) => this.#client.fetch(host, m, i, sig),
-        fetchPartTo: (host, m, i, sig, file) => this.#client.fetchTo(host, m, i, sig, file),
+        fetchPartTo: (host, m, i, sig, file, arrived) =>
+          this.#client.fetchTo(host, m, i, sig, file, arrived),
         release: (data) => this.#client.pool.release(data),
         whoHas: (hash, sig) => this.#whoHas(hash, sig),
         slot: (sig) => this.#slots.acquire(sig),
@@ -321,7 +333,8 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       this.#ac.signal,
     );
     this.#byName.set(name, t);
-    this.#byHash.set(t.hash, t);
+    // parts of this content are served from the first transfer of it
+    if (!this.#byHash.has(t.hash)) this.#byHash.set(t.hash, t);
     t.done
       .then(
         () => this.#hashes.seed(dest, chosen.manifest).catch(() => {}),
@@ -337,32 +350,36 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     return t;
   }
 
-  /** a new transfer of `hash` takes over its temporary file */
-  #keep(hash: string): void {
-    clearTimeout(this.#abandon.get(hash));
-    this.#abandon.delete(hash);
+  /** a new transfer of `key` takes over its temporary file */
+  #keep(key: string): void {
+    clearTimeout(this.#abandon.get(key));
+    this.#abandon.delete(key);
   }
 
-  /** remove a failed transfer's temporary files unless a transfer of its content runs */
+  #running(key: string): boolean {
+    return [...this.#byName.values()].some((x) => x.key === key);
+  }
+
+  /** remove a failed transfer's temporary files unless another transfer took them over */
   #drop(t: Transfer): void {
-    this.#keep(t.hash);
-    if (this.#byHash.has(t.hash) && this.#byHash.get(t.hash) !== t) return;
-    void removePartial(t.spec.workDir, t.hash).catch(() => {});
+    this.#keep(t.key);
+    if ([...this.#byName.values()].some((x) => x.key === t.key && x !== t)) return;
+    void removePartial(t.spec.workDir, t.key).catch(() => {});
   }
 
   /** nobody retried a failed transfer within keepPartialMs: it is abandoned */
   #dropLater(t: Transfer): void {
-    this.#keep(t.hash);
+    this.#keep(t.key);
     // closing: kept for a resume after a restart (the next start-up sweeps old ones)
     if (this.#closed) return;
     const timer = setTimeout(() => {
-      this.#abandon.delete(t.hash);
-      if (this.#byHash.has(t.hash)) return;
+      this.#abandon.delete(t.key);
+      if (this.#running(t.key)) return;
       this.#log(`removing the temporary file of ${t.name}: not retried`);
-      void removePartial(t.spec.workDir, t.hash).catch(() => {});
+      void removePartial(t.spec.workDir, t.key).catch(() => {});
     }, this.o.keepPartialMs ?? KEEP_PARTIAL_MS);
     timer.unref();
-    this.#abandon.set(t.hash, timer);
+    this.#abandon.set(t.key, timer);
   }
 
   async #whoHas(hash: string, signal: AbortSignal) {

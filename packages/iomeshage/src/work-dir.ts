@@ -1,21 +1,22 @@
-// The work directory (<files>/.iomesh) holds, per transfer, `<hash>.tmp` (the
-// preallocated file parts land in) and `<hash>.json` (the verified parts, for
-// a resume). A transfer that failed keeps both so a retry resumes; one that
+// The work directory (<files>/.iomesh) holds, per transfer, `<key>.tmp` (the
+// preallocated file parts land in) and `<key>.json` (the verified parts, for
+// a resume); the key is the content hash, with `-<n>` added for a second
+// file of the same content pulled at the same time. A transfer that failed keeps both so a retry resumes; one that
 // nobody retries is abandoned and its files go after `keepMs`. At start-up
 // nothing is running, so anything else in the directory (a temp file without
 // its state, a state without its file, files of an older layout) is garbage.
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const ENTRY = /^([0-9a-f]{64})\.(tmp|json)$/;
+const ENTRY = /^([0-9a-f]{64}(?:-\d+)?)\.(tmp|json)$/;
 
-/** the files of the transfer of content `hash` in `workDir` */
-export function partialFiles(workDir: string, hash: string): string[] {
-  return [join(workDir, `${hash}.tmp`), join(workDir, `${hash}.json`)];
+/** the temporary and state files of the transfer `key` in `workDir` */
+export function partialFiles(workDir: string, key: string): [string, string] {
+  return [join(workDir, `${key}.tmp`), join(workDir, `${key}.json`)];
 }
 
-export async function removePartial(workDir: string, hash: string): Promise<void> {
-  await Promise.all(partialFiles(workDir, hash).map((p) => rm(p, { force: true })));
+export async function removePartial(workDir: string, key: string): Promise<void> {
+  await Promise.all(partialFiles(workDir, key).map((p) => rm(p, { force: true })));
 }
 
 /**

@@ -59,6 +59,25 @@ describe('iomeshage over an in-memory mesh', () => {
     expect((await stat(join(b.dir, 'empty'))).size).toBe(0);
   });
 
+  test('empty files of a directory are in place when get returns (upstream distributed `file`)', async () => {
+    await using s = await startSwarm(2, { partSize: PART, maxTransfers: 1 });
+    const [a, b] = s.nodes as [Node, Node];
+    // a big file holds the only transfer slot: the empty ones must not wait for it
+    await put(a, 'dir/big', randomBytes(PART * 40));
+    for (const n of ['a', 'b', 'c']) await put(a, `dir/${n}`, new Uint8Array(), 0o600);
+    const ts = await b.io.get('dir');
+    const listed = (await b.io.list('dir')).map((e) => e.name).sort();
+    expect(listed).toEqual(expect.arrayContaining(['dir/a', 'dir/b', 'dir/c']));
+    expect((await stat(join(b.dir, 'dir/c'))).mode & 0o777).toBe(0o600);
+    await Promise.all(ts.map((t) => t.done));
+    expect((await b.io.list('dir')).map((e) => e.name).sort()).toEqual([
+      'dir/a',
+      'dir/b',
+      'dir/big',
+      'dir/c',
+    ]);
+  });
+
   test('a directory with subdirectories arrives whole, with file and directory modes', async () => {
     await using s = await startSwarm(3, { partSize: PART });
     const [a, , c] = s.nodes as [Node, Node, Node];
