@@ -106,55 +106,78 @@ export class PartClient {
    * they arrived and written with one O_DIRECT pwritev, no copy (one write
    * per chunk costs a disk request each: a VM exit apiece here); other
    * pieces (sealed streams, odd splits) are copied into a pooled part
-   * buffer.
+   * buffer. The stream is free for the next request as soon as the part is
+   * verified (`arrived` is called then): the disk write overlaps the next
+   * part's transfer instead of stalling the stream.
    */
-  fetchTo(
+  async fetchTo(
     host: string,
     m: Manifest,
     index: number,
     signal: AbortSignal,
     file: PartFile,
+    arrived?: () => void,
   ): Promise<number> {
-    return this.#exchange(host, m, index, signal, async (conn, length) => {
-      const [start] = partRange(m.size, m.partSize, index);
-      const hash = createHash('sha256');
-      /** whole aligned chunks from the part's start, held until verified */
-      const held: Buffer[] = [];
-      let copy: Buffer | undefined;
-      let copyFrom = 0;
-      let off = 0;
-      try {
-        await conn.reader.consume(length, (piece, own) => {
-          hash.update(piece);
-          if (!copy && own && isAligned(piece)) held.push(piece);
-          else {
-            if (!copy) {
-              copy = this.pool.take(length);
-              copyFrom = off;
-            }
-            piece.copy(copy, off);
-            if (own) recycleStreamChunk(piece);
+    const got = await this.#exchange(host, m, index, signal, (conn, length) =>
+      this.#receive(conn, length, m, index, host),
+    );
+    arrived?.();
+    const [start] = partRange(m.size, m.partSize, index);
+    const { held, copy, copyFrom, length } = got;
+    try {
+      if (held.length > 0) {
+        if (file.writev) await file.writev(held, start);
+        else
+          for (let i = 0, at = start; i < held.length; at += (held[i] as Buffer).length, i++) {
+            await file.write(held[i] as Buffer, at);
           }
-          off += piece.length;
-        });
-        if (hash.digest('hex') !== m.parts[index]) {
-          // a corrupt part: refetched (from another holder) by the caller, nothing written
-          throw new BadPartError(`part ${index} from ${host} does not match its hash`);
-        }
-        if (held.length > 0) {
-          if (file.writev) await file.writev(held, start);
-          else
-            for (let i = 0, at = start; i < held.length; at += (held[i] as Buffer).length, i++) {
-              await file.write(held[i] as Buffer, at);
-            }
-        }
-        if (copy) await file.write(copy.subarray(copyFrom, length), start + copyFrom);
-      } finally {
-        for (const c of held) recycleStreamChunk(c);
-        if (copy) this.pool.release(copy);
       }
-      return length;
-    });
+      if (copy) await file.write(copy.subarray(copyFrom, length), start + copyFrom);
+    } finally {
+      for (const c of held) recycleStreamChunk(c);
+      if (copy) this.pool.release(copy);
+    }
+    return length;
+  }
+
+  /** the part's bytes off the stream, hashed as they arrive; only a verified part is returned */
+  async #receive(
+    conn: Conn,
+    length: number,
+    m: Manifest,
+    index: number,
+    host: string,
+  ): Promise<{ held: Buffer[]; copy: Buffer | undefined; copyFrom: number; length: number }> {
+    const hash = createHash('sha256');
+    /** whole aligned chunks from the part's start, held until written */
+    const held: Buffer[] = [];
+    let copy: Buffer | undefined;
+    let copyFrom = 0;
+    let off = 0;
+    try {
+      await conn.reader.consume(length, (piece, own) => {
+        hash.update(piece);
+        if (!copy && own && isAligned(piece)) held.push(piece);
+        else {
+          if (!copy) {
+            copy = this.pool.take(length);
+            copyFrom = off;
+          }
+          piece.copy(copy, off);
+          if (own) recycleStreamChunk(piece);
+        }
+        off += piece.length;
+      });
+      if (hash.digest('hex') !== m.parts[index]) {
+        // a corrupt part: refetched (from another holder) by the caller, nothing written
+        throw new BadPartError(`part ${index} from ${host} does not match its hash`);
+      }
+    } catch (e) {
+      for (const c of held) recycleStreamChunk(c);
+      if (copy) this.pool.release(copy);
+      throw e;
+    }
+    return { held, copy, copyFrom, length };
   }
 
   close(): void {

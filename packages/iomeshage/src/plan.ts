@@ -45,6 +45,8 @@ export interface SourceState {
 export interface Pick {
   index: number;
   host: string;
+  /** its bytes are here (being written): the source is free for another request */
+  arrived?: boolean;
 }
 
 export interface SchedulerOptions {
@@ -151,13 +153,21 @@ export class PartScheduler {
     return { index: best.index, host };
   }
 
+  /** the part's bytes arrived (it is being written): its source may take another request */
+  arrived(p: Pick): void {
+    if (p.arrived) return;
+    p.arrived = true;
+    const s = this.sources.get(p.host);
+    if (s) s.inflight--;
+  }
+
   succeeded(p: Pick): void {
     this.inflight.delete(p.index);
     this.done.add(p.index);
     this.servedBy.set(p.host, (this.servedBy.get(p.host) ?? 0) + 1);
     const s = this.sources.get(p.host);
     if (s) {
-      s.inflight--;
+      if (!p.arrived) s.inflight--;
       s.failures = 0;
     }
   }
@@ -167,7 +177,7 @@ export class PartScheduler {
     this.inflight.delete(p.index);
     const s = this.sources.get(p.host);
     if (!s) return;
-    s.inflight--;
+    if (!p.arrived) s.inflight--;
     s.failed.add(p.index);
     s.failures++;
     if (gone || s.failures >= this.#maxFailures) this.sources.delete(p.host);

@@ -36,6 +36,11 @@ export interface ServerState {
   log(msg: string): void;
 }
 
+/** how long a served file's check holds, ms */
+const CHECK_MS = 1000;
+
+type Whole = NonNullable<Awaited<ReturnType<HashCache['pathOf']>>>;
+
 export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(): number } {
   let uploads = 0;
   const files = new HandleCache();
@@ -88,10 +93,31 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
 
   const offHave = mesh.handle(HaveKind, ({ hash }) => have(hash));
 
+  /**
+   * The complete file holding `hash`, checked (stat, still inside the
+   * directory) at most every CHECK_MS: a transfer asks for its parts one
+   * after another, and two file operations per part were thread-pool round
+   * trips. A file changed meanwhile serves bytes its receiver's hash check
+   * refuses (it refetches elsewhere), never bytes taken as good.
+   */
+  const checked = new Map<string, { at: number; whole: Whole }>();
+  const wholeFile = async (hash: string): Promise<Whole | undefined> => {
+    const c = checked.get(hash);
+    if (c && Date.now() - c.at < CHECK_MS) return c.whole;
+    const found = await st.hashes.pathOf(hash);
+    const whole = found && (await resolvesInside(st.dir, found.path)) ? found : undefined;
+    // only a found file is remembered: one completing here is served at once
+    if (whole) {
+      if (checked.size > 64) checked.clear();
+      checked.set(hash, { at: Date.now(), whole });
+    }
+    return whole;
+  };
+
   /** the part in a pooled buffer (the caller releases it), or why not */
   const servePart = async (hash: string, index: number): Promise<Buffer | string> => {
-    const whole = await st.hashes.pathOf(hash);
-    if (whole && (await resolvesInside(st.dir, whole.path))) {
+    const whole = await wholeFile(hash);
+    if (whole) {
       const m = whole.manifest;
       if (index >= m.parts.length) return `no part ${index}`;
       const [s, e] = partRange(m.size, m.partSize, index);

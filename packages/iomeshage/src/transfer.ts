@@ -4,12 +4,13 @@
 // and fsync + atomic rename only once every part is verified.
 import { setMaxListeners } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { IomeshError, NoSourceError, NoSpaceError, TransferAbortedError } from './errors.js';
 import { isNoSpace, type PartFile, type TransferFs } from './fsio.js';
 import { hashPart, type Manifest, partRange } from './hashing.js';
-import { PartScheduler } from './plan.js';
+import { PartScheduler, type Pick } from './plan.js';
 import type { Have } from './wire.js';
+import { partialFiles } from './work-dir.js';
 
 export type TransferState = 'queued' | 'running' | 'done' | 'failed';
 
@@ -47,6 +48,8 @@ export interface TransferDeps {
     index: number,
     signal: AbortSignal,
     file: PartFile,
+    /** the part is verified and being written: the source may take another request */
+    arrived?: () => void,
   ): Promise<number>;
   /** ask the mesh who holds parts of `hash` now */
   whoHas(hash: string, signal: AbortSignal): Promise<{ host: string; have: Have }[]>;
@@ -70,9 +73,21 @@ export interface TransferSpec {
   manifest: Manifest;
   mode: number;
   mtimeMs: number;
+  /**
+   * stem of the temporary and state files in workDir (default: the content
+   * hash, so a retry of the same content resumes); a second file of the
+   * same content pulled at the same time needs its own
+   */
+  key?: string;
   /** initial sources: host -> complete copy or the parts it has */
   sources: Map<string, { complete: boolean; have?: number[] }>;
 }
+
+/** the state file of a running transfer is rewritten at most this often, ms */
+const STATE_EVERY_MS = 500;
+
+/** extra looks for sources early in a transfer, ms after it starts moving */
+const EARLY_REFRESH_MS = [250, 600];
 
 const isGone = (e: unknown): boolean =>
   [
@@ -87,6 +102,8 @@ export class Transfer {
   state: TransferState = 'queued';
   error: IomeshError | undefined;
   readonly tmp: string;
+  /** stem of this transfer's files in the work directory */
+  readonly key: string;
   readonly #statePath: string;
   readonly sched: PartScheduler;
   readonly done: Promise<void>;
@@ -97,15 +114,20 @@ export class Transfer {
   #wake: (() => void) | undefined;
   #poked = false;
   #stateWrite: Promise<void> = Promise.resolve();
+  /** part requests whose bytes have not all arrived */
+  #net = 0;
+  /** verified parts not yet in the state file */
+  #stateDirty = false;
+  #stateTimer: NodeJS.Timeout | undefined;
+  #lastSave = 0;
 
   constructor(
     readonly spec: TransferSpec,
     readonly deps: TransferDeps,
     signal?: AbortSignal,
   ) {
-    const h = spec.manifest.hash;
-    this.tmp = join(spec.workDir, `${h}.tmp`);
-    this.#statePath = join(spec.workDir, `${h}.json`);
+    this.key = spec.key ?? spec.manifest.hash;
+    [this.tmp, this.#statePath] = partialFiles(spec.workDir, this.key);
     this.sched = new PartScheduler(spec.manifest.parts.length);
     for (const [host, s] of spec.sources) this.sched.update(host, s);
     // every part request and source lookup listens on it
@@ -190,7 +212,9 @@ export class Transfer {
   async #run(): Promise<void> {
     const { fs } = this.deps;
     const m = this.spec.manifest;
-    const release = await this.deps.slot(this.#ac.signal).catch(() => undefined);
+    // an empty file has nothing to pull: it never waits behind other transfers
+    const release =
+      m.size === 0 ? () => {} : await this.deps.slot(this.#ac.signal).catch(() => undefined);
     if (!release) {
       this.#fail(new TransferAbortedError(this.name));
       throw this.error;
@@ -229,6 +253,7 @@ export class Transfer {
       await fs.mkdir(dirname(this.spec.dest), 0o755);
       await fs.rename(this.tmp, this.spec.dest);
       keepTmp = false;
+      this.#cancelState();
       await this.#stateWrite;
       await fs.rm(this.#statePath);
       this.state = 'done';
@@ -256,6 +281,9 @@ export class Transfer {
       }
       await this.#file?.close().catch(() => {});
       this.#file = undefined;
+      // what is verified on disk, for a resume (or nothing, when the file goes)
+      if (keepTmp) await this.#writeState();
+      else this.#cancelState();
       if (!keepTmp) {
         await fs.rm(this.tmp).catch(() => {});
         await this.#stateWrite;
@@ -311,11 +339,37 @@ export class Transfer {
     }
   }
 
+  /**
+   * Note the verified parts in the state file, at most every STATE_EVERY_MS
+   * (a write per part cost three file operations, each a thread-pool round
+   * trip); a failed or interrupted transfer writes it at once. Parts verified
+   * but not yet noted are fetched again by a resume, never trusted unchecked.
+   */
   #saveState(): void {
+    this.#stateDirty = true;
+    if (this.#stateTimer) return;
+    const wait = Math.max(0, this.#lastSave + STATE_EVERY_MS - Date.now());
+    this.#stateTimer = setTimeout(() => void this.#writeState(), wait);
+    this.#stateTimer.unref();
+  }
+
+  #cancelState(): void {
+    clearTimeout(this.#stateTimer);
+    this.#stateTimer = undefined;
+    this.#stateDirty = false;
+  }
+
+  #writeState(): Promise<void> {
+    clearTimeout(this.#stateTimer);
+    this.#stateTimer = undefined;
+    if (!this.#stateDirty) return this.#stateWrite;
+    this.#stateDirty = false;
+    this.#lastSave = Date.now();
     const body = JSON.stringify({ name: this.name, hash: this.hash, done: this.partsDone() });
     this.#stateWrite = this.#stateWrite
       .then(() => writeFile(this.#statePath, body))
       .catch(() => {});
+    return this.#stateWrite;
   }
 
   async #pull(): Promise<void> {
@@ -337,12 +391,21 @@ export class Transfer {
     const refresher = setInterval(() => {
       if (this.sched.remaining > 0) void refresh();
     }, this.deps.refreshMs);
+    // receivers started together hold parts within a fraction of a second:
+    // look for them early, not only after the first refreshMs
+    const early = EARLY_REFRESH_MS.filter((ms) => ms < this.deps.refreshMs).map((ms) =>
+      setTimeout(() => {
+        if (this.sched.remaining > 0) void refresh();
+      }, ms),
+    );
     const running = new Set<Promise<void>>();
     try {
       while (this.sched.remaining > 0) {
         if (signal.aborted) throw new TransferAbortedError(this.name);
         if (failure) throw failure;
-        while (running.size < this.deps.parallel) {
+        // requests on the wire are bounded by `parallel`; parts being written
+        // (their streams already back at work) by as many again
+        while (this.#net < this.deps.parallel && running.size < 2 * this.deps.parallel) {
           const pick = this.sched.next();
           if (!pick) break;
           orphanSince = 0;
@@ -376,17 +439,27 @@ export class Transfer {
       if (failure) throw failure;
     } finally {
       clearInterval(refresher);
+      for (const t of early) clearTimeout(t);
       this.#ac.signal.aborted && (await Promise.allSettled(running));
     }
   }
 
-  async #fetch(pick: { index: number; host: string }, signal: AbortSignal): Promise<void> {
+  async #fetch(pick: Pick, signal: AbortSignal): Promise<void> {
     const m = this.spec.manifest;
     const file = this.#file as PartFile;
     let bytes: number;
+    this.#net++;
+    let onWire = true;
+    const arrived = () => {
+      if (!onWire) return;
+      onWire = false;
+      this.#net--;
+      this.sched.arrived(pick);
+      this.#poke();
+    };
     try {
       if (this.deps.fetchPartTo) {
-        bytes = await this.deps.fetchPartTo(pick.host, m, pick.index, signal, file);
+        bytes = await this.deps.fetchPartTo(pick.host, m, pick.index, signal, file, arrived);
       } else {
         bytes = await this.#fetchAndWrite(pick, signal, file);
       }
@@ -400,6 +473,11 @@ export class Transfer {
       );
       this.sched.failed(pick, isGone(e));
       return;
+    } finally {
+      if (onWire) {
+        onWire = false;
+        this.#net--;
+      }
     }
     this.sched.succeeded(pick);
     this.#bytes += bytes;
