@@ -32,6 +32,19 @@ function usage(pid: number | undefined): Promise<{ cpu: number; faults: number }
 
 const perfArg = process.argv.indexOf('--perf');
 const perfDir = perfArg > 0 ? process.argv[perfArg + 1] : undefined;
+/** `--syscalls`: count the daemons' system calls during the transfer (perf stat) */
+const countSyscalls = process.argv.includes('--syscalls');
+const SYSCALLS = ['read', 'writev', 'pwritev', 'pread64', 'epoll_pwait', 'futex'];
+
+/** perf stat of every daemon's reads, writes, waits and wake-ups during the transfer */
+function perfStat(hosts: readonly ClusterHost[]): ChildProcess | undefined {
+  if (!countSyscalls) return undefined;
+  const pids = hosts.map((h) => h.pid).filter((p) => p !== undefined);
+  const events = SYSCALLS.flatMap((s) => ['-e', `syscalls:sys_enter_${s}`]);
+  return spawn('perf', ['stat', '-x', ',', ...events, '-p', pids.join(',')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
 
 /** `--perf DIR`: perf record (call graphs) of every daemon during the transfer, DIR/<case>.data */
 function perfRecord(hosts: readonly ClusterHost[], label: string): ChildProcess | undefined {
@@ -39,7 +52,16 @@ function perfRecord(hosts: readonly ClusterHost[], label: string): ChildProcess 
   const pids = hosts.map((h) => h.pid).filter((p) => p !== undefined);
   return spawn(
     'perf',
-    ['record', '-F', '999', '-g', '-o', join(perfDir, `${label}.data`), '-p', pids.join(',')],
+    [
+      'record',
+      // PERF_EVENT=<tracepoint>: where the daemons make that call, not CPU samples
+      ...(process.env.PERF_EVENT ? ['-e', process.env.PERF_EVENT] : ['-F', '999']),
+      '-g',
+      '-o',
+      join(perfDir, `${label}.data`),
+      '-p',
+      pids.join(','),
+    ],
     { stdio: 'ignore' },
   );
 }
@@ -88,7 +110,12 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   await origin.run('file list /');
   const hashMs = performance.now() - t0hash;
   const perf = perfRecord(hosts, label);
-  if (perf) await new Promise((r) => setTimeout(r, 500));
+  const stat_ = perfStat(hosts);
+  let statOut = '';
+  stat_?.stderr?.on('data', (d: Buffer) => {
+    statOut += d.toString();
+  });
+  if (perf || stat_) await new Promise((r) => setTimeout(r, 500));
   const use0 = await Promise.all(hosts.map((h) => usage(h.pid)));
   const t0 = performance.now();
   const rows = await origin.run('mesh send all file get bench.img');
@@ -107,9 +134,10 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   }
   const wall = Math.max(...doneAt.values());
   const use1 = await Promise.all(hosts.map((h) => usage(h.pid)));
-  if (perf) {
-    perf.kill('SIGINT');
-    await new Promise((r) => perf.once('exit', r));
+  for (const p of [perf, stat_]) {
+    if (!p) continue;
+    p.kill('SIGINT');
+    await new Promise((r) => p.once('exit', r));
   }
   const cpu = use1.reduce((n, x, i) => n + x.cpu - (use0[i]?.cpu ?? 0), 0);
   const faults = use1.reduce((n, x, i) => n + x.faults - (use0[i]?.faults ?? 0), 0);
@@ -148,6 +176,14 @@ async function runCase(mib: number, receivers: number): Promise<void> {
   console.log(
     `  minor page faults (all daemons): ${(faults / (mib * receivers)).toFixed(0)} per MiB received`,
   );
+  if (stat_) {
+    const per = statOut
+      .split('\n')
+      .map((l) => l.split(','))
+      .filter((f) => f[2]?.startsWith('syscalls:sys_enter_'))
+      .map((f) => `${f[2]?.slice(19)} ${(Number(f[0]) / (mib * receivers)).toFixed(1)}`);
+    console.log(`  system calls per MiB received (all daemons): ${per.join(', ')}`);
+  }
   console.log(
     `  parts from non-origin nodes: ${total ? ((100 * (total - fromOrigin)) / total).toFixed(0) : '?'}% (${total - fromOrigin} of ${total})`,
   );
