@@ -17,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseFlags(argv);
   } catch (e) {
+    quietOnClosedStdout();
     if (e instanceof FlagHelpRequested) {
       process.stdout.write(`${BANNER}${usageText()}\n`);
       return 0;
@@ -28,6 +29,9 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const v = parsed.values;
+  // -e's own output is fd writes; every other mode (-cli, -version, -nuke win over -e) uses process.stdout
+  if (!(v.e === true && v.cli !== true && v.version !== true && v.nuke !== true))
+    quietOnClosedStdout();
   const missing = missingFeatureErrors(parsed);
   const badCgroup = cgroupFlagProblem(v);
   if (badCgroup) missing.push(badCgroup);
@@ -81,13 +85,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // `minimega -cli | head` and friends: a closed stdout ends a client quietly;
-// the daemon just stops writing to it (it must outlive its terminal).
+// the daemon just stops writing to it (it must outlive its terminal). Not
+// for -e, which writes with fs.writeSync (client/fd-out.ts): touching
+// process.stdout makes the stream, which loads Node's stream modules.
 let daemonMode = false;
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (daemonMode) return;
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (daemonMode) return;
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

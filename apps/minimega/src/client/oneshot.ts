@@ -1,21 +1,45 @@
 // `minimega -e CMD...`: run one command on the running daemon and print the
 // replies. Exits 1 when any reply carried an error (daemon.md sharp edge 1).
-import { ClientError, MinimegaClient } from './connection.js';
-import { printReply } from './print.js';
+// Start-up is most of its time, so it loads as little as it can: the socket
+// through the pipe binding (pipe-link.ts; net.Socket only when this Node
+// lacks it), output written to fds 1 and 2 (fd-out.ts), nothing of the
+// daemon.
+import { ClientError } from './errors.js';
+import { fdSink } from './fd-out.js';
+import { dialPipe } from './pipe-link.js';
+import { printReply, type TextSink } from './print.js';
 import { inNamespace, wordsToCommand } from './quote.js';
+import type { ClientSession } from './session.js';
 
-export async function runOneShot(opts: {
+export interface OneShotOptions {
   socketPath: string;
   namespace: string;
   words: string[];
-}): Promise<number> {
+  /** where replies and errors go (default: fds 1 and 2; a closed stdout ends the process quietly) */
+  out?: TextSink;
+  err?: TextSink;
+  /** how to reach the daemon (default: the pipe binding, else net.Socket) */
+  dial?: (path: string) => Promise<ClientSession>;
+}
+
+/** The pipe binding when this Node has it, else net.Socket (MinimegaClient). */
+export async function dialDaemon(path: string): Promise<ClientSession> {
+  return (
+    (await dialPipe(path)) ?? (await (await import('./connection.js')).MinimegaClient.dial(path))
+  );
+}
+
+export async function runOneShot(opts: OneShotOptions): Promise<number> {
   if (opts.words.length === 0) return 0;
+  // `minimega -e ... | head`: the reader left, stop quietly as minimega does
+  const out = opts.out ?? fdSink(1, () => process.exit(process.exitCode ?? 0));
+  const err = opts.err ?? fdSink(2, () => {});
   const command = inNamespace(opts.namespace, wordsToCommand(opts.words));
-  let client: MinimegaClient;
+  let client: ClientSession;
   try {
-    client = await MinimegaClient.dial(opts.socketPath);
+    client = await (opts.dial ?? dialDaemon)(opts.socketPath);
   } catch (e) {
-    process.stderr.write(`minimega: ${(e as Error).message}\n`);
+    err.write(`minimega: ${(e as Error).message}\n`);
     return 1;
   }
   let failed = false;
@@ -23,7 +47,7 @@ export async function runOneShot(opts: {
   try {
     await client.run(command, (r) => {
       replied = true;
-      if (printReply(r, process.stdout, process.stderr)) failed = true;
+      if (printReply(r, out, err)) failed = true;
     });
   } catch (e) {
     // `quit` and `nuke` stop the daemon without a reply: the connection's end
@@ -34,7 +58,7 @@ export async function runOneShot(opts: {
       e.code === 'ERR_DISCONNECTED' &&
       stopsDaemon(opts.words);
     if (!expected) {
-      process.stderr.write(`minimega: ${(e as Error).message}\n`);
+      err.write(`minimega: ${(e as Error).message}\n`);
       failed = true;
     }
   }

@@ -8,10 +8,9 @@
 // (An embedded startup snapshot was tried and measured slower here: Node 20
 // copies the snapshot out of the executable at every start, ~1,100 more page
 // faults for -20 M instructions.)
-import { dirname } from 'node:path';
 import { getAsset, getRawAsset } from 'node:sea';
 import { Script } from 'node:vm';
-import { CLIENT_FILENAME, wrapClient } from './client-wrapper.js';
+import { CLIENT_FILENAME, runClientBundle, wrapClient } from './client-wrapper.js';
 
 function cachedData(): Uint8Array | undefined {
   try {
@@ -26,11 +25,4 @@ const script = new Script(wrapClient(getAsset('client.cjs', 'utf8')), {
   filename: CLIENT_FILENAME,
   cachedData: cachedData(),
 });
-const mod = { exports: {} };
-(script.runInThisContext() as (...a: unknown[]) => void)(
-  mod.exports,
-  require,
-  mod,
-  process.execPath,
-  dirname(process.execPath),
-);
+runClientBundle(script);

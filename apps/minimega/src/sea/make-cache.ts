@@ -7,9 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { CLIENT_FILENAME, wrapClient } from './client-wrapper.js';
+import { CLIENT_FILENAME, runClientBundle, wrapClient } from './client-wrapper.js';
 
 /** A reply as the daemon sends it to `echo hi` (one host, no error). */
 const REPLY =
@@ -38,14 +38,7 @@ async function main(): Promise<void> {
     });
     // the bundle reads its arguments from process.argv, like the executable
     process.argv = [process.execPath, process.execPath, '-base', dir, '-e', 'echo', 'hi'];
-    const mod = { exports: {} };
-    (script.runInThisContext() as (...a: unknown[]) => void)(
-      mod.exports,
-      require,
-      mod,
-      process.execPath,
-      dirname(process.execPath),
-    );
+    runClientBundle(script);
     await done;
     await new Promise((r) => setImmediate(r));
     if (process.exitCode !== 0 && process.exitCode !== undefined)
