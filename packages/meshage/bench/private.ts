@@ -6,7 +6,7 @@
 // (user + sys) per send and per MiB is printed beside the wall-clock
 // figures (for the stream: of the sending head and of the receiving h1):
 // load on the machine barely changes it. MODES=private runs one mode,
-// ONLY=stream only the stream figures.
+// ONLY=stream only the stream figures, ONLY=mesh all but the stream ones.
 // Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -145,38 +145,41 @@ if (process.argv[2] === 'serve') {
         record(mode, `stream ${label} head CPU ms per MiB`, (cpu.user + cpu.system) / 1000 / 256);
         record(mode, `stream ${label} h1 CPU ms per MiB`, h1);
       };
-      await streamed('head->h1', async () => {
-        const s: Duplex = await head.openStream('h1', 'sink/1');
-        const chunk = Buffer.alloc(256 * 1024, 2);
-        const done = new Promise<string>((r) => {
-          let reply = '';
-          s.on('data', (c: Buffer) => (reply += c.toString()));
-          s.on('end', () => r(reply));
-        });
-        for (let sent = 0; sent < total; sent += chunk.length) {
-          if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
-        }
-        s.end();
-        const got = Number(await done);
-        if (got !== total) throw new Error(`sink got ${got} of ${total}`);
-      });
-      await streamed('h1->head', async () => {
-        const s: Duplex = await head.openStream('h1', 'source/1');
-        let got = 0;
-        const done = new Promise<void>((r) => {
-          s.on('data', (c: Buffer) => {
-            got += c.length;
-            recycleStreamChunk(c);
-          });
-          s.on('end', () => r());
-        });
-        s.end(String(total));
-        await done;
-        if (got !== total) throw new Error(`source sent ${got} of ${total}`);
-      });
+      if (only !== 'mesh') await streams();
       await head.close();
       for (const c of children) c.disconnect();
       await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+      async function streams() {
+        await streamed('head->h1', async () => {
+          const s: Duplex = await head.openStream('h1', 'sink/1');
+          const chunk = Buffer.alloc(256 * 1024, 2);
+          const done = new Promise<string>((r) => {
+            let reply = '';
+            s.on('data', (c: Buffer) => (reply += c.toString()));
+            s.on('end', () => r(reply));
+          });
+          for (let sent = 0; sent < total; sent += chunk.length) {
+            if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+          }
+          s.end();
+          const got = Number(await done);
+          if (got !== total) throw new Error(`sink got ${got} of ${total}`);
+        });
+        await streamed('h1->head', async () => {
+          const s: Duplex = await head.openStream('h1', 'source/1');
+          let got = 0;
+          const done = new Promise<void>((r) => {
+            s.on('data', (c: Buffer) => {
+              got += c.length;
+              recycleStreamChunk(c);
+            });
+            s.on('end', () => r());
+          });
+          s.end(String(total));
+          await done;
+          if (got !== total) throw new Error(`source sent ${got} of ${total}`);
+        });
+      }
     }
   }
   console.log(

@@ -14,6 +14,8 @@ import { uniqueContext, until } from './util.js';
 export interface MeshSetup {
   /** a fresh transport on one shared broadcast domain */
   make(): Transport;
+  /** run the suite on a private mesh: every node holds this key */
+  key?: Uint8Array;
   cleanup?(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
     const nodes: Mesh[] = [];
     const fast: Partial<MeshOptions> = { heartbeatMs: 100, deadAfterMs: 600, solicitMinMs: 100 };
     let context = uniqueContext();
+    /** the suite's key, if it runs on a private mesh */
+    const keyed = (): Partial<MeshOptions> => (s?.key ? { key: s.key } : {});
 
     async function node(nodeName: string, extra: Partial<MeshOptions> = {}): Promise<Mesh> {
       s ??= setup();
@@ -37,6 +41,7 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
         name: nodeName,
         transport: s.make(),
         context,
+        ...keyed(),
         ...fast,
         ...extra,
       });
@@ -50,7 +55,7 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
       for (const n of names) {
         s ??= setup();
         const t = s.make();
-        const m = await createMesh({ name: n, transport: t, context, ...fast });
+        const m = await createMesh({ name: n, transport: t, context, ...keyed(), ...fast });
         m.handle(Echo, ({ text }) => ({ text, by: m.name }));
         nodes.push(m);
         ms.push(m);
@@ -163,7 +168,7 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
       const addr = new Map<string, string>();
       for (const n of ['a', 'b', 'c', 'x', 'y']) {
         const t = s.make();
-        const m = await createMesh({ name: n, transport: t, context, ...fast });
+        const m = await createMesh({ name: n, transport: t, context, ...keyed(), ...fast });
         nodes.push(m);
         ms.set(n, m);
         addr.set(n, t.localAddress);
@@ -213,10 +218,10 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
     test('dial errors: yourself, already connected, hangup of a non-peer', async () => {
       s ??= setup();
       const ta = s.make();
-      const a = await createMesh({ name: 'a', transport: ta, context, ...fast });
+      const a = await createMesh({ name: 'a', transport: ta, context, ...keyed(), ...fast });
       nodes.push(a);
       const tb = s.make();
-      const b = await createMesh({ name: 'b', transport: tb, context, ...fast });
+      const b = await createMesh({ name: 'b', transport: tb, context, ...keyed(), ...fast });
       nodes.push(b);
       await expect(a.dial(ta.localAddress)).rejects.toMatchObject({ code: 'ERR_MESH_DIAL_SELF' });
       expect(await a.dial(tb.localAddress)).toBe('b');
@@ -240,7 +245,7 @@ export function meshCompliance(name: string, setup: () => MeshSetup): void {
       a.on('peer-down', (n) => seen.push(`down ${n}`));
       a.on('topology', (ns) => seen.push(`topo ${ns.join(',')}`));
       s ??= setup();
-      const b = await createMesh({ name: 'b', transport: s.make(), context, ...fast });
+      const b = await createMesh({ name: 'b', transport: s.make(), context, ...keyed(), ...fast });
       await b.dial(a.address);
       await until('topology with b', () => seen.includes('topo a,b'));
       await b.close();

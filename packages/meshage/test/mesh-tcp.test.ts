@@ -12,3 +12,15 @@ meshCompliance('tcp transport', () => ({
       broadcast: ['127.255.255.255'],
     }),
 }));
+
+// The same on a private mesh: every link is TLS 1.3 after its Noise handshake.
+meshCompliance('tcp transport, private (TLS links)', () => ({
+  make: () =>
+    createTcpTransport({
+      host: '127.0.0.1',
+      port: 0,
+      discoveryPort: discoveryPortFor(3),
+      broadcast: ['127.255.255.255'],
+    }),
+  key: Buffer.from('compliance key, sixteen bytes or more'),
+}));
