@@ -37,8 +37,8 @@ export interface TcpTransportOptions {
   keepAlive?: boolean;
 }
 
-/** a write this small (a frame head, a control frame) goes out with the next one */
-const SMALL_WRITE = 64;
+/** queued writes smaller than this are joined into one write (up to this size) */
+const JOIN_BELOW = 16 * 1024;
 
 interface QueuedWrite {
   buf: Uint8Array;
@@ -54,13 +54,13 @@ class TcpLink extends BaseLink {
    * a link over TLS: writes waiting for the socket. Node's TLS socket joins
    * the writes it holds (a writev) into one fresh buffer before sealing
    * them: a copy of every data frame into a new allocation, megabytes when
-   * a stream writes a large buffer. So the link hands the socket one write
-   * at a time (a small one together with the next: the socket sends the
-   * first at once and holds only the second, which it then seals on its
-   * own), and OpenSSL seals straight from the writer's buffer.
+   * a stream writes a large buffer. So the link lets the socket hold at
+   * most one write besides the one in progress (one held write is written
+   * on its own), and OpenSSL seals straight from the writer's buffer.
    */
   readonly #queue: QueuedWrite[] | undefined;
-  #writing = false;
+  /** writes handed to the socket whose callbacks have not run */
+  #inSocket = 0;
   #endQueued = false;
 
   /**
@@ -119,23 +119,36 @@ class TcpLink extends BaseLink {
 
   #pump(): void {
     const q = this.#queue as QueuedWrite[];
-    if (this.#writing || this.closed) return;
-    let last = q.shift();
-    if (!last) {
-      if (this.#endQueued) this.socket.end();
-      return;
+    // two of ours at most: one being sealed and written, one held by the
+    // socket (written on its own as soon as the first is done)
+    while (this.#inSocket < 2 && !this.closed) {
+      const w = q.shift();
+      if (!w) {
+        if (this.#endQueued && this.#inSocket === 0) this.socket.end();
+        return;
+      }
+      // small writes queued back to back (control frames, requests, frame
+      // heads) go as one: copying a few KiB is cheaper than a TLS write each
+      let buf = w.buf;
+      const dones = [w.done];
+      if (buf.length < JOIN_BELOW && (q[0]?.buf.length ?? JOIN_BELOW) < JOIN_BELOW) {
+        const parts = [buf];
+        let n = buf.length;
+        while (q[0] && q[0].buf.length < JOIN_BELOW && n + q[0].buf.length <= JOIN_BELOW) {
+          const next = q.shift() as QueuedWrite;
+          parts.push(next.buf);
+          dones.push(next.done);
+          n += next.buf.length;
+        }
+        buf = Buffer.concat(parts, n);
+      }
+      this.#inSocket++;
+      this.socket.write(buf, (err) => {
+        this.#inSocket--;
+        for (const done of dones) done?.(err);
+        if (!err) this.#pump();
+      });
     }
-    this.#writing = true;
-    if (last.buf.length <= SMALL_WRITE && q.length > 0) {
-      this.socket.write(last.buf, last.done);
-      last = q.shift() as QueuedWrite;
-    }
-    const { done } = last;
-    this.socket.write(last.buf, (err) => {
-      this.#writing = false;
-      done?.(err);
-      if (!err) this.#pump();
-    });
   }
 
   protected override onClosed(reason: string): void {
