@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { goQuote, joinWords, LexError, lex, quoteWord } from '../src/index.js';
+import { GO_SPACE } from '../src/words.js';
 import { thrown } from './helpers.js';
 
 describe('lex', () => {
@@ -58,4 +59,15 @@ describe('quoting', () => {
     const words = ['echo', 'a b', 'tab\there', 'quote " in', 'back\\slash x'];
     expect(lex(joinWords(words))).toEqual(words);
   });
+});
+
+test("GO_SPACE is Go's unicode.IsSpace (White_Space: ASCII whitespace, NEL, NBSP, \\p{Z}) at every code point", () => {
+  const whiteSpace = /^[\t\n\v\f\r \u0085\u00a0\p{Z}]$/u;
+  const differ: string[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    const c = String.fromCodePoint(cp);
+    if (GO_SPACE.test(c) !== whiteSpace.test(c)) differ.push(cp.toString(16));
+  }
+  expect(differ).toEqual([]);
+  expect(lex('a\u3000b\u2028c\u1680d')).toEqual(['a', 'b', 'c', 'd']);
 });
