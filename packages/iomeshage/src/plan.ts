@@ -63,6 +63,8 @@ export class PartScheduler {
   readonly sources = new Map<string, SourceState>();
   /** parts served per source (for the "share from non-origin nodes" figure) */
   readonly servedBy = new Map<string, number>();
+  /** parts each dropped source failed to give: not asked of it again when it comes back */
+  readonly #dropped = new Map<string, Set<number>>();
   readonly #perSource: number;
   readonly #maxFailures: number;
   readonly #random: () => number;
@@ -91,7 +93,7 @@ export class PartScheduler {
       load: s.load ?? 0,
       inflight: 0,
       failures: 0,
-      failed: new Set(),
+      failed: this.#dropped.get(host) ?? new Set(),
     });
   }
 
@@ -180,6 +182,11 @@ export class PartScheduler {
     if (!p.arrived) s.inflight--;
     s.failed.add(p.index);
     s.failures++;
-    if (gone || s.failures >= this.#maxFailures) this.sources.delete(p.host);
+    if (gone || s.failures >= this.#maxFailures) {
+      this.sources.delete(p.host);
+      // a later `have` lists it again: what it failed to give stays failed
+      // (a node serving corrupt parts must not be asked for them forever)
+      if (!gone) this.#dropped.set(p.host, s.failed);
+    }
   }
 }
