@@ -14,6 +14,7 @@ import type { IomeshMesh } from './mesh-port.js';
 import { PartClient } from './part-client.js';
 import { cleanPath, cleanRel, WORK_DIR } from './paths.js';
 import { type Candidate, chooseVersion } from './plan.js';
+import { RecentParts } from './recent-parts.js';
 import { Semaphore } from './semaphore.js';
 import { serve } from './server.js';
 import { Transfer, type TransferProgress, type TransferState } from './transfer.js';
@@ -47,6 +48,11 @@ export interface IomeshOptions {
    * at start-up
    */
   keepPartialMs?: number;
+  /**
+   * bytes of recently received (or read) parts kept in memory to serve
+   * other nodes without a disk read (default 32 MiB; 0: none)
+   */
+  keepRecentBytes?: number;
   fs?: TransferFs;
   log?: (msg: string) => void;
 }
@@ -126,6 +132,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
   /** finished-with-error transfers, kept for `file status` until retried */
   readonly #failed = new Map<string, Transfer>();
   readonly #server: { close(): void; load(): number };
+  readonly #recent: RecentParts | undefined;
   readonly #ac = new AbortController();
   /** removal timers of failed transfers' temporary files, by transfer key */
   readonly #abandon = new Map<string, NodeJS.Timeout>();
@@ -138,7 +145,9 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#hashes = new HashCache(o.partSize ?? DEFAULT_PART_SIZE);
     // parts in flight here and parts served to others share one set of buffers
     const pool = new BufferPool(o.partSize ?? DEFAULT_PART_SIZE, 2 * (o.parallel ?? 4) + 4);
-    this.#client = new PartClient(o.mesh, pool);
+    this.#recent =
+      o.keepRecentBytes === 0 ? undefined : new RecentParts(o.keepRecentBytes ?? undefined);
+    this.#client = new PartClient(o.mesh, pool, undefined, this.#recent);
     this.#slots = new Semaphore(o.maxTransfers ?? 4);
     this.#fs = o.fs ?? nodeFs;
     this.#log = o.log ?? (() => {});
@@ -148,6 +157,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       dir: o.dir,
       hashes: this.#hashes,
       pool,
+      ...(this.#recent ? { recent: this.#recent } : {}),
       receiving: (h) => this.#byHash.get(h),
       receivingName: (n) => this.#byName.get(n),
       log: this.#log,
@@ -559,6 +569,7 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#ac.abort();
     this.#server.close();
     this.#client.close();
+    this.#recent?.clear();
     // kept for a resume after a restart; the next start-up sweeps them when old
     for (const timer of this.#abandon.values()) clearTimeout(timer);
     this.#abandon.clear();

@@ -9,6 +9,7 @@ import { BadPartError } from './errors.js';
 import type { PartFile } from './fsio.js';
 import { hashPart, type Manifest, partRange } from './hashing.js';
 import type { StreamMesh } from './mesh-port.js';
+import type { RecentParts } from './recent-parts.js';
 import { StreamReader } from './stream-reader.js';
 import { PartResponse, readHeader, STREAM_PROTOCOL, writeFrame } from './wire.js';
 
@@ -27,6 +28,8 @@ export class PartClient {
     /** where part data lands; the caller gives each part back once written */
     readonly pool: BufferPool,
     readonly timeoutMs = 30_000,
+    /** verified parts that arrived whole in page-aligned frames are kept here to serve others */
+    readonly recent?: RecentParts,
   ) {}
 
   async #connect(host: string, signal: AbortSignal): Promise<Conn> {
@@ -124,6 +127,7 @@ export class PartClient {
     arrived?.();
     const [start] = partRange(m.size, m.partSize, index);
     const { held, copy, copyFrom, length } = got;
+    let kept = false;
     try {
       if (held.length > 0) {
         if (file.writev) await file.writev(held, start);
@@ -133,8 +137,14 @@ export class PartClient {
           }
       }
       if (copy) await file.write(copy.subarray(copyFrom, length), start + copyFrom);
+      // on disk: other receivers will soon ask for it, served from these frames
+      kept =
+        !copy &&
+        this.recent?.put(m.hash, index, held, () => {
+          for (const c of held) recycleStreamChunk(c);
+        }) === true;
     } finally {
-      for (const c of held) recycleStreamChunk(c);
+      if (!kept) for (const c of held) recycleStreamChunk(c);
       if (copy) this.pool.release(copy);
     }
     return length;

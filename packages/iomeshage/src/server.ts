@@ -11,6 +11,7 @@ import { partRange } from './hashing.js';
 import { list } from './listing.js';
 import type { IomeshMesh } from './mesh-port.js';
 import { cleanPath, cleanRel, resolvesInside } from './paths.js';
+import type { RecentPart, RecentParts } from './recent-parts.js';
 import { StreamReader } from './stream-reader.js';
 import type { Transfer } from './transfer.js';
 import {
@@ -28,6 +29,8 @@ export interface ServerState {
   dir: string;
   /** buffers parts are read into (given back once the stream took them) */
   pool: BufferPool;
+  /** parts received or read here a moment ago, served from memory */
+  recent?: RecentParts;
   hashes: HashCache;
   /** in-progress transfers by content hash */
   receiving(hash: string): Transfer | undefined;
@@ -114,8 +117,21 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
     return whole;
   };
 
-  /** the part in a pooled buffer (the caller releases it), or why not */
-  const servePart = async (hash: string, index: number): Promise<Buffer | string> => {
+  /** a part read from disk into `buf` (a pool buffer), kept for the next asker when there is room */
+  const hold = (hash: string, index: number, data: Buffer, buf: Buffer): RecentPart => {
+    const free = () => st.pool.release(buf);
+    if (st.recent?.put(hash, index, [data], free)) {
+      const r = st.recent.borrow(hash, index);
+      if (r) return r;
+    }
+    return { pieces: [data], done: free };
+  };
+
+  /** the part's bytes (the caller calls done() once sent), or why not */
+  const servePart = async (hash: string, index: number): Promise<RecentPart | string> => {
+    // received (or read) here a moment ago: from memory, no disk read
+    const recent = st.recent?.borrow(hash, index);
+    if (recent) return recent;
     const whole = await wholeFile(hash);
     if (whole) {
       const m = whole.manifest;
@@ -123,7 +139,8 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
       const [s, e] = partRange(m.size, m.partSize, index);
       const buf = st.pool.take(e - s);
       try {
-        return await files.use(whole.path, whole.ino, (h) => h.read(e - s, s, buf));
+        const data = await files.use(whole.path, whole.ino, (h) => h.read(e - s, s, buf));
+        return hold(hash, index, data, buf);
       } catch (err) {
         st.pool.release(buf);
         throw err;
@@ -133,7 +150,7 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
     if (!t) return `part ${index} of ${hash.slice(0, 12)} is not here`;
     const buf = st.pool.take(t.spec.manifest.partSize);
     const data = await t.readPart(index, buf).catch(() => undefined);
-    if (data) return data;
+    if (data) return hold(hash, index, data, buf);
     st.pool.release(buf);
     return `part ${index} of ${hash.slice(0, 12)} is not here`;
   };
@@ -157,9 +174,10 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
             if (typeof r === 'string') await writeFrame(stream, { ok: false, error: r });
             else {
               try {
-                await writeFrame(stream, { ok: true, length: r.length }, r);
+                const length = r.pieces.reduce((n, p) => n + p.length, 0);
+                await writeFrame(stream, { ok: true, length }, r.pieces);
               } finally {
-                st.pool.release(r);
+                r.done();
               }
             }
           } finally {

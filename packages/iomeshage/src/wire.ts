@@ -74,17 +74,30 @@ const MAX_HEADER = 64 * 1024;
  * write `len(4, BE) JSON` and optionally a payload; resolves once the stream
  * took the bytes (its write callback: the payload buffer may then be reused)
  */
-export function writeFrame(s: Duplex, header: unknown, payload?: Uint8Array): Promise<void> {
+export function writeFrame(
+  s: Duplex,
+  header: unknown,
+  payload?: Uint8Array | readonly Uint8Array[],
+): Promise<void> {
   const json = Buffer.from(JSON.stringify(header));
   const head = Buffer.allocUnsafe(4 + json.length);
   head.writeUInt32BE(json.length, 0);
   json.copy(head, 4);
+  const pieces = (payload instanceof Uint8Array ? [payload] : (payload ?? [])).filter(
+    (p) => p.length > 0,
+  );
   return new Promise<void>((resolve, reject) => {
     const done = (e?: Error | null) => (e ? reject(e) : resolve());
-    if (payload && payload.length > 0) {
-      s.write(head);
-      s.write(payload, done);
-    } else s.write(head, done);
+    if (pieces.length === 0) {
+      s.write(head, done);
+      return;
+    }
+    s.write(head);
+    // each piece its own write: whole frames as they are, no joining copy
+    pieces.forEach((p, i) => {
+      if (i === pieces.length - 1) s.write(p, done);
+      else s.write(p);
+    });
   });
 }
 
