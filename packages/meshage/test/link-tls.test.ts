@@ -166,8 +166,8 @@ describe('keyed mesh links over TLS', () => {
       return [c, held];
     });
     void a.send(['b'], Echo, `one-${'x'.repeat(2000)}`, { timeout: 5000 });
-    // the second request leaves a in a later tick: its own TLS record and segment
-    await new Promise((r) => setTimeout(r, 20));
+    // the second request leaves once the proxy holds the first: its own TLS record and segment
+    await until('the first request held', () => held !== undefined);
     void a.send(['b'], Echo, `two-${'x'.repeat(2000)}`, { timeout: 5000 });
     expect(await down).toMatch(/decrypt|bad record mac|tls|ssl/i);
     expect(ran).toEqual([]);
