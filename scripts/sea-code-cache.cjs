@@ -8,16 +8,27 @@
 // compiles the source as if there were none.
 const { readFileSync, writeFileSync } = require('node:fs');
 const { setFlagsFromString } = require('node:v8');
+const { join } = require('node:path');
 const { compileFunction } = require('node:vm');
 
 const [source, out] = process.argv.slice(2);
-// the flags the daemon has set when it compiles the bundle
-// (apps/minimega/src/heap.ts keepYoungGenerationSmall)
-setFlagsFromString('--semi-space-growth-factor=1');
+// the flags the daemon has set when it compiles the bundle: heap.ts's
+// DAEMON_START_FLAGS (read from its source, so the two never differ)
+const heapTs = readFileSync(join(__dirname, '../apps/minimega/src/heap.ts'), 'utf8');
+const flags = /DAEMON_START_FLAGS = '([^']*)'/.exec(heapTs)?.[1];
+if (!flags) throw new Error('no DAEMON_START_FLAGS in apps/minimega/src/heap.ts');
+setFlagsFromString(flags);
 const fn = compileFunction(
   readFileSync(source, 'utf8'),
   ['exports', 'require', 'module', '__filename', '__dirname'],
   { filename: 'minimega-daemon.cjs', produceCachedData: true },
 );
 if (!fn.cachedDataProduced) throw new Error(`no code cache produced for ${source}`);
+// what the executable does with it: a cache V8 rejects would be dead weight
+const check = compileFunction(
+  readFileSync(source, 'utf8'),
+  ['exports', 'require', 'module', '__filename', '__dirname'],
+  { filename: 'minimega-daemon.cjs', cachedData: fn.cachedData },
+);
+if (check.cachedDataRejected !== false) throw new Error(`V8 rejects the code cache of ${source}`);
 writeFileSync(out, fn.cachedData);

@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   }
   daemonMode = true;
   // before the daemon's modules load: they are the first burst that would grow the heap
-  (await import('./heap.js')).keepYoungGenerationSmall();
+  (await import('./heap.js')).enterDaemonStartUp();
   const { runDaemonMain } = await import('./daemon/start.js');
   const code = await runDaemonMain(parsed);
   // the daemon may leave handles behind (children it orphaned, timers): leave now

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stopPrivateOvsIn } from '@mm/ovs';
 import type { CommandModule, DaemonFlags } from '../context.js';
 import type { ParsedFlags } from '../flags/parse.js';
+import { daemonServing } from '../heap.js';
 import { createLogger, type DaemonLogger } from '../log/logger.js';
 import { findLeftovers, leftoverNotice } from '../recovery/leftovers.js';
 import { recoverPrevious } from '../recovery/recover.js';
@@ -194,6 +195,7 @@ export async function runDaemonMain(parsed: ParsedFlags): Promise<number> {
   );
 
   if (!flags.nostdin) startConsole(daemon.core);
+  daemonServing();
   const reason = await daemon.done;
   clearTimeout(deadline);
   // anything the daemon started or adopted and its modules did not stop goes with it
