@@ -77,7 +77,7 @@ describe('a receiver serves the parts it just verified from memory', () => {
         mesh: m,
         dir: join(root, m.name),
         partSize: 256 * 1024,
-        ...(keepRecentBytes === undefined ? {} : { keepRecentBytes }),
+        keepRecentBytes,
       });
       io.push(x);
       cleanups.push(() => x.close());
@@ -99,7 +99,7 @@ describe('a receiver serves the parts it just verified from memory', () => {
   }
 
   test('its disk copy spoiled behind its back, the next receiver still gets intact parts', async () => {
-    const { data, r2, root } = await spoiledRelay();
+    const { data, r2, root } = await spoiledRelay(32 * 1024 * 1024);
     await r2.fetch('img');
     expect(sha(await readFile(join(root, 'r2', 'img')))).toBe(sha(data));
   }, 60_000);
