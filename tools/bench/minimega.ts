@@ -1,6 +1,10 @@
 // Benchmarks of the minimega daemon core (issue 2). Prints figures; asserts
 // nothing. Needs a build (bash scripts/build.sh). Run:
-//   node --conditions=source --import tsx tools/bench/minimega.ts [--runs 50]
+//   node --conditions=source --import tsx tools/bench/minimega.ts [--runs 50] [--callgrind 3]
+// --callgrind N: also counts the instructions of each `-e` and of `node -e ''`
+// (valgrind's callgrind, median of N runs; `perf stat -e instructions` has no
+// counters on this VM), with NODE_EXTRA_CA_CERTS unset on both sides: set,
+// every node start parses that bundle of certificates, most of its instructions.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +26,10 @@ const arg = (name: string, def: number) => {
 const RUNS = arg('runs', 50);
 const ONE_CONN = arg('commands', 5000);
 const SECONDS = arg('seconds', 3);
+const CALLGRIND = arg('callgrind', 0);
+
+/** A difference with its sign: +1.5, -0.3 */
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 
 function stats(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
@@ -42,6 +50,24 @@ function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15
+}
+
+/** Instructions (millions) of one run under callgrind, median of `n`; undefined without valgrind. */
+function instructions(n: number, bin: string, args: string[]): number | undefined {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const counts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', '--callgrind-out-file=/dev/null', bin, ...args],
+      { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+    if (!m) return undefined;
+    counts.push(Number(m[1]) / 1e6);
+  }
+  return counts.sort((a, b) => a - b)[Math.floor(n / 2)];
 }
 
 interface Timed {
@@ -123,9 +149,22 @@ async function main(): Promise<void> {
       const cpu = t.cpuSum / RUNS;
       console.log(
         `${t.label}: ${stats(t.wall)}; CPU ${cpu.toFixed(1)} ms; over node -e '': ` +
-          `+${(median(t.wall) - median(bare!.wall)).toFixed(1)} ms wall, +${(cpu - bareCpu).toFixed(1)} ms CPU ` +
+          `${signed(median(t.wall) - median(bare!.wall))} ms wall, ${signed(cpu - bareCpu)} ms CPU ` +
           `(target <= 5 ms; Go original: 17 ms total)`,
       );
+    }
+    if (CALLGRIND > 0) {
+      const bareIns = instructions(CALLGRIND, bare!.bin, bare!.args);
+      if (bareIns === undefined) console.log('instructions: no valgrind here, skipped');
+      else {
+        console.log(
+          `instructions (callgrind, median of ${CALLGRIND}, NODE_EXTRA_CA_CERTS unset): node -e '' ${bareIns.toFixed(1)} M`,
+        );
+        for (const t of timed.filter((x) => x.label.endsWith('echo hi'))) {
+          const ins = instructions(CALLGRIND, t.bin, t.args)!;
+          console.log(`  ${t.label}: ${ins.toFixed(1)} M (${signed(ins - bareIns)} M)`);
+        }
+      }
     }
 
     // idle RSS: the daemon after start, nothing asked of it but this (Go: 24 MB; target <= 50 MB)
