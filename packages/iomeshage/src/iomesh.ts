@@ -208,7 +208,8 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
       }
     }
     if (holders.size === 0 && dirs.size === 0 && local.length === 0) {
-      throw new FileNotFoundError('get', rel);
+      // named as typed, as minimega does (`get /minitest/zero: file not found`)
+      throw new FileNotFoundError('get', pattern);
     }
     // directories arrive with their permission bits
     for (const [name, mode] of [...dirs].sort(([a], [b]) => a.length - b.length)) {

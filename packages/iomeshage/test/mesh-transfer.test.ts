@@ -53,6 +53,9 @@ describe('iomeshage over an in-memory mesh', () => {
       code: 'ERR_IOMESH_NOT_FOUND',
       message: 'get nope: file not found',
     });
+    await expect(b.io.get('/nope')).rejects.toMatchObject({
+      message: 'get /nope: file not found',
+    });
     await expect(b.io.get('[')).rejects.toMatchObject({ message: 'syntax error in pattern' });
     await put(a, 'empty', new Uint8Array());
     await b.io.fetch('empty');
