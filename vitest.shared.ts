@@ -9,6 +9,7 @@ export const alias: Record<string, string> = {
   '#test-support': `${root}test-support/index.ts`,
   // subpath entries before their package (an alias also matches `@mm/x/...`)
   '@mm/cli-grammar/words': `${root}packages/cli-grammar/src/words.ts`,
+  '@mm/meshage/testing': `${root}packages/meshage/src/testing.ts`,
   // apps and tools that others use through their public exports
   '@mm/minimega/client': `${root}apps/minimega/src/client/index.ts`,
   '@mm/minimega': `${root}apps/minimega/src/index.ts`,

@@ -6,39 +6,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMesh, createTcpTransport, type Link, type Mesh, type Transport } from '@mm/meshage';
+import { createMesh, createTcpTransport, type Mesh } from '@mm/meshage';
+import { spyTlsUpgrades, type TlsRole } from '@mm/meshage/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createIomeshage, type Iomeshage } from '../src/index.js';
 import { until } from './support.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const key = Buffer.from('iomeshage keyed tcp test key, 32b');
-
-/** a loopback TCP transport whose links count their TLS upgrades */
-function tcpCounting(upgrades: string[]): Transport {
-  const inner = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
-  const spy = (link: Link): Link => {
-    const start = link.startTls?.bind(link);
-    if (start) {
-      link.startTls = (role, psk) => {
-        upgrades.push(role);
-        return start(role, psk);
-      };
-    }
-    return link;
-  };
-  return {
-    get localAddress() {
-      return inner.localAddress;
-    },
-    byValue: inner.byValue,
-    listen: (h) => inner.listen({ link: (l) => h.link(spy(l)), datagram: h.datagram }),
-    dial: async (a, o) => spy(await inner.dial(a, o)),
-    broadcast: (d) => inner.broadcast(d),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
-}
 
 describe('iomeshage over a keyed TCP mesh', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -49,11 +24,19 @@ describe('iomeshage over a keyed TCP mesh', () => {
   test('files fetched by several nodes at once over TLS streams arrive byte for byte', async () => {
     const root = await mkdtemp(join(tmpdir(), 'mm-iomesh-keyed-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
-    const upgrades: string[] = [];
+    const upgrades: TlsRole[] = [];
     const context = `keyed-${process.pid}-${Date.now()}`;
     const meshes: Mesh[] = [];
     for (const name of ['src', 'r1', 'r2']) {
-      const m = await createMesh({ name, transport: tcpCounting(upgrades), key, context });
+      const m = await createMesh({
+        name,
+        transport: spyTlsUpgrades(
+          createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+          upgrades,
+        ),
+        key,
+        context,
+      });
       meshes.push(m);
       cleanups.push(() => m.close());
     }

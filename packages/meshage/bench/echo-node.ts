@@ -9,11 +9,11 @@ import {
   createMesh,
   createTcpTransport,
   defineKind,
-  type Link,
   type Mesh,
   recycleStreamChunk,
   type Transport,
 } from '../src/index.js';
+import { spyTlsUpgrades } from '../src/testing.js';
 
 export const Echo = defineKind<unknown, unknown>('bench.echo');
 const KEY = Buffer.from('benchmark mesh key, 32 bytes....');
@@ -61,20 +61,4 @@ export async function echoNode(
 }
 
 /** the transport, its links unable to upgrade to TLS */
-function withoutTls(inner: Transport): Transport {
-  const strip = (link: Link): Link => {
-    link.startTls = undefined;
-    return link;
-  };
-  return {
-    get localAddress() {
-      return inner.localAddress;
-    },
-    byValue: inner.byValue,
-    listen: (h) => inner.listen({ link: (l) => h.link(strip(l)), datagram: h.datagram }),
-    dial: async (a, o) => strip(await inner.dial(a, o)),
-    broadcast: (d) => inner.broadcast(d),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
-}
+const withoutTls = (inner: Transport): Transport => spyTlsUpgrades(inner, [], { noTls: true });

@@ -6,50 +6,15 @@
 // (an older one) still links over the Noise channel.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import {
-  createMesh,
-  createTcpTransport,
-  defineKind,
-  type Link,
-  type Mesh,
-  type Transport,
-} from '../src/index.js';
+import { createMesh, createTcpTransport, defineKind, type Mesh } from '../src/index.js';
 import { NoiseHandshake } from '../src/noise.js';
+import { spyTlsUpgrades, type TlsRole } from '../src/testing.js';
 import { type Direction, type TcpProxy, tcpProxy } from './tcp-proxy.js';
 import { uniqueContext, until } from './util.js';
 
 const key = Buffer.from('link tls key, at least sixteen bytes');
 const Echo = defineKind<string, string>('linktls.echo');
 const tcp = () => createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
-
-/**
- * A TCP transport whose links record their TLS upgrades in `upgrades`, or,
- * with `noTls`, cannot upgrade at all (as a node that predates TLS links).
- */
-function spied(inner: Transport, upgrades: string[], noTls = false): Transport {
-  const spy = (link: Link): Link => {
-    const start = link.startTls?.bind(link);
-    if (noTls) link.startTls = undefined;
-    else if (start) {
-      link.startTls = (role, psk) => {
-        upgrades.push(role);
-        return start(role, psk);
-      };
-    }
-    return link;
-  };
-  return {
-    get localAddress() {
-      return inner.localAddress;
-    },
-    byValue: inner.byValue,
-    listen: (h) => inner.listen({ link: (l) => h.link(spy(l)), datagram: h.datagram }),
-    dial: async (a, o) => spy(await inner.dial(a, o)),
-    broadcast: (d) => inner.broadcast(d),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
-}
 
 describe('keyed mesh links over TLS', () => {
   const nodes: Mesh[] = [];
@@ -63,9 +28,9 @@ describe('keyed mesh links over TLS', () => {
   /** a and b (b's handler counts what it ran), a linked to b through a proxy */
   async function pair(opts: { aNoTls?: boolean; bNoTls?: boolean } = {}) {
     const context = uniqueContext();
-    const upgrades: string[] = [];
+    const upgrades: TlsRole[] = [];
     const mk = (name: string, noTls?: boolean) =>
-      createMesh({ name, transport: spied(tcp(), upgrades, noTls), key, context });
+      createMesh({ name, transport: spyTlsUpgrades(tcp(), upgrades, { noTls }), key, context });
     const a = await mk('a', opts.aNoTls);
     const b = await mk('b', opts.bNoTls);
     nodes.push(a, b);

@@ -11,44 +11,14 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { ChannelLink } from '../src/channel.js';
 import { encodeFrame, FrameReader } from '../src/framing.js';
 import { initiate, type LocalIdentity, respond } from '../src/handshake.js';
-import {
-  createMesh,
-  createTcpTransport,
-  type Link,
-  type Mesh,
-  type Transport,
-} from '../src/index.js';
+import { createMesh, createTcpTransport, type Link, type Mesh } from '../src/index.js';
 import { NoiseHandshake } from '../src/noise.js';
 import { startStreamTls } from '../src/stream-tls.js';
+import { spyTlsUpgrades, type TlsRole } from '../src/testing.js';
 import { uniqueContext, until } from './util.js';
 
 const key = Buffer.from('stream tls key, at least sixteen bytes');
 const tcp = () => createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
-
-/** a TCP transport whose links count their TLS upgrades */
-function counting(inner: Transport, upgrades: string[]): Transport {
-  const spy = (link: Link): Link => {
-    const start = link.startTls?.bind(link);
-    if (start) {
-      link.startTls = (role, psk) => {
-        upgrades.push(role);
-        return start(role, psk);
-      };
-    }
-    return link;
-  };
-  return {
-    get localAddress() {
-      return inner.localAddress;
-    },
-    byValue: inner.byValue,
-    listen: (h) => inner.listen({ link: (l) => h.link(spy(l)), datagram: h.datagram }),
-    dial: async (a, o) => spy(await inner.dial(a, o)),
-    broadcast: (d) => inner.broadcast(d),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
-}
 
 function readAll(s: Duplex): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -68,10 +38,20 @@ describe('keyed streams over TLS', () => {
     await Promise.all(nodes.splice(0).map((m) => m.close()));
   });
 
-  async function pair(upgrades: string[]): Promise<[Mesh, Mesh]> {
+  async function pair(upgrades: TlsRole[]): Promise<[Mesh, Mesh]> {
     const context = uniqueContext();
-    const a = await createMesh({ name: 'a', transport: counting(tcp(), upgrades), key, context });
-    const b = await createMesh({ name: 'b', transport: counting(tcp(), upgrades), key, context });
+    const a = await createMesh({
+      name: 'a',
+      transport: spyTlsUpgrades(tcp(), upgrades),
+      key,
+      context,
+    });
+    const b = await createMesh({
+      name: 'b',
+      transport: spyTlsUpgrades(tcp(), upgrades),
+      key,
+      context,
+    });
     nodes.push(a, b);
     await a.dial(b.address);
     await until('a and b see each other', () => a.size() === 2 && b.size() === 2);
@@ -79,7 +59,7 @@ describe('keyed streams over TLS', () => {
   }
 
   test('a keyed stream on TCP runs over TLS on both ends and carries data both ways', async () => {
-    const upgrades: string[] = [];
+    const upgrades: TlsRole[] = [];
     const [a, b] = await pair(upgrades);
     b.handleStream('echo/1', (s) => s.pipe(s));
     // the mesh link between them is on TLS already (link-tls.test.ts)
@@ -131,7 +111,8 @@ describe('stream TLS under the handshake', () => {
     for (const c of closers.splice(0)) c();
   });
 
-  test('TLS under two different PSKs fails on both ends and closes both sockets', async () => {
+  /** a connected loopback TCP pair: [dialer, acceptor] */
+  async function socketPair(): Promise<[Socket, Socket]> {
     const server = createServer();
     closers.push(() => server.close());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -139,7 +120,11 @@ describe('stream TLS under the handshake', () => {
     const accepted = new Promise<Socket>((r) => server.once('connection', r));
     const client = tcpConnect(port, '127.0.0.1');
     await new Promise((r) => client.once('connect', r));
-    const srv = await accepted;
+    return [client, await accepted];
+  }
+
+  test('TLS under two different PSKs fails on both ends and closes both sockets', async () => {
+    const [client, srv] = await socketPair();
     const results = await Promise.allSettled([
       startStreamTls(client, 'client', randomBytes(32)),
       startStreamTls(srv, 'server', randomBytes(32)),
@@ -149,14 +134,7 @@ describe('stream TLS under the handshake', () => {
   });
 
   test('both ends decrypt straight into the frame reader on this Node: frames of every size arrive whole', async () => {
-    const server = createServer();
-    closers.push(() => server.close());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const accepted = new Promise<Socket>((r) => server.once('connection', r));
-    const client = tcpConnect(port, '127.0.0.1');
-    await new Promise((r) => client.once('connect', r));
-    const srv = await accepted;
+    const [client, srv] = await socketPair();
     closers.push(
       () => client.destroy(),
       () => srv.destroy(),
