@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
@@ -57,6 +58,44 @@ export function execa(...args) {
       resolveDir: appDir,
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * Node built-in modules an idle daemon never uses, loaded on first use of one
+ * of their exports: each costs resident memory once loaded (its JS source
+ * pages in the node binary, its compiled code and objects; -0.5 MB of idle
+ * RSS for these, what else they load the daemon loads anyway), and each
+ * serves one command or one feature (`debug` profiling, keyed stream TLS,
+ * `ns` host lookups, the console and pipelines' line readers, VNC/PNG
+ * compression). Every `import ... from 'node:tls'` (etc.) of the daemon gets a module whose exports, the built-in's own
+ * names read at build time, are getters that require the real one. (Only in
+ * the executable: Node's own `import()` of a built-in would do in the node
+ * build too, but these imports sit in other lanes' packages.)
+ */
+const LAZY_BUILTINS = ['inspector/promises', 'tls', 'dns/promises', 'readline', 'zlib'];
+const nodeRequire = createRequire(import.meta.url);
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      // the getters' own require is the real built-in
+      args.namespace === 'sea-lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'sea-lazy-builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sea-lazy-builtin' }, (args) => {
+      const names = Object.keys(nodeRequire(`node:${args.path}`) as object);
+      return {
+        contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));
+for (const name of ${JSON.stringify(names)}) {
+  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
+}`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -165,7 +204,7 @@ export default defineConfig([
   {
     ...common,
     entry: { daemon: 'src/sea/daemon-asset.ts' },
-    esbuildPlugins: [noNativeMsgpackr, lazyExeca, zodEnglishOnly],
+    esbuildPlugins: [noNativeMsgpackr, lazyExeca, zodEnglishOnly, lazyBuiltins],
     plugins: [asciiOnly],
   },
 ]);
