@@ -206,5 +206,17 @@ export default defineConfig([
     entry: { daemon: 'src/sea/daemon-asset.ts' },
     esbuildPlugins: [noNativeMsgpackr, lazyExeca, zodEnglishOnly, lazyBuiltins],
     plugins: [asciiOnly],
+    // whitespace and syntax only (names stay, so stack traces still read):
+    // the source stays in memory twice, in the executable's mapped pages and
+    // as V8's string for lazily compiled functions
+    esbuildOptions(options: {
+      conditions?: string[];
+      minifyWhitespace?: boolean;
+      minifySyntax?: boolean;
+    }) {
+      common.esbuildOptions(options);
+      options.minifyWhitespace = true;
+      options.minifySyntax = true;
+    },
   },
 ]);
