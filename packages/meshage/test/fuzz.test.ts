@@ -256,14 +256,7 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
             );
             r?.link.attach({ frame: () => {}, close: () => {} });
             // write around the channel: raw frames the receiver must open with its key
-            for (const x of frames) {
-              if (raw.closed) break;
-              try {
-                raw.send(x);
-              } catch {
-                // unencodable
-              }
-            }
+            await sendEach(raw, frames);
             await until('intruder dropped', () => raw.closed, 2000);
             await t.close();
           },
