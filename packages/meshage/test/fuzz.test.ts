@@ -11,8 +11,10 @@ import {
   createTcpTransport,
   defineKind,
   encodeFrame,
+  type Link,
   type Mesh,
 } from '../src/index.js';
+import { spyTlsUpgrades, type TlsRole } from '../src/testing.js';
 import { discoveryPortFor, uniqueContext, until } from './util.js';
 
 /**
@@ -224,21 +226,49 @@ describe('fuzz: hostile input on the mesh ports', () => {
 
 describe('fuzz: random frames after a valid handshake on a private mesh', () => {
   const key = Buffer.from('fuzzing key, sixteen bytes or more');
-  test('sealed garbage, plaintext and replays close the link; the node keeps serving', async () => {
+
+  /** a peer handshake on `raw` by a node that holds the mesh key */
+  const keyHolderHandshake = (raw: Link, name: string) =>
+    initiate(
+      raw,
+      { name, incarnation: Date.now(), version: 'x', psk: derivePsk(key) },
+      { purpose: 'peer' },
+      { timeoutMs: 2000 },
+    );
+
+  /**
+   * Keyed TCP nodes a and b (b answers Echo), a linked to b; `attack` goes
+   * at b, which must still answer a afterwards.
+   */
+  async function afterAttackStillServes(
+    options: { handshakeTimeoutMs?: number },
+    attack: (b: Mesh) => Promise<void>,
+  ): Promise<void> {
     const context = uniqueContext();
-    const mk = (n: string) =>
+    const mk = (name: string) =>
       createMesh({
-        name: n,
+        name,
         context,
         key,
         transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
-        handshakeTimeoutMs: 500,
+        ...options,
       });
     const a = await mk('a');
     const b = await mk('b');
     try {
       b.handle(Echo, (s) => s);
       await a.dial(b.address);
+      await attack(b);
+      const [row] = await a.send(['b'], Echo, 'ok');
+      expect(row).toEqual({ host: 'b', ok: true, value: 'ok' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+
+  test('sealed garbage, plaintext and replays close the link; the node keeps serving', async () => {
+    await afterAttackStillServes({ handshakeTimeoutMs: 500 }, async (b) => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.anything()), {
@@ -248,12 +278,7 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
           async (frames) => {
             const t = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
             const raw = await t.dial(b.address);
-            const r = await initiate(
-              raw,
-              { name: 'intruder', incarnation: Date.now(), version: 'x', psk: derivePsk(key) },
-              { purpose: 'peer' },
-              { timeoutMs: 2000 },
-            );
+            const r = await keyHolderHandshake(raw, 'intruder');
             r?.link.attach({ frame: () => {}, close: () => {} });
             // write around the channel: raw frames the receiver must open with its key
             await sendEach(raw, frames);
@@ -263,28 +288,11 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
         ),
         { numRuns: 25 },
       );
-      const [row] = await a.send(['b'], Echo, 'ok');
-      expect(row).toEqual({ host: 'b', ok: true, value: 'ok' });
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   test('random frames from a key holder through its TLS link: the node survives and keeps serving', async () => {
-    const context = uniqueContext();
-    const mk = (n: string) =>
-      createMesh({
-        name: n,
-        context,
-        key,
-        transport: createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
-      });
-    const a = await mk('a');
-    const b = await mk('b');
-    try {
-      b.handle(Echo, (s) => s);
-      await a.dial(b.address);
+    await afterAttackStillServes({}, async (b) => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(
@@ -299,22 +307,13 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
             { minLength: 1, maxLength: 6 },
           ),
           async (frames) => {
-            const t = createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false });
-            const raw = await t.dial(b.address);
-            const upgraded: string[] = [];
-            const start = raw.startTls?.bind(raw);
-            if (start) {
-              raw.startTls = (role, psk) => {
-                upgraded.push(role);
-                return start(role, psk);
-              };
-            }
-            const r = await initiate(
-              raw,
-              { name: 'keyholder', incarnation: Date.now(), version: 'x', psk: derivePsk(key) },
-              { purpose: 'peer' },
-              { timeoutMs: 2000 },
+            const upgraded: TlsRole[] = [];
+            const t = spyTlsUpgrades(
+              createTcpTransport({ host: '127.0.0.1', port: 0, discoveryPort: false }),
+              upgraded,
             );
+            const raw = await t.dial(b.address);
+            const r = await keyHolderHandshake(raw, 'keyholder');
             // the frames below really travel sealed by TLS, as a peer's would
             expect(upgraded).toEqual(['client']);
             r?.link.attach({ frame: () => {}, close: () => {} });
@@ -324,11 +323,6 @@ describe('fuzz: random frames after a valid handshake on a private mesh', () => 
         ),
         { numRuns: 30 },
       );
-      const [row] = await a.send(['b'], Echo, 'ok');
-      expect(row).toEqual({ host: 'b', ok: true, value: 'ok' });
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 });
