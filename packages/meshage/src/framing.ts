@@ -3,7 +3,7 @@
 // link) skips msgpack: the length's top bit marks it and the receiver gets
 // the bytes as they are (no encode/decode copies on the bulk data path). The decoder rejects oversize lengths before buffering
 // them, so garbage on the port cannot make a node allocate unbounded memory.
-import { decode, encode } from './codec.js';
+import { decode, encode, encodeAfter } from './codec.js';
 import { FrameError } from './errors.js';
 import { POOLED_FRAME, takeFrame } from './frame-pool.js';
 
@@ -26,6 +26,20 @@ export function framePieces(value: unknown): [Buffer, Uint8Array] {
   const raw = value instanceof Uint8Array;
   const payload = raw ? value : encode(value);
   return [frameHead(payload.length, raw), payload];
+}
+
+/**
+ * A whole frame in one buffer: a msgpack value is encoded after four free
+ * bytes that take its header, so it goes out as one write. (Joining header
+ * and encoding afterwards copied every request body once more, ~4% of a
+ * private link's CPU for 64 KiB requests: a TLS socket seals one buffer per
+ * write, and TLS links join what they send.) Raw bytes are copied once.
+ */
+export function frameBuffer(value: unknown): Buffer {
+  if (value instanceof Uint8Array) return Buffer.concat(framePieces(value));
+  const buf = encodeAfter(value, 4);
+  buf.writeUInt32BE(buf.length - 4, 0);
+  return buf;
 }
 
 /** the 4-byte header of a raw frame of `length` bytes (its pieces follow) */
@@ -56,7 +70,7 @@ function frameValue(body: Buffer, raw: boolean): unknown {
 }
 
 export function encodeFrame(value: unknown): Buffer {
-  return Buffer.concat(framePieces(value));
+  return frameBuffer(value);
 }
 
 export class FrameDecoder {

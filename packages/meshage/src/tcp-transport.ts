@@ -11,7 +11,7 @@ import {
   DEFAULT_MAX_FRAME,
   FrameDecoder,
   FrameReader,
-  framePieces,
+  frameBuffer,
   HANDSHAKE_MAX_FRAME,
   rawFrameHead,
 } from './framing.js';
@@ -201,15 +201,10 @@ class TcpLink extends BaseLink {
   }
 
   protected write(frame: unknown): void {
-    const [head, body] = framePieces(frame);
-    if (this.#queue) {
-      this.#enqueue(Buffer.concat([head, body]));
-      return;
-    }
-    this.socket.cork();
-    this.socket.write(head);
-    this.socket.write(body);
-    this.socket.uncork();
+    // header and encoding in one buffer: one write, no joining copy
+    const buf = frameBuffer(frame);
+    if (this.#queue) this.#enqueue(buf);
+    else this.socket.write(buf);
   }
 
   protected override writeRaw(

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { recycleStreamChunk } from '../src/frame-pool.js';
-import { FrameDecoder } from '../src/framing.js';
+import { FrameDecoder, frameBuffer, framePieces } from '../src/framing.js';
 import { comparable, frameArb, wireOf } from './frame-arbs.js';
 
 function splitAt(wire: Buffer, cuts: number[]): Buffer[] {
@@ -34,6 +34,23 @@ describe('FrameDecoder', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  test('frameBuffer gives the bytes of header and encoding joined, for small and large values, and never overwrites an earlier frame', () => {
+    fc.assert(
+      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), (frames) => {
+        // every frame encoded before any is compared: a later encoding must not reuse an earlier one's bytes
+        const whole = frames.map((f) => frameBuffer(f));
+        const joined = frames.map((f) => Buffer.concat(framePieces(f)));
+        expect(whole).toEqual(joined);
+      }),
+      { numRuns: 60 },
+    );
+    // larger than msgpackr's first buffer (8 KiB): encoded into a grown one, header space included
+    const big = { t: 'req', body: Buffer.alloc(300 * 1024, 5), note: 'x'.repeat(20_000) };
+    const f = frameBuffer(big);
+    expect(f.readUInt32BE(0)).toBe(f.length - 4);
+    expect(comparable(new FrameDecoder().push(f)[0])).toEqual(comparable(big));
   });
 
   test('a large raw frame over several chunks is read into a pooled buffer, reused once given back', () => {
