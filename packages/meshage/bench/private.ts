@@ -1,18 +1,22 @@
-// The private mesh against the clear one, on real TCP over loopback with
-// every node in its own process: handshake time, `mesh send all` latency
-// (small request to every other node), request throughput (64 KiB bodies)
-// and stream throughput (256 MiB through openStream). Clear and private
-// runs alternate; the median of `rounds` is printed. The head's CPU time
-// (user + sys) per send and per MiB is printed beside the wall-clock
-// figures (for the stream: of the sending head and of the receiving h1):
-// load on the machine barely changes it. MODES=private runs one mode,
-// ONLY=stream only the stream figures, ONLY=mesh all but the stream ones.
+// The private mesh against the clear one, on real TCP over loopback: handshake
+// time, `mesh send all` latency (small request to every other node), request
+// throughput (64 KiB bodies) and stream throughput (256 MiB through
+// openStream). The head runs in this process and every host in its own
+// process (two processes per link, as deployed: each end has its own core
+// for its crypto); the streams are also measured with both ends in this one
+// process (one core does both ends' work: `1 process` rows, CPU of both
+// ends). Clear and private runs alternate; the median of `rounds` is
+// printed. The head's CPU time (user + sys) per send and per MiB is printed
+// beside the wall-clock figures (for the stream: of the sending head and of
+// the receiving h1): load on the machine barely changes it. MODES=private
+// runs one mode, ONLY=stream only the stream figures, ONLY=mesh all but the
+// stream ones.
 // Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { recycleStreamChunk } from '../src/index.js';
+import { type Mesh, recycleStreamChunk } from '../src/index.js';
 import { Echo, echoNode } from './echo-node.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -145,40 +149,73 @@ if (process.argv[2] === 'serve') {
         record(mode, `stream ${label} head CPU ms per MiB`, (cpu.user + cpu.system) / 1000 / 256);
         record(mode, `stream ${label} h1 CPU ms per MiB`, h1);
       };
-      if (only !== 'mesh') await streams();
+      if (only !== 'mesh') {
+        await streams();
+        await oneProcessStreams();
+      }
       await head.close();
       for (const c of children) c.disconnect();
       await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+      /** the same two streams with both ends in this process (one core for both ends' work) */
+      async function oneProcessStreams() {
+        const a = await node('a', mode === 'private');
+        const b = await node('b', mode === 'private');
+        await a.dial(b.address);
+        while (a.size() < 2) await new Promise((r) => setTimeout(r, 5));
+        for (const [label, move] of [
+          ['a->b', () => sinkTo(a, 'b')],
+          ['b->a', () => sourceFrom(a, 'b')],
+        ] as const) {
+          const cpu0 = process.cpuUsage();
+          const ts = performance.now();
+          await move();
+          const mibs = total / 2 ** 20 / ((performance.now() - ts) / 1000);
+          const cpu = process.cpuUsage(cpu0);
+          const dir = label === 'a->b' ? 'opener sends' : 'opener receives';
+          record(mode, `stream 1 process, ${dir} MiB/s`, mibs);
+          record(
+            mode,
+            `stream 1 process, ${dir} CPU ms per MiB (both ends)`,
+            (cpu.user + cpu.system) / 1000 / 256,
+          );
+        }
+        await a.close();
+        await b.close();
+      }
       async function streams() {
-        await streamed('head->h1', async () => {
-          const s: Duplex = await head.openStream('h1', 'sink/1');
-          const chunk = Buffer.alloc(256 * 1024, 2);
-          const done = new Promise<string>((r) => {
-            let reply = '';
-            s.on('data', (c: Buffer) => (reply += c.toString()));
-            s.on('end', () => r(reply));
-          });
-          for (let sent = 0; sent < total; sent += chunk.length) {
-            if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
-          }
-          s.end();
-          const got = Number(await done);
-          if (got !== total) throw new Error(`sink got ${got} of ${total}`);
+        await streamed('head->h1', () => sinkTo(head, 'h1'));
+        await streamed('h1->head', () => sourceFrom(head, 'h1'));
+      }
+      /** 256 MiB from `from` to `to`'s sink (the opener sends) */
+      async function sinkTo(from: Mesh, to: string) {
+        const s: Duplex = await from.openStream(to, 'sink/1');
+        const chunk = Buffer.alloc(256 * 1024, 2);
+        const done = new Promise<string>((r) => {
+          let reply = '';
+          s.on('data', (c: Buffer) => (reply += c.toString()));
+          s.on('end', () => r(reply));
         });
-        await streamed('h1->head', async () => {
-          const s: Duplex = await head.openStream('h1', 'source/1');
-          let got = 0;
-          const done = new Promise<void>((r) => {
-            s.on('data', (c: Buffer) => {
-              got += c.length;
-              recycleStreamChunk(c);
-            });
-            s.on('end', () => r());
+        for (let sent = 0; sent < total; sent += chunk.length) {
+          if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+        }
+        s.end();
+        const got = Number(await done);
+        if (got !== total) throw new Error(`sink got ${got} of ${total}`);
+      }
+      /** 256 MiB from `to`'s source to `from` (the opener receives, as iomeshage does) */
+      async function sourceFrom(from: Mesh, to: string) {
+        const s: Duplex = await from.openStream(to, 'source/1');
+        let got = 0;
+        const done = new Promise<void>((r) => {
+          s.on('data', (c: Buffer) => {
+            got += c.length;
+            recycleStreamChunk(c);
           });
-          s.end(String(total));
-          await done;
-          if (got !== total) throw new Error(`source sent ${got} of ${total}`);
+          s.on('end', () => r());
         });
+        s.end(String(total));
+        await done;
+        if (got !== total) throw new Error(`source sent ${got} of ${total}`);
       }
     }
   }
@@ -188,7 +225,7 @@ if (process.argv[2] === 'serve') {
       .join(' ')}`,
   );
   console.log(
-    `median of ${rounds} rounds, ${hosts} hosts + head, each its own process, TCP on loopback`,
+    `median of ${rounds} rounds, ${hosts} hosts + head, each its own process, TCP on loopback (\`stream 1 process\` rows: both ends in one process)`,
   );
   console.log(['figure', 'clear', 'private', 'private/clear'].join(' | '));
   for (const what of Object.keys({ ...results.clear, ...results.private })) {
