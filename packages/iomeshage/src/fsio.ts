@@ -11,6 +11,8 @@ export interface PartFile {
   writev?(pieces: readonly Uint8Array[], position: number): Promise<void>;
   /** up to `length` bytes at `position` (into `into` when given) */
   read(length: number, position: number, into?: Buffer): Promise<Buffer>;
+  /** fill `pieces` back to back from `position`; resolves with the bytes read (short at the end of the file) */
+  readv?(pieces: readonly Buffer[], position: number): Promise<number>;
   sync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export const nodeFs: TransferFs = {
       write: (data, position) => f.write(data, position),
       writev: (pieces, position) => f.writev(pieces, position),
       read: (length, position, into) => f.read(length, position, into),
+      readv: (pieces, position) => f.readv(pieces, position),
       sync: () => f.buffered.sync(),
       close: () => f.close(),
     };
@@ -94,6 +97,8 @@ export interface PartHandle {
   /** one pwritev (O_DIRECT when every piece and the position are aligned): one disk request, not one per piece */
   writev(pieces: readonly Uint8Array[], position: number): Promise<void>;
   read(length: number, position: number, into?: Buffer): Promise<Buffer>;
+  /** one preadv (O_DIRECT when every piece and the position are aligned); the bytes read */
+  readv(pieces: readonly Buffer[], position: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -106,7 +111,7 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
   }
   const useDirect = (b: Uint8Array, position: number) =>
     direct !== undefined && position % DIRECT_ALIGN === 0 && isAligned(b);
-  return {
+  const handle: PartHandle = {
     buffered,
     direct,
     async write(data, position) {
@@ -157,8 +162,27 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
       }
       return buf.subarray(0, off);
     },
+    async readv(pieces, position) {
+      const total = pieces.reduce((n, p) => n + p.length, 0);
+      let got = 0;
+      if (direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned)) {
+        got = (await direct.readv(pieces as Buffer[], position)).bytesRead;
+        if (got === total || got === 0) return got;
+      }
+      // unaligned pieces (a file's last part), or what a short direct read left
+      for (let i = 0, at = 0; i < pieces.length; at += (pieces[i] as Buffer).length, i++) {
+        const p = pieces[i] as Buffer;
+        if (got >= at + p.length) continue;
+        const skip = Math.max(0, got - at);
+        const r = await handle.read(p.length - skip, position + at + skip, p.subarray(skip));
+        got += r.length;
+        if (r.length < p.length - skip) break;
+      }
+      return got;
+    },
     async close() {
       await Promise.allSettled([buffered.close(), direct?.close()]);
     },
   };
+  return handle;
 }

@@ -159,7 +159,6 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     this.#server = serve(o.mesh, {
       dir: o.dir,
       hashes: this.#hashes,
-      pool,
       ...(this.#recent ? { recent: this.#recent } : {}),
       receiving: (h) => this.#byHash.get(h),
       receivingName: (n) => this.#byName.get(n),

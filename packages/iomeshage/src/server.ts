@@ -4,7 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import type { BufferPool } from './buffer-pool.js';
+import { recycleStreamChunk, STREAM_CHUNK, takeStreamChunk } from '@mm/meshage';
 import { HandleCache } from './handle-cache.js';
 import type { HashCache, Manifest } from './hashing.js';
 import { partRange } from './hashing.js';
@@ -27,8 +27,6 @@ import {
 
 export interface ServerState {
   dir: string;
-  /** buffers parts are read into (given back once the stream took them) */
-  pool: BufferPool;
   /** parts received or read here a moment ago, served from memory */
   recent?: RecentParts;
   hashes: HashCache;
@@ -117,14 +115,39 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
     return whole;
   };
 
-  /** a part read from disk into `buf` (a pool buffer), kept for the next asker when there is room */
-  const hold = (hash: string, index: number, data: Buffer, buf: Buffer): RecentPart => {
-    const free = () => st.pool.release(buf);
-    if (st.recent?.put(hash, index, [data], free)) {
+  /** a part read from disk into `pieces` (pooled stream chunks), kept for the next asker when there is room */
+  const hold = (hash: string, index: number, pieces: Buffer[]): RecentPart => {
+    const free = () => {
+      for (const p of pieces) recycleStreamChunk(p);
+    };
+    if (st.recent?.put(hash, index, pieces, free)) {
       const r = st.recent.borrow(hash, index);
       if (r) return r;
     }
-    return { pieces: [data], done: free };
+    return { pieces, done: free };
+  };
+
+  /**
+   * `length` bytes read by `read` into pooled stream chunks: the buffers
+   * received stream data lands in, so serving and receiving share one set of
+   * pages (a fresh page costs more than the bytes moved through it); the
+   * chunks, or undefined when fewer bytes were there
+   */
+  const readChunks = async (
+    length: number,
+    read: (pieces: Buffer[]) => Promise<number | undefined>,
+  ): Promise<Buffer[] | undefined> => {
+    const pieces: Buffer[] = [];
+    for (let off = 0; off < length; off += STREAM_CHUNK) {
+      pieces.push(takeStreamChunk(Math.min(STREAM_CHUNK, length - off)));
+    }
+    let n: number | undefined;
+    try {
+      n = await read(pieces);
+    } finally {
+      if (n !== length) for (const p of pieces) recycleStreamChunk(p);
+    }
+    return n === length ? pieces : undefined;
   };
 
   /** the part's bytes (the caller calls done() once sent), or why not */
@@ -137,21 +160,18 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
       const m = whole.manifest;
       if (index >= m.parts.length) return `no part ${index}`;
       const [s, e] = partRange(m.size, m.partSize, index);
-      const buf = st.pool.take(e - s);
-      try {
-        const data = await files.use(whole.path, whole.ino, (h) => h.read(e - s, s, buf));
-        return hold(hash, index, data, buf);
-      } catch (err) {
-        st.pool.release(buf);
-        throw err;
-      }
+      const pieces = await readChunks(e - s, (p) =>
+        files.use(whole.path, whole.ino, (h) => h.readv(p, s)),
+      );
+      if (pieces) return hold(hash, index, pieces);
+      return `part ${index} of ${hash.slice(0, 12)} could not be read whole`;
     }
     const t = st.receiving(hash);
     if (!t) return `part ${index} of ${hash.slice(0, 12)} is not here`;
-    const buf = st.pool.take(t.spec.manifest.partSize);
-    const data = await t.readPart(index, buf).catch(() => undefined);
-    if (data) return hold(hash, index, data, buf);
-    st.pool.release(buf);
+    const pieces = await readChunks(t.partLength(index), (p) => t.readPartInto(index, p)).catch(
+      () => undefined,
+    );
+    if (pieces) return hold(hash, index, pieces);
     return `part ${index} of ${hash.slice(0, 12)} is not here`;
   };
 

@@ -155,11 +155,29 @@ export class Transfer {
     return [...this.sched.done];
   }
 
-  /** read a verified part from the temporary file (for a peer), into `into` when given */
-  async readPart(index: number, into?: Buffer): Promise<Buffer | undefined> {
-    if (!this.sched.done.has(index) || !this.#file) return undefined;
+  /** the length of part `index` of this content */
+  partLength(index: number): number {
     const [s, e] = partRange(this.spec.manifest.size, this.spec.manifest.partSize, index);
-    return this.#file.read(e - s, s, into);
+    return e - s;
+  }
+
+  /**
+   * read a verified part from the temporary file (for a peer) into `pieces`
+   * (back to back, as long as the part together); the bytes read, or
+   * undefined when the part is not here
+   */
+  async readPartInto(index: number, pieces: readonly Buffer[]): Promise<number | undefined> {
+    const file = this.#file;
+    if (!this.sched.done.has(index) || !file) return undefined;
+    const [s] = partRange(this.spec.manifest.size, this.spec.manifest.partSize, index);
+    if (file.readv) return file.readv(pieces, s);
+    let got = 0;
+    for (const p of pieces) {
+      const r = await file.read(p.length, s + got, p);
+      got += r.length;
+      if (r.length < p.length) break;
+    }
+    return got;
   }
 
   progress(): TransferProgress {

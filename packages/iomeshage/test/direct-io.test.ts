@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
+import { recycleStreamChunk, takeStreamChunk } from '@mm/meshage';
 import { describe, expect, test, vi } from 'vitest';
 import { tempDir } from '#test-support';
 import { BufferPool, DIRECT_ALIGN, isAligned } from '../src/buffer-pool.js';
@@ -79,6 +80,34 @@ describe('direct part I/O', () => {
     }
     expect((await readFile(path)).equals(data)).toBe(true);
     expect(DIRECT_ALIGN % 512).toBe(0);
+  });
+
+  test('readv: aligned pieces in one O_DIRECT preadv; an unaligned tail and the end of the file through the page cache', async () => {
+    await using d = await tempDir('mm-readv-');
+    const path = join(d.path, 'f');
+    const size = 3 * 65536 + 1000;
+    const data = randomBytes(size);
+    await writeFile(path, data);
+    const f = await openPartFile(path, 'r');
+    try {
+      expect(f.direct).toBeDefined();
+      const direct = vi.spyOn(f.direct!, 'readv');
+      const pieces = [takeStreamChunk(65536), takeStreamChunk(65536)];
+      expect(await f.readv(pieces, 65536)).toBe(2 * 65536);
+      expect(direct).toHaveBeenCalledTimes(1);
+      expect(Buffer.concat(pieces).equals(data.subarray(65536, 3 * 65536))).toBe(true);
+      // the file's last part: an aligned piece then an odd-length one
+      const last = [takeStreamChunk(65536), takeStreamChunk(1000)];
+      expect(await f.readv(last, 2 * 65536)).toBe(65536 + 1000);
+      expect(Buffer.concat(last).equals(data.subarray(2 * 65536))).toBe(true);
+      // past the end: short
+      const over = [takeStreamChunk(65536), takeStreamChunk(65536)];
+      expect(await f.readv(over, 3 * 65536)).toBe(1000);
+      expect(over[0]!.subarray(0, 1000).equals(data.subarray(3 * 65536))).toBe(true);
+      for (const p of [...pieces, ...last, ...over]) recycleStreamChunk(p);
+    } finally {
+      await f.close();
+    }
   });
 
   test('served files stay open between parts; a replaced file is opened anew', async () => {

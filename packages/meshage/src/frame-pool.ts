@@ -10,8 +10,14 @@ import { alignedBuffer } from './aligned.js';
 
 /** every pooled buffer: a stream data frame, sealed or not, fits */
 export const POOLED_FRAME = 1024 * 1024 + 64;
-/** spares kept: a consumer writing frames to disk holds a few parts' worth at once */
-const KEEP = 32;
+/**
+ * spares kept: a consumer writing frames to disk holds a few parts' worth at
+ * once, and a server reads the parts it sends into these too. A buffer let go
+ * and made again costs its pages' first touch, ~4.6 ms per MiB on these VMs
+ * (more than everything else a MiB of stream data costs), so the pool keeps
+ * what a busy node used until a quiet spell
+ */
+const KEEP = 96;
 const IDLE_MS = 10_000;
 
 let free: Buffer[] = [];
@@ -26,6 +32,20 @@ export function takeFrame(length: number): Buffer {
   const b = free.pop() ?? alignedBuffer(POOLED_FRAME);
   lent.add(b.buffer);
   return b.subarray(0, length);
+}
+
+/**
+ * A pooled page-aligned buffer of `length` ≤ POOLED_FRAME bytes for data a
+ * stream will send (a file part read from disk, say): the same buffers
+ * received stream data lands in, so a node that both receives and serves
+ * touches one set of pages. Give it back with recycleStreamChunk() once the
+ * stream's write callback ran.
+ */
+export function takeStreamChunk(length: number): Buffer {
+  if (!Number.isInteger(length) || length <= 0 || length > POOLED_FRAME) {
+    throw new RangeError(`stream chunk of ${length} bytes (1..${POOLED_FRAME})`);
+  }
+  return takeFrame(length);
 }
 
 /**

@@ -54,9 +54,16 @@ function parseHead(word: number, max: number): { len: number; raw: boolean } {
   return { len, raw: (word & RAW) !== 0 };
 }
 
-/** whether a raw frame of `len` bytes is received into a pooled buffer (stream data, sealed frames) */
+/** raw frames from this long are received into pooled buffers */
+const POOLED_MIN = 4096;
+
+/**
+ * whether a raw frame of `len` bytes is received into a pooled buffer
+ * (stream data, sealed frames): page-aligned, so a short data frame (cut by
+ * flow control) still keeps its part fit for O_DIRECT
+ */
 function pooled(raw: boolean, len: number): boolean {
-  return raw && len >= DIRECT_MIN && len <= POOLED_FRAME;
+  return raw && len >= POOLED_MIN && len <= POOLED_FRAME;
 }
 
 /** a frame's body as its consumer gets it: the bytes of a raw frame, else the msgpack value */

@@ -6,7 +6,7 @@ export { alignedBuffer, isPageAligned, PAGE_ALIGN } from './aligned.js';
 export { readMeshKey } from './auth.js';
 export { broadcastOf, interfaceBroadcastAddresses } from './broadcast-addresses.js';
 export * from './errors.js';
-export { recycleStreamChunk } from './frame-pool.js';
+export { recycleStreamChunk, takeStreamChunk } from './frame-pool.js';
 export { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './framing.js';
 export { defineKind, type MessageKind } from './kinds.js';
 export {
@@ -28,7 +28,7 @@ export {
   type SendResult,
 } from './mesh.js';
 export { checkNodeName, isNodeName, MAX_NAME_LENGTH, nodeName, nodeNameProblem } from './names.js';
-export type { StreamContext, StreamHandler } from './streams.js';
+export { STREAM_CHUNK, type StreamContext, type StreamHandler } from './streams.js';
 export { createTcpTransport, parseAddress, type TcpTransportOptions } from './tcp-transport.js';
 export { computeRoutes, LinkStateDb, newer, type Routes } from './topology.js';
 export {

@@ -44,6 +44,8 @@ export const STREAM_CHUNK = 1024 * 1024;
 export const STREAM_WINDOW = 4 * 1024 * 1024;
 /** data frames of one write are cut at multiples of this (a page) */
 const FRAME_ALIGN = 4096;
+/** a data frame cut short by the credit is at least this long */
+const MIN_FRAME = 64 * 1024;
 const PROTOCOL = /^[\x21-\x7e]{1,64}$/;
 const controlFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('w'), n: z.number().int().positive().max(STREAM_WINDOW) }),
@@ -107,10 +109,12 @@ class MeshStream extends Duplex {
       if (n < chunk.length - off) {
         // frames start on 4 KiB multiples of the write, so a receiver gets a
         // large write as whole pages (it may write them to disk with
-        // O_DIRECT as they are); a credit ending mid-page waits for the next
-        // grant (the reader owes one: all but < 4 KiB of its window is unread)
+        // O_DIRECT as they are); a credit ending mid-page, or a sliver of
+        // credit, waits for the next grant (the reader owes one: all but
+        // MIN_FRAME of its window is unread), so bulk data never goes out
+        // in crumbs that each cost a frame of their own
         n -= n % FRAME_ALIGN;
-        if (n === 0) {
+        if (n < MIN_FRAME) {
           this.#blocked = { chunk, off, cb };
           return;
         }
