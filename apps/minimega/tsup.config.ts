@@ -1,22 +1,43 @@
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import { CLIENT_PARAMS } from './src/entry/client-bundle.js';
 
-// Two builds (dist is emptied by the build script first):
-// - the library and the daemon: ESM with shared chunks, the daemon entry at
-//   dist/daemon/start.js (and dist/daemon/cli-doc.js);
-// - dist/main.cjs (and main.js), the `minimega` command, as ONE file holding the client
-//   path (flags, -e, -attach): loading one file instead of a chain of chunks
-//   keeps `minimega -e` close to bare Node start-up. Its import() of the
-//   daemon stays a reference to dist/daemon/*.js, loaded only in daemon mode
-//   (and -attach, with readline and the pager, is dist/client/attach.js;
-//   -nuke is dist/recovery/nuke-cli.js).
-const daemonExternal: Plugin = {
-  name: 'daemon-external',
+// Three builds (dist is emptied by the build script first; after them
+// dist/build/make-cache.cjs makes dist/ a CommonJS scope, copies main.cjs to
+// main.js and writes the client's code cache: src/entry/make-cache.ts):
+// - the library and the daemon: ES modules (.mjs) with shared chunks, the
+//   daemon entry at dist/daemon/start.mjs (and dist/daemon/cli-doc.mjs);
+// - dist/client.cjs, the `minimega` command (src/main.ts: flags, -e,
+//   -attach), as ONE function expression holding the client path, which
+//   dist/main.cjs compiles with its code cache. Its import()s of the daemon,
+//   -attach and -nuke stay references to dist/*.mjs, loaded only in those
+//   modes (through the entry's `importDist`: src/entry/client-bundle.ts);
+// - dist/main.cjs, that entry (src/entry/main.ts), and the build step.
+/** What main.ts imports lazily: the module of dist/ it is, and its exports. */
+const DIST_IMPORTS: Record<string, string[]> = {
+  'daemon/start': ['runDaemonMain'],
+  'daemon/cli-doc': ['printCliDocument'],
+  'client/attach': ['runAttach'],
+  'recovery/nuke-cli': ['runNukeCli'],
+};
+const distImports: Plugin = {
+  name: 'dist-imports',
   setup(build) {
     build.onResolve({ filter: /^\.\/(daemon\/|client\/attach|recovery\/nuke-cli)/ }, (args) => ({
-      path: args.path,
-      external: true,
+      path: args.path.replace(/^\.\/|\.js$/g, ''),
+      namespace: 'dist-import',
     }));
+    build.onLoad({ filter: /.*/, namespace: 'dist-import' }, (args) => {
+      const names = DIST_IMPORTS[args.path];
+      if (!names) throw new Error(`main.ts imports ./${args.path}.js: add it to DIST_IMPORTS`);
+      const load = `importDist(${JSON.stringify(`./${args.path}.mjs`)})`;
+      return {
+        contents: names
+          .map((n) => `export const ${n} = async (...a) => (await ${load}).${n}(...a);`)
+          .join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -31,6 +52,8 @@ export default defineConfig([
       'recovery/nuke-cli': 'src/recovery/nuke-cli.ts',
     },
     format: ['esm'],
+    // .mjs: dist/ is a CommonJS scope (dist/package.json), for the entry's sake
+    outExtension: () => ({ js: '.mjs' }),
     dts: { entry: { index: 'src/index.ts', 'client/index': 'src/client/index.ts' } },
     splitting: true,
     clean: false,
@@ -38,16 +61,17 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    entry: { main: 'src/main.ts' },
-    // main.cjs is the `minimega` command: Node starts a CommonJS entry
-    // without its ES module loader, a few ms less for every `minimega -e`;
-    // main.js (the same code as ESM) stays for whoever runs it by path
-    format: ['esm', 'cjs'],
+    entry: { client: 'src/main.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
     splitting: false,
     clean: false,
     sourcemap: true,
     target: 'node20',
-    esbuildPlugins: [daemonExternal],
+    esbuildPlugins: [distImports],
+    // the bundle is the source of one function, compiled by vm.Script
+    banner: { js: `(function (${CLIENT_PARAMS.join(', ')}) {` },
+    footer: { js: '})' },
     // the grammar's light lexer/quoting entry goes into the one file (the
     // rest of @mm/cli-grammar stays external and is not loaded by -e); built
     // from its sources, so this build does not wait for the grammar's dist
@@ -55,5 +79,14 @@ export default defineConfig([
     esbuildOptions(options) {
       options.conditions = ['source'];
     },
+  },
+  {
+    entry: { main: 'src/entry/main.ts', 'build/make-cache': 'src/entry/make-cache.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    splitting: false,
+    clean: false,
+    sourcemap: false,
+    target: 'node20',
   },
 ]);

@@ -5,8 +5,11 @@
 // (valgrind's callgrind, median of N runs; `perf stat -e instructions` has no
 // counters on this VM), with NODE_EXTRA_CA_CERTS unset on both sides: set,
 // every node start parses that bundle of certificates, most of its instructions.
+// V8's hash seed set-up (detail::sprp, a search for random primes) is left
+// out: it costs 1-16 M instructions at random in every node start, more than
+// the differences measured.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,20 +55,31 @@ function cpuMsOf(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15
 }
 
-/** Instructions (millions) of one run under callgrind, median of `n`; undefined without valgrind. */
+/** Instructions (millions) of one run under callgrind, median of `n`, without V8's random prime search; undefined without valgrind. */
 function instructions(n: number, bin: string, args: string[]): number | undefined {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
+  const out = join(tmpdir(), `mm-bench-callgrind-${process.pid}`);
   const counts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = spawnSync(
-      'valgrind',
-      ['--tool=callgrind', '--callgrind-out-file=/dev/null', bin, ...args],
-      { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const m = /Collected : (\d+)/.exec(r.stderr ?? '');
-    if (!m) return undefined;
-    counts.push(Number(m[1]) / 1e6);
+  try {
+    for (let i = 0; i < n; i++) {
+      const r = spawnSync(
+        'valgrind',
+        ['--tool=callgrind', `--callgrind-out-file=${out}`, bin, ...args],
+        {
+          env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+      if (!m) return undefined;
+      const annotated = spawnSync('callgrind_annotate', [out], { encoding: 'utf8' }).stdout ?? '';
+      const prime = /^\s*([\d,]+) .*detail::sprp/m.exec(annotated)?.[1]?.replaceAll(',', '') ?? '0';
+      counts.push((Number(m[1]) - Number(prime)) / 1e6);
+    }
+  } finally {
+    rmSync(out, { force: true });
   }
   return counts.sort((a, b) => a - b)[Math.floor(n / 2)];
 }
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
       if (bareIns === undefined) console.log('instructions: no valgrind here, skipped');
       else {
         console.log(
-          `instructions (callgrind, median of ${CALLGRIND}, NODE_EXTRA_CA_CERTS unset): node -e '' ${bareIns.toFixed(1)} M`,
+          `instructions (callgrind, median of ${CALLGRIND}, NODE_EXTRA_CA_CERTS unset, V8's hash-seed prime search left out): node -e '' ${bareIns.toFixed(1)} M`,
         );
         for (const t of timed.filter((x) => x.label.endsWith('echo hi'))) {
           const ins = instructions(CALLGRIND, t.bin, t.args)!;

@@ -1,7 +1,8 @@
-#!/usr/bin/env node
-// Entry point. Client modes (-version, -e, -attach) load only light modules;
-// the daemon (and everything it imports) is loaded with import() only when
-// this process is going to be the daemon, so `minimega -e echo hi` starts fast.
+// The `minimega` command (run by entry/main.ts from its code-cached bundle,
+// dist/client.cjs, and by the single executable). Client modes (-version,
+// -e, -attach) load only light modules; the daemon (and everything it
+// imports) is loaded with import() only when this process is going to be the
+// daemon, so `minimega -e echo hi` starts fast.
 import { cgroupFlagProblem, cgroupRootOf } from './flags/cgroup-root.js';
 import {
   FlagError,

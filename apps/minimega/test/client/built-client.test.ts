@@ -1,5 +1,5 @@
-// The built `minimega -e` (dist/main.cjs, run by node, and the single
-// executable dist/minimega) as a user runs it: what it prints, and that it
+// The built `minimega -e` (dist/main.cjs and dist/main.js, run by node, and
+// the single executable dist/minimega) as a user runs it: what it prints, and that it
 // reaches the daemon without loading Node's net and stream modules (the
 // point of client/pipe-link.ts and fd-out.ts); with the pipe binding
 // unusable (--pending-deprecation would warn on it) it takes net.Socket and
@@ -13,10 +13,12 @@ import { realComponent } from '#test-support';
 import { appDir, inProcessDaemon, tempBase } from '../helpers.js';
 
 const mainCjs = join(appDir, 'dist/main.cjs');
+const mainJs = join(appDir, 'dist/main.js');
 const sea = join(appDir, '../../dist/minimega');
 
 const clients: [string, string, string[]][] = [
   ['node dist/main.cjs', process.execPath, [mainCjs]],
+  ["node dist/main.js (the README's way)", process.execPath, [mainJs]],
   ['dist/minimega (single executable)', sea, []],
 ];
 
@@ -56,6 +58,8 @@ describe.each(clients)('%s -e', (_label, bin, pre) => {
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, 'testhost: hi', '']);
     expect(r.loaded).toContain('Internal Binding pipe_wrap');
     expect(streamModules(r.loaded)).toEqual([]);
+    // nor Node's ES module loader (a CommonJS entry; the daemon is import()ed only by the daemon)
+    expect(r.loaded.filter((m) => m.includes('modules/esm/loader'))).toEqual([]);
     const bad = await run(['-base', d.base, '-e', 'no', 'such']);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/^Error \(testhost\): invalid command/);
