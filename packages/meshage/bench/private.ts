@@ -12,7 +12,7 @@
 // runs one mode, ONLY=stream only the stream figures, ONLY=mesh all but the
 // stream ones.
 // Run: pnpm exec tsx packages/meshage/bench/private.ts [hosts=3] [rounds=3]
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -233,4 +233,49 @@ if (process.argv[2] === 'serve') {
     const p = median(results.private?.[what] ?? []);
     console.log([what, c.toFixed(2), p.toFixed(2), (p / c).toFixed(2)].join(' | '));
   }
+  cipherFloor((what) => median(results.clear?.[what] ?? []));
+}
+
+/**
+ * What the cipher alone costs, from OpenSSL's own `openssl speed` (the CLI,
+ * when installed) for the 16 KiB records TLS uses: every private byte is
+ * sealed once by its sender and opened once by its receiver, so a side's
+ * CPU per MiB is at least its clear figure plus this. Printed with the
+ * private/clear ratios that floor allows for the CPU-bound figures above.
+ */
+function cipherFloor(clear: (what: string) => number): void {
+  let out: string;
+  try {
+    out = execFileSync(
+      'openssl',
+      ['speed', '-seconds', '1', '-bytes', '16384', '-evp', 'aes-128-gcm'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+  } catch {
+    console.log('cipher floor: no openssl CLI here');
+    return;
+  }
+  const k = Number(/AES-128-GCM\s+([\d.]+)k/.exec(out)?.[1]);
+  if (!Number.isFinite(k) || k <= 0) return;
+  const ms = 2 ** 20 / k; // k: thousands of bytes per second
+  const lines = [
+    `cipher floor: AES-128-GCM ${((k * 1000) / 2 ** 20).toFixed(0)} MiB/s on one core (openssl speed per CPU second, 16 KiB) = ${ms.toFixed(2)} ms of CPU per MiB sealed or opened`,
+  ];
+  const req = clear('requests head CPU ms per MiB');
+  if (req > 0) {
+    lines.push(`  requests head CPU per MiB: private/clear >= ${((req + ms) / req).toFixed(2)}`);
+  }
+  for (const dir of ['head->h1', 'h1->head']) {
+    // the busier side bounds a two-process stream; it must also seal or open every byte
+    const side = Math.max(
+      clear(`stream ${dir} head CPU ms per MiB`),
+      clear(`stream ${dir} h1 CPU ms per MiB`),
+    );
+    if (side > 0) {
+      lines.push(
+        `  stream ${dir}, if CPU-bound (one core per side): private/clear MiB/s <= ${(side / (side + ms)).toFixed(2)}`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
 }
