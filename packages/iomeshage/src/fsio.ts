@@ -97,8 +97,11 @@ export interface PartHandle {
   /** one pwritev (O_DIRECT when every piece and the position are aligned): one disk request, not one per piece */
   writev(pieces: readonly Uint8Array[], position: number): Promise<void>;
   read(length: number, position: number, into?: Buffer): Promise<Buffer>;
-  /** one preadv (O_DIRECT when every piece and the position are aligned); the bytes read */
-  readv(pieces: readonly Buffer[], position: number): Promise<number>;
+  /**
+   * one preadv (O_DIRECT when every piece and the position are aligned,
+   * unless `cached`: through the page cache); the bytes read
+   */
+  readv(pieces: readonly Buffer[], position: number, cached?: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -162,12 +165,29 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
       }
       return buf.subarray(0, off);
     },
-    async readv(pieces, position) {
+    async readv(pieces, position, cached = false) {
       const total = pieces.reduce((n, p) => n + p.length, 0);
       let got = 0;
-      if (direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned)) {
-        got = (await direct.readv(pieces as Buffer[], position)).bytesRead;
+      const viaDirect =
+        !cached && direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned);
+      if (viaDirect || cached) {
+        const via = viaDirect ? (direct as FileHandle) : buffered;
+        got = (await via.readv(pieces as Buffer[], position)).bytesRead;
         if (got === total || got === 0) return got;
+      }
+      if (cached) {
+        // short: the rest piece by piece, still through the page cache
+        for (let i = 0, at = 0; i < pieces.length; at += (pieces[i] as Buffer).length, i++) {
+          const p = pieces[i] as Buffer;
+          let off = Math.max(0, got - at);
+          while (off < p.length) {
+            const { bytesRead } = await buffered.read(p, off, p.length - off, position + at + off);
+            if (bytesRead === 0) return got;
+            off += bytesRead;
+            got += bytesRead;
+          }
+        }
+        return got;
       }
       // unaligned pieces (a file's last part), or what a short direct read left
       for (let i = 0, at = 0; i < pieces.length; at += (pieces[i] as Buffer).length, i++) {

@@ -160,8 +160,13 @@ export function serve(mesh: IomeshMesh, st: ServerState): { close(): void; load(
       const m = whole.manifest;
       if (index >= m.parts.length) return `no part ${index}`;
       const [s, e] = partRange(m.size, m.partSize, index);
+      // a complete file through the page cache: it was read there a moment ago
+      // (hashed when first served, or just written) and is sent several times
+      // over (every receiver asks the origin for some parts): a copy from
+      // memory, ~0.1 ms per MiB, where an O_DIRECT read goes to the disk
+      // every time (~10x the wall time, twice the CPU here)
       const pieces = await readChunks(e - s, (p) =>
-        files.use(whole.path, whole.ino, (h) => h.readv(p, s)),
+        files.use(whole.path, whole.ino, (h) => h.readv(p, s, true)),
       );
       if (pieces) return hold(hash, index, pieces);
       return `part ${index} of ${hash.slice(0, 12)} could not be read whole`;

@@ -82,7 +82,7 @@ describe('direct part I/O', () => {
     expect(DIRECT_ALIGN % 512).toBe(0);
   });
 
-  test('readv: aligned pieces in one O_DIRECT preadv; an unaligned tail and the end of the file through the page cache', async () => {
+  test('readv: aligned pieces in one O_DIRECT preadv, or through the page cache when asked; an unaligned tail and the end of the file through the page cache', async () => {
     await using d = await tempDir('mm-readv-');
     const path = join(d.path, 'f');
     const size = 3 * 65536 + 1000;
@@ -104,7 +104,22 @@ describe('direct part I/O', () => {
       const over = [takeStreamChunk(65536), takeStreamChunk(65536)];
       expect(await f.readv(over, 3 * 65536)).toBe(1000);
       expect(over[0]!.subarray(0, 1000).equals(data.subarray(3 * 65536))).toBe(true);
-      for (const p of [...pieces, ...last, ...over]) recycleStreamChunk(p);
+      // `cached`: a complete file served again and again goes through the page cache
+      const viaCache = vi.spyOn(f.buffered, 'readv');
+      const again = [takeStreamChunk(65536), takeStreamChunk(65536)];
+      expect(await f.readv(again, 0, true)).toBe(2 * 65536);
+      expect(direct).toHaveBeenCalledTimes(2);
+      expect(viaCache).toHaveBeenCalledTimes(1);
+      expect(Buffer.concat(again).equals(data.subarray(0, 2 * 65536))).toBe(true);
+      const tail = [takeStreamChunk(65536), takeStreamChunk(65536)];
+      expect(await f.readv(tail, 2 * 65536, true)).toBe(65536 + 1000);
+      expect(direct).toHaveBeenCalledTimes(2);
+      expect(
+        Buffer.concat(tail)
+          .subarray(0, 65536 + 1000)
+          .equals(data.subarray(2 * 65536)),
+      ).toBe(true);
+      for (const p of [...pieces, ...last, ...over, ...again, ...tail]) recycleStreamChunk(p);
     } finally {
       await f.close();
     }
