@@ -14,6 +14,9 @@
 //                                      <-  hs2 {v, k, e, sealed AcceptorHello}
 //   ready (first channel frame)        ->  register
 //
+// (with TLS: the dialer registers a mesh link once hs2 verified and its TLS
+// client hello is sent; the acceptor registers it once TLS completes)
+//
 // A keyed link on a transport that can (TCP), mesh link or stream, continues
 // as TLS 1.3 instead of `ready`: the dialer offers it in its hello, the
 // acceptor takes it in its own, and both wrap the connection in TLS under a
@@ -224,7 +227,14 @@ export function initiate(
       if (verdict) return fail(verdict);
       if (noise && offerTls && h.tls === true) {
         const psk = noise.exportKey(TLS_LABEL);
-        (link.startTls as NonNullable<Link['startTls']>).call(link, 'client', psk).then(
+        // a mesh link is ours as soon as the acceptor's sealed hello proved
+        // its key (as on the Noise channel): its frames wait in the TLS
+        // socket until the TLS handshake completes, which saves dial() a
+        // round trip and both ends' TLS work. The acceptor admits us only
+        // after TLS (our proof); a failed TLS handshake closes the link.
+        // A stream waits for TLS: its opener learns a failure from openStream().
+        const early = intent.purpose === 'peer' ? { early: { timeoutMs: opts.timeoutMs } } : {};
+        (link.startTls as NonNullable<Link['startTls']>).call(link, 'client', psk, early).then(
           (tls) => {
             const channel = new ChannelLink(tls, undefined, 'tls');
             channel.established();

@@ -311,10 +311,10 @@ class MeshNode extends EventEmitter implements Mesh {
       link: (link) => {
         this.#peers
           .setup(link, 'acceptor', false)
-          .catch((err: Error) =>
+          .catch((err: Error & { code?: string }) =>
             this.#core.log(
               'debug',
-              `inbound link from ${link.remoteAddress} rejected: ${err.message}`,
+              `inbound link from ${link.remoteAddress} rejected: ${err.code ?? 'error'}: ${err.message}`,
             ),
           );
       },

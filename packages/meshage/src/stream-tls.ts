@@ -35,12 +35,15 @@ function secureContext(): SecureContext {
  * in TLS 1.3 under `psk`; resolves once the TLS handshake is complete, which
  * proves that the other end holds the same key. Rejects on a key mismatch,
  * a tampered handshake or a closed socket, having destroyed both sockets.
+ * `early` (client only): resolves once the client hello is sent; the
+ * handshake's failure or timeout then destroys both sockets instead.
  */
 export function startStreamTls(
   socket: Socket,
   role: 'client' | 'server',
   psk: Buffer,
   reader?: FrameReader,
+  early?: { timeoutMs: number },
 ): Promise<{ tls: TLSSocket; readsInto: boolean }> {
   return new Promise((resolve, reject) => {
     const common = {
@@ -69,6 +72,26 @@ export function startStreamTls(
           });
     // before any record is read: plaintext that arrives with the end of the handshake lands there too
     const readsInto = reader !== undefined && readPlaintextInto(tls, reader);
+    if (early && role === 'client') {
+      // the caller writes at once: TLS holds application data until its
+      // handshake is complete. A handshake that fails, or has not completed
+      // in time, destroys both sockets (the caller's link sees them close).
+      const timer = setTimeout(
+        () => tls.destroy(new Error('TLS handshake timed out')),
+        early.timeoutMs,
+      );
+      timer.unref();
+      const giveUp = () => {
+        clearTimeout(timer);
+        tls.destroy();
+        socket.destroy();
+      };
+      tls.once('secureConnect', () => clearTimeout(timer));
+      tls.on('error', giveUp);
+      tls.once('close', giveUp);
+      resolve({ tls, readsInto });
+      return;
+    }
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;

@@ -16,7 +16,13 @@ import {
   rawFrameHead,
 } from './framing.js';
 import { startStreamTls } from './stream-tls.js';
-import { BaseLink, type DialOptions, type Link, type Transport } from './transport.js';
+import {
+  BaseLink,
+  type DialOptions,
+  type Link,
+  type TlsStartOptions,
+  type Transport,
+} from './transport.js';
 
 export interface TcpTransportOptions {
   /** listen address (default 0.0.0.0) */
@@ -173,12 +179,16 @@ class TcpLink extends BaseLink {
    * link over TLS once its handshake is complete. This link is done with the
    * socket from now on; closing it still closes the connection.
    */
-  async startTls(role: 'client' | 'server', psk: Buffer): Promise<Link> {
+  async startTls(
+    role: 'client' | 'server',
+    psk: Buffer,
+    opts: TlsStartOptions = {},
+  ): Promise<Link> {
     if (this.closed || this.under) throw new LinkClosedError();
     this.#handedOff = true;
     this.socket.removeAllListeners('data');
     const reader = new FrameReader();
-    const { tls, readsInto } = await startStreamTls(this.socket, role, psk, reader);
+    const { tls, readsInto } = await startStreamTls(this.socket, role, psk, reader, opts.early);
     if (this.closed) {
       tls.destroy();
       throw new LinkClosedError();

@@ -24,9 +24,9 @@ export function spyTlsUpgrades(
     const start = link.startTls?.bind(link);
     if (options.noTls) link.startTls = undefined;
     else if (start) {
-      link.startTls = (role, psk) => {
+      link.startTls = (role, psk, opts) => {
         upgrades.push(role);
-        return start(role, psk);
+        return start(role, psk, opts);
       };
     }
     return link;

@@ -48,7 +48,18 @@ export interface Link {
    * closes) otherwise. Transports whose records Node can seal natively (TCP)
    * offer it for bulk streams; without it streams stay on the Noise channel.
    */
-  startTls?(role: 'client' | 'server', psk: Buffer): Promise<Link>;
+  startTls?(role: 'client' | 'server', psk: Buffer, opts?: TlsStartOptions): Promise<Link>;
+}
+
+export interface TlsStartOptions {
+  /**
+   * client only: resolve with the link as soon as the TLS client hello is
+   * sent, not once the handshake is complete. Frames sent meanwhile wait in
+   * the TLS socket (nothing leaves unencrypted: TLS sends no application
+   * data before its handshake); a handshake that fails, or is not complete
+   * within `timeoutMs`, closes the link.
+   */
+  early?: { timeoutMs: number };
 }
 
 export interface DialOptions {

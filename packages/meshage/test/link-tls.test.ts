@@ -138,20 +138,87 @@ describe('keyed mesh links over TLS', () => {
     expect(ran).toEqual([]);
   });
 
-  test('a dialer whose TLS key differs (it did not complete this Noise handshake) is refused with ERR_MESH_AUTH; the node serves on', async () => {
+  test('a dialer whose TLS key differs (it did not complete this Noise handshake) is refused with ERR_MESH_AUTH and never admitted; its link closes; the node serves on', async () => {
     const context = uniqueContext();
     const a = await createMesh({ name: 'a', transport: tcp(), key, context });
-    const b = await createMesh({ name: 'b', transport: tcp(), key, context });
+    // the acceptor's refusals, with their codes, as it logs them
+    const refusals: string[] = [];
+    const b = await createMesh({
+      name: 'b',
+      transport: tcp(),
+      key,
+      context,
+      log: (_level, m) => {
+        if (m.includes('rejected')) refusals.push(m);
+      },
+    });
     nodes.push(a, b);
     b.handle(Echo, (s) => s);
     const real = NoiseHandshake.prototype.exportKey;
     vi.spyOn(NoiseHandshake.prototype, 'exportKey').mockImplementationOnce(() => randomBytes(32));
-    await expect(a.dial(b.address)).rejects.toMatchObject({ code: 'ERR_MESH_AUTH' });
+    // the dialer holds a mesh link once the acceptor's sealed hello verified
+    // (its frames wait in the TLS socket); the acceptor admits it only after
+    // TLS, which fails: the link closes on both ends and b never lists a
+    const bSaw: string[] = [];
+    await a.dial(b.address);
+    await until('the dialer lost the link', () => {
+      bSaw.push(...b.peers());
+      return a.peers().length === 0;
+    });
+    expect(bSaw).toEqual([]);
     expect(b.peers()).toEqual([]);
+    await until('the acceptor refused it', () => refusals.length > 0);
+    expect(refusals.join('\n')).toMatch(/rejected: ERR_MESH_AUTH: /);
     vi.mocked(NoiseHandshake.prototype.exportKey).mockImplementation(real);
     await a.dial(b.address);
     await until('linked', () => a.size() === 2 && b.size() === 2);
     expect(await a.send(['b'], Echo, 'ok')).toEqual([{ host: 'b', ok: true, value: 'ok' }]);
+  });
+
+  test('a dialer whose TLS handshake never completes drops the link after its handshake timeout; the acceptor never lists it', async () => {
+    const context = uniqueContext();
+    // neither b's handshake timeout nor a's heartbeat deadline can end the link in time: only a's TLS timeout
+    const a = await createMesh({
+      name: 'a',
+      transport: tcp(),
+      key,
+      context,
+      handshakeTimeoutMs: 300,
+      deadAfterMs: 60_000,
+    });
+    const b = await createMesh({
+      name: 'b',
+      transport: tcp(),
+      key,
+      context,
+      handshakeTimeoutMs: 60_000,
+    });
+    nodes.push(a, b);
+    const proxy = await tcpProxy(b.address);
+    proxies.push(proxy);
+    // the acceptor's Noise reply passes; nothing after it (its TLS answer) does
+    let back = 0;
+    const forth: Buffer[] = [];
+    proxy.set((c, dir) => {
+      if (dir === 'forth') forth.push(c);
+      return dir === 'forth' || back++ === 0 ? [c] : [];
+    });
+    const bSaw: string[] = [];
+    await a.dial(proxy.address);
+    expect(a.peers()).toEqual(['b']);
+    // sent before TLS completes: held by the TLS socket, never on the wire in clear
+    const early = a.send(['b'], Echo, 'SECRET-early', { timeout: 2000 }).catch(() => undefined);
+    await until(
+      'the dialer gave up on TLS',
+      () => {
+        bSaw.push(...b.peers());
+        return a.peers().length === 0;
+      },
+      5000,
+    );
+    expect(bSaw).toEqual([]);
+    await early;
+    expect(Buffer.concat(forth).includes('SECRET')).toBe(false);
   });
 
   test.each([
