@@ -31,7 +31,7 @@ pack() {
 }
 
 if [ -z "${MM_SEA_FORCE:-}" ] && [ -x "$OUT" ] &&
-  [ -z "$(find apps/minimega/src apps/minimega/tsup.sea.config.ts packages/*/src packages/*/package.json \
+  [ -z "$(find apps/minimega/src apps/minimega/tsup.sea.config.ts apps/minimega/daemon-bundle.ts packages/*/src packages/*/package.json \
     pnpm-lock.yaml -newer "$OUT" -print -quit)" ]; then
   [ -s "$OUT.sha256" ] && [ ! "$OUT" -nt "$OUT.sha256" ] || pack
   exit 0

@@ -1,12 +1,25 @@
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import {
+  asciiOnly,
+  installedMsgpackrExtract,
+  lazyBuiltins,
+  lazyExeca,
+  minifyDaemon,
+  zodEnglishOnly,
+} from './daemon-bundle.js';
 import { CLIENT_PARAMS } from './src/entry/client-bundle.js';
 
-// Three builds (dist is emptied by the build script first; after them
+// Four builds (dist is emptied by the build script first; after them
 // dist/build/make-cache.cjs makes dist/ a CommonJS scope, copies main.cjs to
 // main.js and writes the client's code cache: src/entry/make-cache.ts):
-// - the library and the daemon: ES modules (.mjs) with shared chunks, the
-//   daemon entry at dist/daemon/start.mjs (and dist/daemon/cli-doc.mjs);
+// - the library: ES modules (.mjs) with shared chunks (and
+//   dist/daemon/cli-doc.mjs);
+// - the daemon, dist/daemon/start.mjs: ONE minified ES module holding every
+//   @mm package and npm dependency it runs (as the single executable's
+//   daemon asset, with the same plugins, daemon-bundle.ts): an idle daemon
+//   keeps one source string and no module graph of ~300 files (issue 13);
 // - dist/client.cjs, the `minimega` command (src/main.ts: flags, -e,
 //   -attach), as ONE function expression holding the client path, which
 //   dist/main.cjs compiles with its code cache. Its import()s of the daemon,
@@ -45,7 +58,6 @@ export default defineConfig([
   {
     entry: {
       index: 'src/index.ts',
-      'daemon/start': 'src/daemon/start.ts',
       'daemon/cli-doc': 'src/daemon/cli-doc.ts',
       'client/attach': 'src/client/attach.ts',
       'client/index': 'src/client/index.ts',
@@ -59,6 +71,36 @@ export default defineConfig([
     clean: false,
     sourcemap: true,
     target: 'node20',
+  },
+  {
+    entry: { 'daemon/start': 'src/daemon/start.ts' },
+    format: ['esm'],
+    outExtension: () => ({ js: '.mjs' }),
+    platform: 'node',
+    splitting: false,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+    noExternal: [/.*/],
+    // tsup would strip `node:` and mark built-ins external before the
+    // lazy-builtins plugin sees them
+    removeNodeProtocol: false,
+    // the bundled CommonJS dependencies' require() of built-ins (and of the
+    // lazily loaded ones) needs a require in an ES module
+    banner: {
+      js: "import { createRequire as __mmCreateRequire } from 'node:module'; const require = __mmCreateRequire(import.meta.url);",
+    },
+    esbuildPlugins: [
+      installedMsgpackrExtract(fileURLToPath(new URL('dist/daemon', import.meta.url))),
+      lazyExeca,
+      zodEnglishOnly,
+      lazyBuiltins,
+    ],
+    plugins: [asciiOnly],
+    esbuildOptions(options) {
+      options.conditions = ['source'];
+      minifyDaemon(options);
+    },
   },
   {
     entry: { client: 'src/main.ts' },

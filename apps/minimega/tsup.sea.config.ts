@@ -1,8 +1,12 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import {
+  asciiOnly,
+  lazyBuiltins,
+  lazyExeca,
+  minifyDaemon,
+  zodEnglishOnly,
+} from './daemon-bundle.js';
 
 // The single-executable bundles (scripts/build-sea.sh), each ONE CommonJS
 // file holding every @mm package and npm dependency it needs:
@@ -28,93 +32,6 @@ const noNativeMsgpackr: Plugin = {
     }));
     build.onLoad({ filter: /.*/, namespace: 'sea-stub' }, () => ({
       contents: "throw new Error('msgpackr-extract is not part of the single executable');",
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * execa (~40 modules) evaluated on its first call, not at start-up: an idle
- * daemon runs no child process. Every `import { execa } from 'execa'` of the
- * daemon gets this forwarder; the real module, bundled as a lazily
- * initialised ES module, is required on the first call. (Only in the
- * executable: there `require` resolves nothing at run time. A lazy import()
- * in the node build would resolve execa's pnpm symlinks after start-up, which
- * nodejs/node#51142 breaks once fs.rm has lstat()ed a VM's sockets.)
- */
-const appDir = fileURLToPath(new URL('.', import.meta.url));
-const lazyExeca: Plugin = {
-  name: 'lazy-execa',
-  setup(build) {
-    build.onResolve({ filter: /^execa$/ }, (args) =>
-      args.namespace === 'sea-lazy' ? undefined : { path: 'execa', namespace: 'sea-lazy' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'sea-lazy' }, () => ({
-      contents: `let real;
-export function execa(...args) {
-  real ??= require('execa');
-  return real.execa(...args);
-}`,
-      resolveDir: appDir,
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * Node built-in modules an idle daemon never uses, loaded on first use of one
- * of their exports: each costs resident memory once loaded (its JS source
- * pages in the node binary, its compiled code and objects; -0.5 MB of idle
- * RSS for these, what else they load the daemon loads anyway), and each
- * serves one command or one feature (`debug` profiling, keyed stream TLS,
- * `ns` host lookups, the console and pipelines' line readers, VNC/PNG
- * compression). Every `import ... from 'node:tls'` (etc.) of the daemon gets a module whose exports, the built-in's own
- * names read at build time, are getters that require the real one. (Only in
- * the executable: Node's own `import()` of a built-in would do in the node
- * build too, but these imports sit in other lanes' packages.)
- */
-const LAZY_BUILTINS = ['inspector/promises', 'tls', 'dns/promises', 'readline', 'zlib'];
-const nodeRequire = createRequire(import.meta.url);
-const lazyBuiltins: Plugin = {
-  name: 'lazy-builtins',
-  setup(build) {
-    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
-    build.onResolve({ filter }, (args) =>
-      // the getters' own require is the real built-in
-      args.namespace === 'sea-lazy-builtin'
-        ? { path: args.path, external: true }
-        : { path: args.path.replace(/^node:/, ''), namespace: 'sea-lazy-builtin' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'sea-lazy-builtin' }, (args) => {
-      const names = Object.keys(nodeRequire(`node:${args.path}`) as object);
-      return {
-        contents: `let real;
-const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));
-for (const name of ${JSON.stringify(names)}) {
-  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
-}`,
-        loader: 'js',
-      };
-    });
-  },
-};
-
-/**
- * zod's locales: only English (its default) is bundled. zod re-exports every
- * locale (~370 KB of source, each evaluated at start-up) as `z.locales`,
- * which minimega never reads.
- */
-const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
-  setup(build) {
-    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(args.resolveDir, args.path), namespace: 'sea-zod-locales' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'sea-zod-locales' }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      resolveDir: dirname(args.path),
       loader: 'js',
     }));
   },
@@ -161,25 +78,6 @@ ${HEAVY.map((n) => `exports.${n} = (...a) => heavy().${n}(...a);`).join('\n')}
   },
 };
 
-/**
- * Writes every non-ASCII character of the bundle as a \uXXXX escape (esbuild
- * escapes them in strings, not in comments and regular expressions, where the
- * escape means the same). V8 holds an all-ASCII source as a one-byte string:
- * the daemon's ~2 MB source stays in memory for its lazily compiled
- * functions, and one non-ASCII character would double it.
- */
-const asciiOnly = {
-  name: 'ascii-only',
-  renderChunk(code: string) {
-    return {
-      code: code.replace(
-        /[^\x00-\x7f]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-      ),
-    };
-  },
-};
-
 const common = {
   outDir: '../../dist/sea',
   format: ['cjs' as const],
@@ -206,7 +104,6 @@ export default defineConfig([
     entry: { daemon: 'src/sea/daemon-asset.ts' },
     esbuildPlugins: [noNativeMsgpackr, lazyExeca, zodEnglishOnly, lazyBuiltins],
     plugins: [asciiOnly],
-    // whitespace and syntax only (names stay, so stack traces still read):
     // the source stays in memory twice, in the executable's mapped pages and
     // as V8's string for lazily compiled functions
     esbuildOptions(options: {
@@ -215,8 +112,7 @@ export default defineConfig([
       minifySyntax?: boolean;
     }) {
       common.esbuildOptions(options);
-      options.minifyWhitespace = true;
-      options.minifySyntax = true;
+      minifyDaemon(options);
     },
   },
 ]);

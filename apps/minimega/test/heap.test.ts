@@ -2,9 +2,14 @@
 // starts, everything may be once it serves; and the flags the executable's
 // code cache is made under are the ones the daemon sets.
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DAEMON_START_FLAGS, daemonServing, enterDaemonStartUp } from '../src/heap.js';
+import {
+  collectStartUpGarbage,
+  DAEMON_START_FLAGS,
+  daemonServing,
+  enterDaemonStartUp,
+} from '../src/heap.js';
 
 setFlagsFromString('--allow-natives-syntax');
 const natives = (body: string) => new Function('f', body) as (f: unknown) => number;
@@ -47,5 +52,17 @@ describe('daemon V8 settings', () => {
     // the line the script reads
     const heapTs = readFileSync(new URL('../src/heap.ts', import.meta.url), 'utf8');
     expect(/DAEMON_START_FLAGS = '([^']*)'/.exec(heapTs)?.[1]).toBe(DAEMON_START_FLAGS);
+  });
+
+  it('the start-up collection releases the young generation', async () => {
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!;
+    // young objects in both semi-spaces
+    let keep: unknown[] = [];
+    for (let i = 0; i < 200_000; i++) keep.push({ i });
+    keep = [];
+    expect(young().physical_space_size).toBeGreaterThan(young().space_size / 2);
+    expect(await collectStartUpGarbage()).toBe(true);
+    // V8's low-memory collection: only the semi-space in use stays committed
+    expect(young().physical_space_size).toBeLessThanOrEqual(young().space_size / 2);
   });
 });

@@ -1,0 +1,101 @@
+// The built daemon as a user starts it (`node dist/main.js`, README, and the
+// single executable dist/minimega), idle: what it has loaded (issue 13, idle
+// RSS). The node daemon is one bundled file (tsup.config.ts); neither loads
+// the built-in modules only some commands need (daemon-bundle.ts
+// lazyBuiltins); both run the start-up's memory-reducing collection once
+// serving (src/heap.ts), and a command needing a lazily loaded module works.
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { describe, expect } from 'vitest';
+import { realComponent } from '#test-support';
+import { MinimegaClient } from '../src/client/connection.js';
+import { replyErrors } from '../src/protocol/wire.js';
+import { appDir, tempBase } from './helpers.js';
+
+const mainJs = join(appDir, 'dist/main.js');
+const daemonJs = join(appDir, 'dist/daemon/start.mjs');
+const sea = join(appDir, '../../dist/minimega');
+
+/** Writes process.moduleLoadList to $MM_TEST_MODULES on SIGUSR2. */
+const PRELOAD = `process.on('SIGUSR2', () => require('fs').writeFileSync(process.env.MM_TEST_MODULES, process.moduleLoadList.join('\\n')));`;
+
+/** Only some commands need these (a daemon that has served nothing has none). */
+const LAZY = ['tls', 'zlib', 'readline', 'dns/promises', 'inspector/promises'];
+
+const daemons: [string, string, string[]][] = [
+  ['node dist/main.js', process.execPath, [mainJs]],
+  ['dist/minimega (single executable)', sea, []],
+];
+
+describe('the node daemon bundle', () => {
+  const built = realComponent('built dist/daemon/start.mjs', () =>
+    existsSync(daemonJs) ? undefined : 'not built (bash scripts/build.sh)',
+  );
+  built.test('imports nothing but Node built-ins (one file: no module graph)', async () => {
+    const code = await readFile(daemonJs, 'utf8');
+    // static import statements (at statement starts) and import() calls
+    const specifiers = [
+      ...code.matchAll(/(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/g),
+      ...code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']/g),
+    ].map((m) => m[1]!);
+    expect(specifiers).toContain('node:fs');
+    expect(specifiers.filter((s) => !isBuiltin(s))).toEqual([]);
+    // the lazily loaded ones are required on first use, never imported
+    for (const m of LAZY)
+      expect(specifiers.filter((s) => s.replace(/^node:/, '') === m)).toEqual([]);
+  });
+});
+
+describe.each(daemons)('%s, idle', (_label, bin, pre) => {
+  const built = realComponent(`built ${pre[0] ?? bin}`, () =>
+    existsSync(pre[0] ?? bin) ? undefined : 'not built (bash scripts/build.sh)',
+  );
+
+  built.test(
+    'has loaded no module only some commands need, and collected its start-up garbage',
+    async () => {
+      await using dir = await tempBase();
+      const preload = join(dir.path, 'preload.cjs');
+      const modules = join(dir.path, 'modules');
+      await writeFile(preload, PRELOAD);
+      const base = join(dir.path, 'base');
+      const proc = execa(bin, [...pre, '-base', base, '-nostdin', '-port', '0'], {
+        reject: false,
+        stdin: 'ignore',
+        env: { NODE_OPTIONS: `-r ${preload}`, MM_TEST_MODULES: modules },
+      });
+      try {
+        const c = await MinimegaClient.dial(join(base, 'minimega'), { waitMs: 20_000 });
+        const loaded = async () => {
+          await rm(modules, { force: true });
+          proc.kill('SIGUSR2');
+          for (let i = 0; i < 100 && !existsSync(modules); i++) await sleep(20);
+          return (await readFile(modules, 'utf8')).split('\n');
+        };
+        // the collection loads `inspector` (not at start-up): wait for it
+        let now = await loaded();
+        for (let i = 0; i < 100 && !now.includes('NativeModule inspector'); i++) {
+          await sleep(100);
+          now = await loaded();
+        }
+        expect(now).toContain('NativeModule inspector');
+        expect(LAZY.filter((m) => now.includes(`NativeModule ${m}`))).toEqual([]);
+        // a command that needs one (`debug cpu`: inspector/promises) loads it then
+        const prof = join(dir.path, 'cpu.cpuprofile');
+        expect((await c.runAll(`debug cpu start ${prof}`)).map(replyErrors)).toEqual(['']);
+        expect((await c.runAll('debug cpu stop')).map(replyErrors)).toEqual(['']);
+        expect(JSON.parse(await readFile(prof, 'utf8'))).toHaveProperty('nodes');
+        expect(await loaded()).toContain('NativeModule inspector/promises');
+        await c.close();
+      } finally {
+        proc.kill('SIGTERM');
+        await proc;
+      }
+    },
+    60_000,
+  );
+});
