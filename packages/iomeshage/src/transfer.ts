@@ -421,9 +421,12 @@ export class Transfer {
       while (this.sched.remaining > 0) {
         if (signal.aborted) throw new TransferAbortedError(this.name);
         if (failure) throw failure;
-        // requests on the wire are bounded by `parallel`; parts being written
-        // (their streams already back at work) by as many again
-        while (this.#net < this.deps.parallel && running.size < 2 * this.deps.parallel) {
+        // requests on the wire are bounded by `parallel`; with the parts being
+        // written (their streams already back at work), one more: a part's
+        // stream buffers are held until its write is done, and a slow disk
+        // must not make them pile up (each buffer the pool has to add costs
+        // its pages' first touch, the dearest thing per MiB here)
+        while (this.#net < this.deps.parallel && running.size < this.deps.parallel + 1) {
           const pick = this.sched.next();
           if (!pick) break;
           orphanSince = 0;

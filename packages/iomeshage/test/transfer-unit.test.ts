@@ -269,6 +269,53 @@ describe('a transfer on disk', () => {
     expect(await readdir(join(d.path, '.iomesh'))).toEqual([]);
   });
 
+  test('a slow disk holds requests back: parts on the wire <= parallel, parts in hand (on the wire or being written) <= parallel + 1', async () => {
+    await using d = await tempDir('mm-slowdisk-');
+    const data = randomBytes(PART * 12);
+    let inHand = 0;
+    let most = 0;
+    const writes: (() => void)[] = [];
+    const t = new Transfer(
+      {
+        name: 'f',
+        dest: join(d.path, 'f'),
+        workDir: join(d.path, '.iomesh'),
+        manifest: manifestOf(data),
+        mode: 0o600,
+        mtimeMs: Date.now(),
+        // enough sources that the per-source limit never binds
+        sources: new Map(['a', 'b', 'c', 'd', 'e'].map((h) => [h, { complete: true }])),
+      },
+      deps(data, nodeFs, {
+        parallel: 3,
+        async fetchPartTo(_h, m, i, _signal, file, arrived) {
+          inHand++;
+          most = Math.max(most, inHand);
+          const [s, e] = partRange(m.size, m.partSize, i);
+          // the bytes are here and verified: the stream may take the next request
+          arrived?.();
+          // the write, held until the test lets it finish
+          await new Promise<void>((r) => writes.push(r));
+          await file.write(data.subarray(s, e), s);
+          inHand--;
+          return e - s;
+        },
+      }),
+    );
+    let settled = false;
+    void t.done.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 10));
+      writes.shift()?.();
+    }
+    await t.done;
+    expect(await readFile(join(d.path, 'f'))).toEqual(data);
+    // each written part's buffers are held until written: a slow disk must not make them pile up
+    expect(most).toBe(4);
+  });
+
   test('a corrupt part from one source is refetched from another', async () => {
     await using d = await tempDir('mm-corrupt-');
     const data = randomBytes(PART * 6);
