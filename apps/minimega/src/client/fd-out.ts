@@ -20,10 +20,16 @@ export function fdSink(fd: number, onClosed: () => void): TextSink {
   return {
     write(text: string) {
       if (closed || text === '') return;
-      let bytes = Buffer.from(text);
-      while (bytes.length > 0) {
+      // the text as it is first: a write almost always takes all of it, and
+      // then no Buffer is made (Buffer.from and subarray are Node functions
+      // -e would compile at every start); bytes only for what a short write left
+      let rest: string | Buffer = text;
+      while (rest.length > 0) {
         try {
-          bytes = bytes.subarray(writeSync(fd, bytes));
+          if (typeof rest === 'string') {
+            const n: number = writeSync(fd, rest);
+            rest = n === Buffer.byteLength(rest) ? '' : Buffer.from(rest).subarray(n);
+          } else rest = rest.subarray(writeSync(fd, rest));
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN') {

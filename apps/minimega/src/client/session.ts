@@ -6,6 +6,7 @@ import { JsonStreamSplitter } from '../protocol/json-stream.js';
 import { encodeGo, request, type WireReply } from '../protocol/wire.js';
 import { ClientError } from './errors.js';
 import type { ClientLink } from './link.js';
+import { Utf8Text } from './utf8-text.js';
 
 function isReply(v: unknown): v is WireReply {
   if (typeof v !== 'object' || v === null) return false;
@@ -17,6 +18,7 @@ function isReply(v: unknown): v is WireReply {
 }
 
 export class ClientSession {
+  private readonly text = new Utf8Text();
   private readonly splitter = new JsonStreamSplitter();
   private readonly queue: WireReply[] = [];
   private waiter: (() => void) | undefined;
@@ -40,7 +42,7 @@ export class ClientSession {
   private received(chunk: Uint8Array): void {
     let texts: string[];
     try {
-      texts = this.splitter.push(chunk);
+      texts = this.splitter.push(this.text.push(chunk));
     } catch (e) {
       this.fail(new ClientError('ERR_BAD_REPLY', (e as Error).message));
       return;

@@ -25,7 +25,8 @@ export class JsonStreamSplitter {
   /** scanning a bare token (number, literal or garbage) */
   private bare = false;
   private readonly maxFrame: number;
-  private readonly decoder = new TextDecoder('utf-8');
+  /** made on the first bytes pushed: `minimega -e` pushes decoded text and never loads TextDecoder */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
 
   constructor(opts: JsonStreamOptions = {}) {
     this.maxFrame = opts.maxFrame ?? 16 * 1024 * 1024;
@@ -37,7 +38,12 @@ export class JsonStreamSplitter {
    * over), so a big value arriving in many chunks costs linear time.
    */
   push(chunk: Uint8Array | string): string[] {
-    const b = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    let b: string;
+    if (typeof chunk === 'string') b = chunk;
+    else {
+      this.decoder ??= new TextDecoder('utf-8');
+      b = this.decoder.decode(chunk, { stream: true });
+    }
     const out: string[] = [];
     /** where the current value starts in this chunk (0 when it began in an earlier one) */
     let from = 0;
