@@ -45,11 +45,13 @@ export function execa(...args) {
  * RSS for these, what else they load the daemon loads anyway), and each
  * serves one command or one feature (`debug` profiling, keyed stream TLS,
  * `ns` host lookups, the console and pipelines' line readers, VNC/PNG
- * compression). Every `import ... from 'node:tls'` (etc.) of the daemon gets
+ * compression; `module`, whose loading starts Node's ES module loader, only
+ * for msgpackr's createRequire fallback, never taken in a CommonJS bundle).
+ * Every `import ... from 'node:tls'` (etc.) of the daemon gets
  * a module whose exports, the built-in's own names read at build time, are
  * getters that require the real one.
  */
-const LAZY_BUILTINS = ['inspector/promises', 'tls', 'dns/promises', 'readline', 'zlib'];
+const LAZY_BUILTINS = ['inspector/promises', 'tls', 'dns/promises', 'readline', 'zlib', 'module'];
 export const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(build) {

@@ -16,10 +16,12 @@ import { CLIENT_PARAMS } from './src/entry/client-bundle.js';
 // main.js and writes the client's code cache: src/entry/make-cache.ts):
 // - the library: ES modules (.mjs) with shared chunks (and
 //   dist/daemon/cli-doc.mjs);
-// - the daemon, dist/daemon/start.mjs: ONE minified ES module holding every
-//   @mm package and npm dependency it runs (as the single executable's
-//   daemon asset, with the same plugins, daemon-bundle.ts): an idle daemon
-//   keeps one source string and no module graph of ~300 files (issue 13);
+// - the daemon, dist/daemon/start.cjs: ONE minified CommonJS file holding
+//   every @mm package and npm dependency it runs (as the single executable's
+//   daemon asset, with the same plugins, daemon-bundle.ts), which the entry
+//   compiles with its build-time code cache (dist/daemon/start.cache): an
+//   idle daemon keeps one source string, no module graph of ~300 files and
+//   no ES module loader (issue 13);
 // - dist/client.cjs, the `minimega` command (src/main.ts: flags, -e,
 //   -attach), as ONE function expression holding the client path, which
 //   dist/main.cjs compiles with its code cache. Its import()s of the daemon,
@@ -28,7 +30,8 @@ import { CLIENT_PARAMS } from './src/entry/client-bundle.js';
 // - dist/main.cjs, that entry (src/entry/main.ts), and the build step.
 /** What main.ts imports lazily: the module of dist/ it is, and its exports. */
 const DIST_IMPORTS: Record<string, string[]> = {
-  'daemon/start': ['runDaemonMain'],
+  // CommonJS, compiled by the entry with its code cache (src/entry/cached-function.ts)
+  'daemon/start.cjs': ['runDaemonMain'],
   'daemon/cli-doc': ['printCliDocument'],
   'client/attach': ['runAttach'],
   'recovery/nuke-cli': ['runNukeCli'],
@@ -41,9 +44,10 @@ const distImports: Plugin = {
       namespace: 'dist-import',
     }));
     build.onLoad({ filter: /.*/, namespace: 'dist-import' }, (args) => {
-      const names = DIST_IMPORTS[args.path];
+      const file = DIST_IMPORTS[`${args.path}.cjs`] ? `${args.path}.cjs` : `${args.path}.mjs`;
+      const names = DIST_IMPORTS[file] ?? DIST_IMPORTS[args.path];
       if (!names) throw new Error(`main.ts imports ./${args.path}.js: add it to DIST_IMPORTS`);
-      const load = `importDist(${JSON.stringify(`./${args.path}.mjs`)})`;
+      const load = `importDist(${JSON.stringify(`./${file}`)})`;
       return {
         contents: names
           .map((n) => `export const ${n} = async (...a) => (await ${load}).${n}(...a);`)
@@ -74,24 +78,21 @@ export default defineConfig([
   },
   {
     entry: { 'daemon/start': 'src/daemon/start.ts' },
-    format: ['esm'],
-    outExtension: () => ({ js: '.mjs' }),
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
     platform: 'node',
     splitting: false,
     clean: false,
-    sourcemap: true,
+    // the entry compiles it from a string: no source map is ever read
+    sourcemap: false,
     target: 'node20',
     noExternal: [/.*/],
     // tsup would strip `node:` and mark built-ins external before the
     // lazy-builtins plugin sees them
     removeNodeProtocol: false,
-    // the bundled CommonJS dependencies' require() of built-ins (and of the
-    // lazily loaded ones) needs a require in an ES module
-    banner: {
-      js: "import { createRequire as __mmCreateRequire } from 'node:module'; const require = __mmCreateRequire(import.meta.url);",
-    },
     esbuildPlugins: [
-      installedMsgpackrExtract(fileURLToPath(new URL('dist/daemon', import.meta.url))),
+      // relative to dist/: the entry's require() is the bundle's
+      installedMsgpackrExtract(fileURLToPath(new URL('dist', import.meta.url))),
       lazyExeca,
       zodEnglishOnly,
       lazyBuiltins,

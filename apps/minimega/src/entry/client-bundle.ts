@@ -20,7 +20,7 @@ export const CLIENT_PARAMS = [
   'importDist',
 ] as const;
 
-/** Loads an ES module of dist/ (a path relative to dist/, e.g. './daemon/start.mjs'). */
+/** Loads a module of dist/ (a path relative to dist/: './daemon/start.cjs', './client/attach.mjs'). */
 export type ImportDist = (path: string) => Promise<unknown>;
 
 /** Runs the compiled bundle (its file `file`) as a CommonJS module with this `require`. */

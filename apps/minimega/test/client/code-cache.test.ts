@@ -102,7 +102,7 @@ describe('node entry code cache', () => {
   });
 
   built.test(
-    'the daemon starts through node dist/main.js (its import() of dist/daemon/start.mjs)',
+    'the daemon starts through node dist/main.js (dist/daemon/start.cjs, with its code cache)',
     async () => {
       await using base = await tempBase();
       const daemon = execa(
