@@ -36,6 +36,19 @@ function manifestOf(data: Buffer, partSize = PART): Manifest {
   };
 }
 
+/** A transfer of `data` into `dir` as `name`, each of `hosts` holding the whole file. */
+function transferSpec(dir: string, name: string, data: Buffer, hosts: string[], mode = 0o644) {
+  return {
+    name,
+    dest: join(dir, name),
+    workDir: join(dir, '.iomesh'),
+    manifest: manifestOf(data),
+    mode,
+    mtimeMs: Date.now(),
+    sources: new Map(hosts.map((h) => [h, { complete: true }])),
+  };
+}
+
 describe('hashing', () => {
   test('manifest: one hash per part; the file hash changes with any byte; cached by size+mtime', async () => {
     await using d = await tempDir('mm-hash-');
@@ -149,16 +162,8 @@ describe('a transfer on disk', () => {
   test('resume: parts already verified in the temp file are not fetched again', async () => {
     await using d = await tempDir('mm-resume-');
     const data = randomBytes(PART * 10);
-    const m = manifestOf(data);
-    const spec = {
-      name: 'f',
-      dest: join(d.path, 'f'),
-      workDir: join(d.path, '.iomesh'),
-      manifest: m,
-      mode: 0o644,
-      mtimeMs: Date.now(),
-      sources: new Map([['src', { complete: true }]]),
-    };
+    const spec = transferSpec(d.path, 'f', data, ['src']);
+    const m = spec.manifest;
     // the first run stops after 4 parts (the source goes away)
     let served = 0;
     const first = new Transfer(
@@ -207,18 +212,7 @@ describe('a transfer on disk', () => {
     await using d = await tempDir('mm-space-');
     const data = randomBytes(PART * 4);
     const fs: TransferFs = { ...nodeFs, freeBytes: async () => PART * 2 };
-    const t = new Transfer(
-      {
-        name: 'img',
-        dest: join(d.path, 'img'),
-        workDir: join(d.path, '.iomesh'),
-        manifest: manifestOf(data),
-        mode: 0o644,
-        mtimeMs: Date.now(),
-        sources: new Map([['src', { complete: true }]]),
-      },
-      deps(data, fs),
-    );
+    const t = new Transfer(transferSpec(d.path, 'img', data, ['src']), deps(data, fs));
     await expect(t.done).rejects.toMatchObject({
       code: 'ERR_IOMESH_NO_SPACE',
       message: 'get img: not enough space: needs 4.0 KiB (4096 bytes), 2.0 KiB (2048 bytes) free',
@@ -248,18 +242,7 @@ describe('a transfer on disk', () => {
         };
       },
     };
-    const t = new Transfer(
-      {
-        name: 'img',
-        dest: join(d.path, 'img'),
-        workDir: join(d.path, '.iomesh'),
-        manifest: manifestOf(data),
-        mode: 0o644,
-        mtimeMs: Date.now(),
-        sources: new Map([['src', { complete: true }]]),
-      },
-      deps(data, fs),
-    );
+    const t = new Transfer(transferSpec(d.path, 'img', data, ['src']), deps(data, fs));
     await expect(t.done).rejects.toMatchObject({ code: 'ERR_IOMESH_NO_SPACE' });
     expect(t.error?.message).toMatch(
       /^get img: no space left on device while writing \(the file needs 8\.0 KiB/,
@@ -276,16 +259,8 @@ describe('a transfer on disk', () => {
     let most = 0;
     const writes: (() => void)[] = [];
     const t = new Transfer(
-      {
-        name: 'f',
-        dest: join(d.path, 'f'),
-        workDir: join(d.path, '.iomesh'),
-        manifest: manifestOf(data),
-        mode: 0o600,
-        mtimeMs: Date.now(),
-        // enough sources that the per-source limit never binds
-        sources: new Map(['a', 'b', 'c', 'd', 'e'].map((h) => [h, { complete: true }])),
-      },
+      // enough sources that the per-source limit never binds
+      transferSpec(d.path, 'f', data, ['a', 'b', 'c', 'd', 'e'], 0o600),
       deps(data, nodeFs, {
         parallel: 3,
         async fetchPartTo(_h, m, i, _signal, file, arrived) {
@@ -323,18 +298,7 @@ describe('a transfer on disk', () => {
     expect(PartClient).toBeDefined();
     const bad = new Set<string>();
     const t = new Transfer(
-      {
-        name: 'f',
-        dest: join(d.path, 'f'),
-        workDir: join(d.path, '.iomesh'),
-        manifest: manifestOf(data),
-        mode: 0o600,
-        mtimeMs: Date.now(),
-        sources: new Map([
-          ['liar', { complete: true }],
-          ['honest', { complete: true }],
-        ]),
-      },
+      transferSpec(d.path, 'f', data, ['liar', 'honest'], 0o600),
       deps(data, nodeFs, {
         async fetchPart(host, m, i) {
           const [s, e] = partRange(m.size, m.partSize, i);
