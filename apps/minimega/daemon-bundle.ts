@@ -121,23 +121,49 @@ export const asciiOnly = {
  * which the executable cannot hold): required at run time from its installed
  * place, by a path relative to the bundle, so the bundle keeps what the
  * unbundled daemon had (without it msgpackr falls back to its pure-JS codec).
+ * The daemon requires the addon file that msgpackr-extract's loader
+ * (node-gyp-build-optional-packages) picks on the build machine, and that
+ * loader only if the file will not load (another node ABI, libc or place):
+ * the loader finds the file with node:module's createRequire (which starts
+ * Node's ES module loader in the daemon) and detect-libc, ~0.4 MB of the idle
+ * daemon's resident memory (issue 13) for the same addon.
  */
 export function installedMsgpackrExtract(outDir: string): Plugin {
+  const ns = 'installed-msgpackr-extract';
+  const rel = (path: string) => `./${relative(outDir, path)}`.replace(/^\.\/\.\.\//, '../');
   return {
-    name: 'installed-msgpackr-extract',
+    name: ns,
     setup(build) {
       build.onResolve({ filter: /^msgpackr-extract$/ }, (args) => {
-        let path: string;
+        let index: string;
         try {
-          path = createRequire(args.importer).resolve('msgpackr-extract');
+          index = createRequire(args.importer).resolve('msgpackr-extract');
         } catch {
           return undefined; // not installed here: msgpackr's own fallback
         }
+        let addon: string | undefined;
+        try {
+          addon = createRequire(index)('node-gyp-build-optional-packages').path(dirname(index));
+        } catch {
+          addon = undefined; // no prebuilt addon found now: the loader decides at run time
+        }
+        return { path: 'msgpackr-extract', namespace: ns, pluginData: { index, addon } };
+      });
+      build.onLoad({ filter: /.*/, namespace: ns }, (args) => {
+        const { index, addon } = args.pluginData as { index: string; addon?: string };
+        const loader = `require(${JSON.stringify(rel(index))})`;
         return {
-          path: `./${relative(outDir, path)}`.replace(/^\.\/\.\.\//, '../'),
-          external: true,
+          contents: addon
+            ? `try { module.exports = require(${JSON.stringify(rel(addon))}); } catch { module.exports = ${loader}; }`
+            : `module.exports = ${loader};`,
+          loader: 'js',
         };
       });
+      // the two requires above: from their installed place at run time
+      build.onResolve({ filter: /.*/, namespace: ns }, (args) => ({
+        path: args.path,
+        external: true,
+      }));
     },
   };
 }
