@@ -2,6 +2,7 @@
 // Composes the server (answers others), the part client (streams to sources)
 // and transfers (one per file being pulled here).
 import { EventEmitter, setMaxListeners } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BufferPool } from './buffer-pool.js';
@@ -472,7 +473,6 @@ class IomeshNode extends EventEmitter<IomeshEvents> implements Iomeshage {
     if (!chosen) throw new FileNotFoundError('stream', rel);
     const m = chosen.manifest;
     if (chosen.hash === localHash) {
-      const { createReadStream } = await import('node:fs');
       const rs = createReadStream(dest, {
         highWaterMark: m.partSize,
         ...(opts.signal ? { signal: opts.signal } : {}),

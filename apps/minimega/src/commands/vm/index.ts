@@ -1,6 +1,8 @@
 // The VM command module: vm config, launch, lifecycle, info, tags, QMP
 // extras. VMs live in the local VmHost (@mm/qemu); the namespace's hosts are
 // reached through the cluster (@mm/namespace); commands parse, call, render.
+import { access } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { Batch } from '@mm/cli-grammar';
 import {
   createLauncher,
@@ -108,8 +110,6 @@ export function createVmModule(opts: VmModuleOptions = {}): CommandModule {
       fetch: async (path, o) => {
         const files = d.services.files;
         if (!files) return;
-        const { relative } = await import('node:path');
-        const { access } = await import('node:fs/promises');
         const rel = relative(d.flags.filepath, path);
         if (rel.startsWith('..')) return;
         const present = await access(path).then(
