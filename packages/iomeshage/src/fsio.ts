@@ -112,6 +112,19 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
     const mode = flags === 'r' ? constants.O_RDONLY : constants.O_RDWR;
     direct = await open(path, mode | constants.O_DIRECT).catch(() => undefined);
   }
+  /**
+   * `buf` filled from `off` through the page cache, `position` being where
+   * buf[0] sits in the file; the offset reached, short only at the end of
+   * the file
+   */
+  const fillBuffered = async (buf: Buffer, off: number, position: number): Promise<number> => {
+    while (off < buf.length) {
+      const { bytesRead } = await buffered.read(buf, off, buf.length - off, position + off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return off;
+  };
   const useDirect = (b: Uint8Array, position: number) =>
     direct !== undefined && position % DIRECT_ALIGN === 0 && isAligned(b);
   const handle: PartHandle = {
@@ -158,45 +171,30 @@ export async function openPartFile(path: string, flags: 'r' | 'r+'): Promise<Par
         if (bytesRead === 0) return buf.subarray(0, 0);
         off = bytesRead;
       }
-      while (off < length) {
-        const { bytesRead } = await buffered.read(buf, off, length - off, position + off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
-      }
-      return buf.subarray(0, off);
+      return buf.subarray(0, await fillBuffered(buf, off, position));
     },
     async readv(pieces, position, cached = false) {
       const total = pieces.reduce((n, p) => n + p.length, 0);
-      let got = 0;
-      const viaDirect =
-        !cached && direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned);
-      if (viaDirect || cached) {
-        const via = viaDirect ? (direct as FileHandle) : buffered;
-        got = (await via.readv(pieces as Buffer[], position)).bytesRead;
-        if (got === total || got === 0) return got;
-      }
-      if (cached) {
-        // short: the rest piece by piece, still through the page cache
-        for (let i = 0, at = 0; i < pieces.length; at += (pieces[i] as Buffer).length, i++) {
-          const p = pieces[i] as Buffer;
-          let off = Math.max(0, got - at);
-          while (off < p.length) {
-            const { bytesRead } = await buffered.read(p, off, p.length - off, position + at + off);
-            if (bytesRead === 0) return got;
-            off += bytesRead;
-            got += bytesRead;
-          }
-        }
-        return got;
-      }
-      // unaligned pieces (a file's last part), or what a short direct read left
+      const via = cached
+        ? buffered
+        : direct !== undefined && position % DIRECT_ALIGN === 0 && pieces.every(isAligned)
+          ? direct
+          : undefined;
+      let got = via ? (await via.readv(pieces as Buffer[], position)).bytesRead : 0;
+      if (got === total || (via && got === 0)) return got;
+      // what the one preadv left (short), or unaligned pieces (a file's last
+      // part): piece by piece, up to the end of the file, through the page
+      // cache when `cached`
       for (let i = 0, at = 0; i < pieces.length; at += (pieces[i] as Buffer).length, i++) {
         const p = pieces[i] as Buffer;
         if (got >= at + p.length) continue;
         const skip = Math.max(0, got - at);
-        const r = await handle.read(p.length - skip, position + at + skip, p.subarray(skip));
-        got += r.length;
-        if (r.length < p.length - skip) break;
+        const end = cached
+          ? await fillBuffered(p, skip, position + at)
+          : skip +
+            (await handle.read(p.length - skip, position + at + skip, p.subarray(skip))).length;
+        got += end - skip;
+        if (end < p.length) break;
       }
       return got;
     },
