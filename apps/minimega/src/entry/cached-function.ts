@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { compileFunction } from 'node:vm';
-import type { CodeCacheState } from './cached-script.js';
+import { type CodeCacheState, codeCacheState, readCodeCache } from './cached-script.js';
 
 export interface CachedModule {
   exports: unknown;
@@ -27,20 +27,14 @@ export function requireCached(
   cacheFile: string,
   require: NodeJS.Require,
 ): CachedModule {
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    // no cache (not built, or removed): compile from the source
-  }
+  const cachedData = readCodeCache(cacheFile);
   // latin1: the bundle is ASCII (daemon-bundle.ts asciiOnly), V8 keeps a one-byte string
   const run = compileFunction(
     readFileSync(file, 'latin1'),
     ['exports', 'require', 'module', '__filename', '__dirname'],
     { filename: file, cachedData },
   );
-  const cache: CodeCacheState =
-    cachedData === undefined ? 'absent' : run.cachedDataRejected ? 'rejected' : 'accepted';
+  const cache = codeCacheState(cachedData, run.cachedDataRejected);
   const mod = { exports: {} as unknown };
   run(mod.exports, require, mod, file, dirname(file));
   return { exports: mod.exports, cache };

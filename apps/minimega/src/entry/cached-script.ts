@@ -15,16 +15,26 @@ export interface CachedScript {
   cache: CodeCacheState;
 }
 
+/** The code cache in `cacheFile`, or undefined when there is none (not built, or removed). */
+export function readCodeCache(cacheFile: string): Buffer | undefined {
+  try {
+    return readFileSync(cacheFile);
+  } catch {
+    return undefined; // compiled from the source
+  }
+}
+
+/** What V8 did with `cachedData` (`rejected`: its compile's cachedDataRejected). */
+export function codeCacheState(
+  cachedData: Buffer | undefined,
+  rejected: boolean | undefined,
+): CodeCacheState {
+  return cachedData === undefined ? 'absent' : rejected ? 'rejected' : 'accepted';
+}
+
 /** `file` (the script's source, UTF-8) compiled with `cacheFile` when it exists and V8 takes it. */
 export function compileCached(file: string, cacheFile: string): CachedScript {
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    // no cache (not built, or removed): compile from the source
-  }
+  const cachedData = readCodeCache(cacheFile);
   const script = new Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
-  const cache: CodeCacheState =
-    cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
-  return { script, cache };
+  return { script, cache: codeCacheState(cachedData, script.cachedDataRejected) };
 }
